@@ -1,0 +1,39 @@
+"""Time, injectable: retries and the rate limiter read it, tests replace it with a fake one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class Clock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    async def async_sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+
+class FakeClock(Clock):
+    """Sleeping only moves time forward and records the wait: retry tests run in microseconds."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)

@@ -1,0 +1,120 @@
+"""Run a pipeline: the sync and async drivers, each a few lines of I/O."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+
+from .clock import Clock
+from .effects import Emit, Exchange, Pipeline, Send, Sleep
+from .errors import ResponseTooLarge
+
+
+def _too_large(limit: int) -> ResponseTooLarge:
+    return ResponseTooLarge(f"the response is larger than {limit} bytes")
+
+
+def _read(response: httpx.Response, limit: int) -> bytes:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _aread(response: httpx.Response, limit: int) -> bytes:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _exchange(client: httpx.Client, effect: Send) -> Exchange:
+    response = client.send(effect.request, stream=True)
+    try:
+        return Exchange(response, _read(response, effect.max_bytes))
+    finally:
+        response.close()
+
+
+async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
+    response = await client.send(effect.request, stream=True)
+    try:
+        return Exchange(response, await _aread(response, effect.max_bytes))
+    finally:
+        await response.aclose()
+
+
+def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Iterator[Emit]:
+    """Drive a pipeline, yielding its Emit effects; its return value is in StopIteration."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = pipeline.throw(error) if error is not None else pipeline.send(value)
+        except StopIteration as stop:
+            return stop.value
+        value, error = None, None
+        if isinstance(effect, Emit):
+            yield effect
+            continue
+        try:
+            if isinstance(effect, Send):
+                value = _exchange(client, effect)
+            elif isinstance(effect, Sleep):
+                clock.sleep(effect.seconds)
+        except (httpx.HTTPError, ResponseTooLarge) as exc:
+            error = exc
+
+
+def drive(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Any:
+    """Run a pipeline to its result."""
+    steps = iterate(pipeline, client, clock)
+    try:
+        while True:
+            next(steps)
+    except StopIteration as stop:
+        return stop.value
+
+
+async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, result: list[Any]) -> AsyncIterator[Emit]:
+    """Async twin of :func:`iterate`; the pipeline's return value is appended to ``result``."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = pipeline.throw(error) if error is not None else pipeline.send(value)
+        except StopIteration as stop:
+            result.append(stop.value)
+            return
+        value, error = None, None
+        if isinstance(effect, Emit):
+            yield effect
+            continue
+        try:
+            if isinstance(effect, Send):
+                value = await _aexchange(client, effect)
+            elif isinstance(effect, Sleep):
+                await clock.async_sleep(effect.seconds)
+        except (httpx.HTTPError, ResponseTooLarge) as exc:
+            error = exc
+
+
+async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock) -> Any:
+    result: list[Any] = []
+    async for _ in aiterate(pipeline, client, clock, result):
+        pass
+    return result[0]

@@ -1,0 +1,163 @@
+"""Typed errors: what a user or an orchestrator sees when a step fails.
+
+Every error has a stable ``type`` string, a plain message built only from safe
+fields (never from request headers), whether retrying later may help, and a
+JSON form for the CLI and the HTTP service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConnectorError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    type = "error"
+    retryable = False
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = {k: v for k, v in details.items() if v is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "message": self.message, "retryable": self.retryable, **self.details}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class SpecError(ConnectorError):
+    """A spec or template is wrong: a bug in the connector, not in the user's input."""
+
+    type = "spec"
+
+    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message, problems=problems)
+        self.problems = problems or []
+
+
+class ValidationError(ConnectorError):
+    """The input broke its schema; nothing was sent upstream."""
+
+    type = "validation"
+
+    def __init__(self, errors: list[dict[str, Any]], message: str | None = None) -> None:
+        lines = [f"{e['pointer'] or '/'}: {e['message']}" for e in errors]
+        super().__init__(message or "Invalid input: " + "; ".join(lines), errors=errors)
+        self.errors = errors
+
+
+class UpstreamError(ConnectorError):
+    """The remote API answered with an error; carries its own messages."""
+
+    type = "upstream"
+
+    def __init__(self, message: str, *, status: int | None = None, **details: Any) -> None:
+        super().__init__(message, status=status, **details)
+        self.status = status
+
+
+class AuthenticationError(UpstreamError):
+    type = "authentication"
+
+
+class AccountError(UpstreamError):
+    type = "account"
+
+
+class NotFound(UpstreamError):
+    type = "not_found"
+
+
+class UpstreamValidation(UpstreamError):
+    type = "upstream_validation"
+
+
+class AlreadyExists(UpstreamValidation):
+    type = "already_exists"
+
+
+class RateLimited(UpstreamError):
+    type = "rate_limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class ServerError(UpstreamError):
+    type = "server_error"
+    retryable = True
+
+
+class Timeout(ConnectorError):
+    type = "timeout"
+    retryable = True
+
+    def __init__(self, message: str, *, phase: str) -> None:
+        super().__init__(message, phase=phase)
+        self.phase = phase
+
+
+class ConnectionFailed(ConnectorError):
+    type = "connection"
+    retryable = True
+
+
+class OutcomeUnknown(ConnectorError):
+    """An unsafe request may or may not have been carried out: do not blindly repeat it."""
+
+    type = "outcome_unknown"
+
+
+class CredentialScopeError(ConnectorError):
+    """A request would have carried the credential to another origin."""
+
+    type = "credential_scope"
+
+
+class RedirectBlocked(ConnectorError):
+    type = "redirect_blocked"
+
+    def __init__(self, message: str, *, status: int, target_host: str) -> None:
+        super().__init__(message, status=status, target_host=target_host)
+
+
+class ResponseTooLarge(ConnectorError):
+    type = "response_too_large"
+
+
+class PaginationError(ConnectorError):
+    """Paging stopped part way: carries where to resume and what was fetched."""
+
+    type = "pagination"
+
+    def __init__(self, message: str, *, cause: ConnectorError, resume_cursor: Any, items_so_far: list[Any]) -> None:
+        super().__init__(message, cause=cause.to_dict(), resume_cursor=resume_cursor,
+                         items_so_far=len(items_so_far))
+        self.cause = cause
+        self.resume_cursor = resume_cursor
+        self.items_so_far = items_so_far
+        self.retryable = cause.retryable
+
+
+class PaginationOverflow(ConnectorError):
+    type = "pagination_overflow"
+
+
+class UnknownOperation(ConnectorError):
+    type = "unknown_operation"
+
+
+class AuthenticationMissing(ConnectorError):
+    type = "authentication_missing"
+
+
+UPSTREAM_TYPES: dict[str, type[UpstreamError]] = {
+    cls.type: cls
+    for cls in (UpstreamError, AuthenticationError, AccountError, NotFound, UpstreamValidation,
+                AlreadyExists, RateLimited, ServerError)
+}

@@ -1,0 +1,130 @@
+"""Page through a collection without losing or repeating anything (R8).
+
+Single page: what the user asked for, plus whether more remain. Return all:
+pages of ``page_size`` to the end or to the user's cap, keyset where the spec
+allows it, otherwise offsets de-duplicated by id; a page that finally fails
+raises an error carrying the resume point and the items so far.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .effects import Emit, Pipeline
+from .errors import ConnectorError, PaginationError, PaginationOverflow, SpecError
+from .model import OperationSpec
+from .requests import build_request
+from .templating import ABSENT, render_structure
+from .transport import Call, exchange
+from .upstream import parse_body
+
+
+@dataclass
+class PagedResult:
+    items: list[Any]
+    total: int | None
+    has_more: bool
+    next_offset: int | None
+    pages: int
+    count: int
+
+    def context(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "has_more": self.has_more,
+                "next_offset": self.next_offset, "pages": self.pages}
+
+
+def _value(template: Any, context: Mapping[str, Any], default: Any = None) -> Any:
+    if template is None:
+        return default
+    value = render_structure(template, context)
+    return default if value is ABSENT or value is None else value
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream: bool = False,
+             single_page_size: int | None = None) -> Pipeline:
+    p = op.pagination
+    assert p is not None
+    ctx = {"input": input}
+    return_all = bool(_value(p.return_all, ctx, False))
+    max_items = _as_int(_value(p.max_items, ctx))
+    offset = _as_int(_value(p.offset, ctx, 0)) or 0
+    page_limit = p.page_size if return_all else (single_page_size or _as_int(_value(p.limit, ctx)) or p.page_size)
+    keyset = return_all and p.keyset_when is not None and bool(_value(p.keyset_when, ctx, False))
+    collected: list[Any] = []
+    seen: set[Any] = set()
+    count = 0
+    total: int | None = None
+    pages = 0
+    after: Any = None
+    capped = False
+    page_items: list[Any] = []
+    while True:
+        page: dict[str, Any] = {"limit": page_limit}
+        if keyset:
+            page["keyset"] = True
+            if after is not None:
+                page["after"] = after
+        else:
+            page["offset"] = offset
+        request = build_request(call, op, input, page)
+        try:
+            result = yield from exchange(call, request)
+        except ConnectorError as exc:
+            if pages == 0:
+                raise
+            cursor = {"after": after} if keyset else {"offset": offset}
+            raise PaginationError(f"paging stopped after {count} items: {exc.message}", cause=exc,
+                                  resume_cursor=cursor, items_so_far=collected) from None
+        response = {"status": result.response.status_code, "headers": dict(result.response.headers),
+                    "body": parse_body(result.content)}
+        rctx = {"input": input, "response": response}
+        page_items = _value(p.items, rctx, [])
+        if not isinstance(page_items, list):
+            raise SpecError(f"{op.name}: pagination items did not give a list")
+        if total is None and p.total is not None:
+            total = _as_int(_value(p.total, rctx))
+        pages += 1
+        fresh = []
+        for item in page_items:
+            item_id = render_structure(p.item_id, {"item": item})
+            if item_id in seen:
+                continue
+            seen.add(item_id)
+            fresh.append(item)
+        if max_items is not None and count + len(fresh) >= max_items and return_all:
+            capped = count + len(fresh) > max_items or len(page_items) == page_limit
+            fresh = fresh[: max_items - count]
+        count += len(fresh)
+        if stream:
+            if fresh:
+                yield Emit(fresh)
+        else:
+            collected.extend(fresh)
+        short = len(page_items) < page_limit
+        if not return_all or short or (max_items is not None and count >= max_items):
+            break
+        if keyset:
+            after = render_structure(p.item_id, {"item": page_items[-1]})
+        else:
+            offset += len(page_items)
+        if total is not None and pages >= math.ceil(total / page_limit) + 2:
+            raise PaginationOverflow(f"{op.name}: more pages than the collection's total allows; stopped after "
+                                     f"{pages} pages")
+    if return_all:
+        has_more = capped
+        next_offset = offset + len(page_items) if has_more and not keyset else None
+    else:
+        seen_to = offset + len(page_items)
+        has_more = seen_to < total if total is not None else len(page_items) == page_limit
+        next_offset = seen_to if has_more else None
+    return PagedResult(collected, total, has_more, next_offset, pages, count)

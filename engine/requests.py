@@ -1,0 +1,125 @@
+"""Render an operation's request from validated input; nothing user-supplied is ever rendered as a template."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .auth import origin_of
+from .errors import SpecError, ValidationError
+from .model import OperationSpec
+from .templating import ABSENT, Template, render_structure
+from .transport import Call
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
+# Headers a user-supplied header map may never set: credentials, routing and framing.
+FORBIDDEN_HEADERS = {"authorization", "host", "cookie", "transfer-encoding", "content-length", "connection",
+                     "te", "upgrade", "proxy-authorization", "proxy-connection", "forwarded", "x-forwarded-for",
+                     "x-forwarded-host"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _pointer_of(template: Any) -> str:
+    """The input field a template reads, to name it in an error."""
+    if isinstance(template, Template):
+        for use in sorted(template.uses, key=lambda u: (u.root, u.attr or "")):
+            if use.root == "input" and use.attr:
+                return f"/{use.attr}"
+    return "/"
+
+
+def _invalid(pointer: str, keyword: str, message: str) -> ValidationError:
+    return ValidationError([{"pointer": pointer, "keyword": keyword, "message": message}])
+
+
+def check_raw_path(value: Any, call: Call, pointer: str) -> str:
+    """A user path relative to the API root: the R6 attack list is refused, nothing is sent."""
+    if not isinstance(value, str) or not value:
+        raise _invalid(pointer, "type", "the path must be a non-empty string")
+    base = httpx.URL(call.auth.base_url)
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+        url = httpx.URL(value)
+        if origin_of(url) != call.auth.origin or not url.path.startswith(base.path.rstrip("/") + "/"):
+            raise _invalid(pointer, "origin", "a full URL must point into the authenticated account's API")
+        if url.userinfo:
+            raise _invalid(pointer, "format", "the URL must not contain user information")
+        value = url.raw_path.decode("ascii")[len(base.path.rstrip("/")):]
+        value, _, _ = value.partition("?")
+    if len(value) > 2048:
+        raise _invalid(pointer, "maxLength", "the path is longer than 2048 characters")
+    if _CONTROL.search(value) or "\\" in value or "@" in value:
+        raise _invalid(pointer, "pattern", "the path contains a control character, a backslash or '@'")
+    if not value.startswith("/") or value.startswith("//"):
+        raise _invalid(pointer, "pattern", "the path must start with a single '/', relative to the API root")
+    if "?" in value or "#" in value:
+        raise _invalid(pointer, "pattern", "put query parameters in the query field, not in the path")
+    for segment in value.split("/")[1:]:
+        decoded = urllib.parse.unquote(urllib.parse.unquote(segment))
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded or _CONTROL.search(decoded):
+            raise _invalid(pointer, "pattern", "the path must not contain '.' or '..' segments or encoded slashes")
+    return value
+
+
+def _query(value: Any) -> list[tuple[str, str]]:
+    if value is ABSENT or value is None:
+        return []
+    if not isinstance(value, Mapping):
+        raise SpecError("request query must render to a mapping")
+    out: list[tuple[str, str]] = []
+    for key, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        for v in items:
+            if v is None or v is ABSENT:
+                continue
+            out.append((str(key), "true" if v is True else "false" if v is False else str(v)))
+    return out
+
+
+def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
+    if value is ABSENT or value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _invalid(pointer, "type", "headers must be an object of names to values")
+    out = {}
+    reserved = call.auth.header_names
+    for name, v in value.items():
+        lowered = str(name).lower()
+        if lowered in FORBIDDEN_HEADERS or lowered in reserved or lowered.startswith("proxy-"):
+            raise _invalid(f"{pointer}/{name}", "not", f"the header {name!r} cannot be set here; "
+                                                         "the connector sets credentials and routing itself")
+        text = str(v)
+        if _CONTROL.search(str(name)) or _CONTROL.search(text):
+            raise _invalid(f"{pointer}/{name}", "pattern", "header names and values cannot contain control characters")
+        out[str(name)] = text
+    return out
+
+
+def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None) -> httpx.Request:
+    context = {"input": input, "page": page or {}}
+    spec = op.request
+    method = str(render_structure(spec.method, context)).upper()
+    if method not in METHODS:
+        raise _invalid(_pointer_of(spec.method), "enum", f"method must be one of {', '.join(sorted(METHODS))}")
+    if spec.path is not None:
+        path = render_structure(spec.path, context)
+    else:
+        path = check_raw_path(render_structure(spec.raw_path, context), call, _pointer_of(spec.raw_path))
+    headers = {"Accept": "application/json"}
+    headers.update(_headers(render_structure(spec.headers, context), call, _pointer_of(spec.headers)))
+    content = None
+    if spec.body is not None:
+        body = render_structure(spec.body, context)
+        if body is not ABSENT:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(content) > call.spec.defaults.max_request_bytes:
+                raise _invalid("/", "maxLength", f"the request body is larger than "
+                                                 f"{call.spec.defaults.max_request_bytes} bytes")
+            headers.setdefault("Content-Type", "application/json")
+    url = call.auth.base_url + path
+    return httpx.Request(method, url, params=_query(render_structure(spec.query, context)), headers=headers,
+                         content=content)

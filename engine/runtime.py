@@ -1,0 +1,271 @@
+"""The connector at run time: run, stream, options, test_auth, describe (sync and async).
+
+Load once, then call many times; every call is a pipeline (see effects.py)
+driven by a thin sync or async driver, so both behave identically.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .auth import Authentication, make_authentication
+from .clock import Clock
+from .drivers import adrive, aiterate, drive, iterate
+from .effects import Pipeline
+from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
+from .loader import load_connector
+from .model import ConnectorSpec, OperationSpec, Timeouts
+from .pagination import paginate
+from .ratelimit import MovingWindowLimiter, RateLimiter
+from .requests import build_request
+from .retry import RetryPolicy
+from .templating import ABSENT, render_structure
+from .transport import Call, exchange
+from .upstream import parse_body
+
+log = logging.getLogger("engine")
+
+
+def _client_settings(timeouts: Timeouts) -> dict[str, Any]:
+    # trust_env=False: proxy variables and .netrc never see our requests; redirects are followed by hand.
+    return {"trust_env": False, "follow_redirects": False, "verify": True,
+            "timeout": httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
+                                     pool=timeouts.pool)}
+
+
+class Connector:
+    """A loaded connector. Thread-safe; share one per process."""
+
+    def __init__(self, spec: ConnectorSpec, *, client: httpx.Client | None = None,
+                 async_client: httpx.AsyncClient | None = None, transport: httpx.BaseTransport | None = None,
+                 async_transport: httpx.AsyncBaseTransport | None = None, limiter: RateLimiter | None = None,
+                 clock: Clock | None = None, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None,
+                 strict_output: bool = False, allow_loopback: bool = False, seed: int | None = None) -> None:
+        self.spec = spec
+        d = spec.defaults
+        self.timeouts = timeouts or d.timeout
+        self.clock = clock or Clock()
+        self.retry = retry or RetryPolicy(max_attempts=d.max_attempts, deadline=d.deadline)
+        self.limiter = limiter or MovingWindowLimiter(d.rate_limit_requests, d.rate_limit_seconds, self.clock)
+        self.strict_output = strict_output
+        self.allow_loopback = allow_loopback
+        self._rng = random.Random(seed)
+        self._client = client or httpx.Client(transport=transport, **_client_settings(self.timeouts))
+        self._async_client = async_client
+        self._async_transport = async_transport
+
+    @classmethod
+    def load(cls, root: str | Path, **options: Any) -> Connector:
+        return cls(load_connector(root), **options)
+
+    # -- authentication ------------------------------------------------------------------------
+    def authentication(self, fields: Mapping[str, Any], *, name: str = "") -> Authentication:
+        """Check and prepare an authentication's fields (URL normalised, secrets wrapped)."""
+        return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback)
+
+    def test_auth(self, auth: Authentication) -> Any:
+        return self.run(self.spec.auth.test_operation, {}, auth)
+
+    # -- running -------------------------------------------------------------------------------
+    def operation(self, name: str) -> OperationSpec:
+        try:
+            return self.spec.operations[name]
+        except KeyError:
+            raise UnknownOperation(f"unknown operation {name!r}") from None
+
+    def run(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
+            deadline: float | None = None) -> Any:
+        call, prepared = self._prepare(operation, input, auth, deadline)
+        return drive(self._pipeline(call, prepared), self._client, self.clock)
+
+    async def arun(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
+                   deadline: float | None = None) -> Any:
+        call, prepared = self._prepare(operation, input, auth, deadline)
+        return await adrive(self._pipeline(call, prepared), self._aclient(), self.clock)
+
+    def stream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> Iterator[Any]:
+        """Yield the items of a listing one page at a time: memory stays flat however many there are."""
+        call, prepared = self._prepare(operation, input, auth, None, stream=True)
+        for emitted in iterate(self._stream_pipeline(call, prepared), self._client, self.clock):
+            yield from emitted.items
+
+    async def astream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> AsyncIterator[Any]:
+        call, prepared = self._prepare(operation, input, auth, None, stream=True)
+        async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, []):
+            for item in emitted.items:
+                yield item
+
+    def options(self, operation: str, field: str, form: Mapping[str, Any] | None, auth: Authentication, *,
+                search: str | None = None, offset: int | None = None) -> Any:
+        """Choices for one field of an operation's form, from the DDL its schema names."""
+        ddl, ddl_input = self._options_input(operation, field, form, search, offset)
+        return self.run(ddl, ddl_input, auth)
+
+    async def aoptions(self, operation: str, field: str, form: Mapping[str, Any] | None, auth: Authentication, *,
+                       search: str | None = None, offset: int | None = None) -> Any:
+        ddl, ddl_input = self._options_input(operation, field, form, search, offset)
+        return await self.arun(ddl, ddl_input, auth)
+
+    def validate_input(self, operation: str, input: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return the input with defaults filled, or raise ValidationError listing every problem."""
+        op = self.operation(operation)
+        data = {} if input is None else input
+        if not isinstance(data, Mapping):
+            raise ValidationError([{"pointer": "/", "keyword": "type", "message": "the input must be an object"}])
+        errors = [
+            {"pointer": "".join(f"/{p}" for p in e.absolute_path), "keyword": str(e.validator),
+             "message": e.message[:500]}
+            for e in op.input_validator.iter_errors(data)
+        ]
+        if errors:
+            errors.sort(key=lambda e: (e["pointer"], e["keyword"]))
+            raise ValidationError(errors)
+        filled = dict(copy.deepcopy(data))
+        for name, prop in op.input_schema.get("properties", {}).items():
+            if name not in filled and isinstance(prop, dict) and "default" in prop:
+                filled[name] = copy.deepcopy(prop["default"])
+        return filled
+
+    def render_request(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> httpx.Request:
+        """The first request a call would send, without sending it (contract tests, dry runs)."""
+        call, prepared = self._prepare(operation, input, auth, None)
+        op = call.op
+        page = None
+        if op.pagination:
+            page = {"limit": op.pagination.page_size, "offset": 0}
+        request = build_request(call, op, prepared, page)
+        return request
+
+    # -- description ---------------------------------------------------------------------------
+    def describe(self, operation: str) -> dict[str, Any]:
+        op = self.operation(operation)
+        return {
+            "name": op.name, "title": op.title, "description": op.description, "group": op.group,
+            "kind": op.kind, "idempotency": op.idempotency + (f"({op.upsert_key})" if op.upsert_key else ""),
+            "input": op.input_schema, "output": op.output_schema,
+            "lookups": [{"field": lk.pointer, "operation": lk.operation,
+                         "depends_on": sorted({u.attr for t in _templates(lk.input) for u in t.uses
+                                               if u.root == "input" and u.attr})}
+                        for lk in op.lookups],
+            "examples": list(op.examples),
+        }
+
+    def manifest(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "name": s.name, "title": s.title, "version": s.version, "description": s.description,
+            "documentation": s.documentation,
+            "authentication": {"fields": s.auth.fields_schema, "types": list(s.auth.types), "help": s.auth.help},
+            "operations": [{"name": o.name, "title": o.title, "description": o.description, "kind": o.kind,
+                            "group": o.group} for o in sorted(s.operations.values(), key=lambda o: o.name)],
+        }
+
+    # -- internals -----------------------------------------------------------------------------
+    def _aclient(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(transport=self._async_transport, **_client_settings(self.timeouts))
+        return self._async_client
+
+    def _prepare(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication,
+                 deadline: float | None, stream: bool = False) -> tuple[Call, dict[str, Any]]:
+        op = self.operation(operation)
+        if stream and op.pagination is None:
+            raise UnknownOperation(f"{operation} is not a listing and cannot be streamed")
+        if not isinstance(auth, Authentication):
+            raise TypeError("auth must come from Connector.authentication()")
+        prepared = self.validate_input(operation, input)
+        policy = self.retry if deadline is None else RetryPolicy(
+            max_attempts=self.retry.max_attempts, deadline=deadline, backoff_base=self.retry.backoff_base,
+            backoff_cap=self.retry.backoff_cap, max_retry_after=self.retry.max_retry_after)
+        timeouts = self.timeouts
+        if op.request.timeout:
+            timeouts = Timeouts(**{**timeouts.__dict__, **op.request.timeout})
+        call = Call(spec=self.spec, op=op, auth=auth, limiter=self.limiter, clock=self.clock, policy=policy,
+                    timeouts=timeouts, rng=self._rng, started=self.clock.monotonic())
+        return call, prepared
+
+    def _pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
+        op = call.op
+        if op.pagination is not None:
+            result = yield from paginate(call, op, input)
+            if op.kind == "ddl":
+                output: Any = {"result": [self._option(op, item, input) for item in result.items],
+                               "next_offset": result.next_offset}
+            else:
+                output = render_structure(op.output, {"input": input, "result": result.context()})
+        else:
+            exchanged = yield from exchange(call, build_request(call, op, input, None))
+            response = {"status": exchanged.response.status_code, "headers": dict(exchanged.response.headers),
+                        "body": parse_body(exchanged.content)}
+            context = {"input": input, "response": response}
+            if op.success_when is not None and not render_structure(op.success_when, context):
+                failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
+                from .errors import UPSTREAM_TYPES
+
+                raise UPSTREAM_TYPES.get(failure["type"], UpstreamError)(
+                    failure["message"], status=response["status"])
+            output = response["body"] if op.output is None else render_structure(op.output, context)
+        if output is ABSENT:
+            output = None
+        self._check_output(op, output)
+        return output
+
+    def _stream_pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
+        result = yield from paginate(call, call.op, input, stream=True)
+        return result
+
+    def _option(self, op: OperationSpec, item: Any, input: Mapping[str, Any]) -> dict[str, str]:
+        assert op.option is not None
+        context = {"item": item, "input": input}
+        text = render_structure(op.option["text"], context)
+        value = render_structure(op.option["value"], context)
+        return {"text": "" if text is ABSENT else str(text).strip(), "value": "" if value is ABSENT else str(value)}
+
+    def _check_output(self, op: OperationSpec, output: Any) -> None:
+        errors = list(op.output_validator.iter_errors(output))
+        if not errors:
+            return
+        first = errors[0]
+        where = "".join(f"/{p}" for p in first.absolute_path) or "/"
+        message = f"{op.name}: output does not match its schema at {where}: {first.message[:300]}"
+        if self.strict_output:
+            raise SpecError(message)
+        log.warning(message)
+
+    def _options_input(self, operation: str, field: str, form: Mapping[str, Any] | None, search: str | None,
+                       offset: int | None) -> tuple[str, dict[str, Any]]:
+        op = self.operation(operation)
+        pointer = field if field.startswith("/") else f"/{field}"
+        lookup = next((lk for lk in op.lookups if lk.pointer == pointer), None)
+        if lookup is None:
+            raise ValidationError([{"pointer": pointer, "keyword": "lookup",
+                                    "message": f"{operation} has no dropdown at {pointer}"}])
+        ddl_input: dict[str, Any] = {}
+        if lookup.input is not None:
+            rendered = render_structure(lookup.input, {"input": dict(form or {})})
+            ddl_input = {k: v for k, v in rendered.items() if v not in (None, "", ABSENT)}
+        if search:
+            ddl_input["search"] = search
+        if offset:
+            ddl_input["offset"] = offset
+        return lookup.operation, ddl_input
+
+    def close(self) -> None:
+        self._client.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.aclose()
+
+
+def _templates(value: Any) -> list[Any]:
+    from .templating import iter_templates
+
+    return list(iter_templates(value))
