@@ -261,6 +261,7 @@ def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[s
         limit=opt("limit", on_input), offset=opt("offset", on_input),
         return_all=opt("return_all", on_input), max_items=opt("max_items", on_input),
         keyset_when=c(path, "/pagination/keyset/when", keyset["when"], on_input) if keyset else None,
+        keep=c(path, "/pagination/keep", spec["keep"], {"item": None, "input": inputs}) if "keep" in spec else None,
     )
 
 

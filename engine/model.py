@@ -8,7 +8,8 @@ from typing import Any
 
 from .templating import Template
 
-SAFE, IDEMPOTENT, UPSERT, UNSAFE = "safe", "idempotent", "upsert", "unsafe"
+SAFE, IDEMPOTENT, UPSERT, UNSAFE, BY_METHOD = "safe", "idempotent", "upsert", "unsafe", "by_method"
+_REPEATABLE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class PaginationSpec:
     return_all: Template | None
     max_items: Template | None
     keyset_when: Template | None
+    keep: Template | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,10 @@ class OperationSpec:
     input_validator: Any = field(repr=False, compare=False)
     output_validator: Any = field(repr=False, compare=False)
 
-    @property
-    def retries_ambiguous_failures(self) -> bool:
+    def retries_ambiguous_failures(self, method: str) -> bool:
         """Whether a 5xx or a lost response may be retried without risking a duplicate."""
+        if self.idempotency == BY_METHOD:
+            return method.upper() in _REPEATABLE_METHODS
         return self.idempotency in (SAFE, IDEMPOTENT, UPSERT)
 
 

@@ -100,6 +100,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             if item_id in seen:
                 continue
             seen.add(item_id)
+            if p.keep is not None and not _value(p.keep, {"item": item, "input": input}, True):
+                continue
             fresh.append(item)
         if max_items is not None and count + len(fresh) >= max_items and return_all:
             capped = count + len(fresh) > max_items or len(page_items) == page_limit

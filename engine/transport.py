@@ -122,7 +122,7 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
                 call.limiter.pause(key, min(pause, call.policy.max_retry_after))
             elif not isinstance(failure, (ServerError, Timeout)):
                 raise failure
-        if not retry_any and not call.op.retries_ambiguous_failures:
+        if not retry_any and not call.op.retries_ambiguous_failures(request.method):
             raise OutcomeUnknown(
                 f"{call.op.title}: the request may or may not have been carried out ({failure.message}). "
                 "It was not repeated, to avoid a duplicate; check before running it again.",

@@ -1,0 +1,243 @@
+"""``ac-connector``: the command line. Results as JSON on stdout; failures as JSON on stderr, non-zero exit.
+
+No traceback ever reaches the user: every failure becomes ``{"error": {...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ConnectorError, SpecError, ValidationError
+
+from . import load
+from .paths import connector_root
+
+EXIT_FAILURE, EXIT_INVALID = 1, 2
+
+
+def _print(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
+    sys.stderr.write(json.dumps({"error": error}, indent=2, ensure_ascii=False, default=str) + "\n")
+    return code
+
+
+def _connector(args: argparse.Namespace):
+    return load(allow_loopback=True)
+
+
+def _store(connector):
+    from .store import AuthStore
+
+    auth = connector.spec.auth
+    return AuthStore(secret_fields=auth.secret_fields, url_field=auth.url_field)
+
+
+def _authentication(connector, name: str | None):
+    """A stored authentication by name, or AC_API_URL + AC_API_KEY for one-off runs."""
+    auth = connector.spec.auth
+    if name:
+        return connector.authentication(_store(connector).fields(name), name=name)
+    url, key = os.environ.get("AC_API_URL"), os.environ.get("AC_API_KEY")
+    if url and key:
+        secret_field = next(iter(sorted(auth.secret_fields)))
+        return connector.authentication({auth.url_field: url, secret_field: key}, name="environment")
+    stored = _store(connector).list()
+    if len(stored) == 1:
+        return connector.authentication(_store(connector).fields(stored[0].name), name=stored[0].name)
+    from engine.errors import AuthenticationMissing
+
+    raise AuthenticationMissing("no authentication: pass --auth NAME (see `ac-connector auth list`) "
+                                "or set AC_API_URL and AC_API_KEY")
+
+
+def _read_input(text: str | None) -> Any:
+    if text is None:
+        return {}
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError([{"pointer": "/", "keyword": "json", "message": f"the input is not JSON: {exc.msg} "
+                                f"(line {exc.lineno}, column {exc.colno})"}]) from None
+
+
+# -- commands ----------------------------------------------------------------------------------
+def cmd_operations(args: argparse.Namespace) -> int:
+    manifest = _connector(args).manifest()
+    if args.json:
+        _print(manifest["operations"])
+    else:
+        width = max(len(o["name"]) for o in manifest["operations"])
+        for o in manifest["operations"]:
+            sys.stdout.write(f"{o['name']:<{width}}  {o['title']}\n")
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    _print(_connector(args).describe(args.operation))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from engine.loader import load_connector
+
+    root = Path(args.root) if args.root else connector_root()
+    try:
+        spec = load_connector(root)
+    except SpecError as exc:
+        return _fail({"type": "spec", "message": f"{len(exc.problems)} problem(s)", "problems": exc.problems})
+    sys.stdout.write(f"ok: {len(spec.operations)} operations in {root}\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    connector = _connector(args)
+    data = _read_input(args.input)
+    connector.validate_input(args.operation, data)  # fail on bad input before touching the store
+    auth = _authentication(connector, args.auth)
+    _print(connector.run(args.operation, data, auth))
+    return 0
+
+
+def cmd_auth_add(args: argparse.Namespace) -> int:
+    connector = _connector(args)
+    key = args.api_key or os.environ.get("AC_API_KEY")
+    if not key:
+        if not sys.stdin.isatty():
+            return _fail({"type": "validation", "message": "no API key: pass --api-key, set AC_API_KEY, "
+                          "or run in a terminal to be asked for it"}, EXIT_INVALID)
+        key = getpass.getpass("API key: ")
+    spec = connector.spec.auth
+    secret_field = next(iter(sorted(spec.secret_fields)))
+    checked = connector.authentication({spec.url_field: args.url, secret_field: key}, name=args.name)
+    fields = {spec.url_field: checked.base_url_origin, secret_field: key}
+    stored = _store(connector).add(args.name, "organisational" if args.organisational else "personal", fields,
+                                   replace=args.replace)
+    _print(stored.public())
+    return 0
+
+
+def cmd_auth_list(args: argparse.Namespace) -> int:
+    _print([a.public() for a in _store(_connector(args)).list()])
+    return 0
+
+
+def cmd_auth_remove(args: argparse.Namespace) -> int:
+    _store(_connector(args)).remove(args.name)
+    _print({"removed": args.name})
+    return 0
+
+
+def cmd_auth_test(args: argparse.Namespace) -> int:
+    from .authtest import explain
+
+    connector = _connector(args)
+    auth = _authentication(connector, args.name)
+    result = explain(connector, auth)
+    if result["ok"]:
+        _print(result)
+        return 0
+    return _fail(result["error"])
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.__main__ import main as sandbox_main
+
+    argv = ["--host", args.host, "--port", str(args.port)]
+    if args.api_key:
+        argv += ["--api-key", args.api_key]
+    return sandbox_main(argv) or 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .service.server import serve
+    except ImportError:
+        return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
+    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ac-connector", description="ActiveCampaign connector for workflow engines")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    add("operations", cmd_operations, "list the operations").add_argument("--json", action="store_true")
+    add("describe", cmd_describe, "describe one operation as JSON").add_argument("operation")
+    add("check", cmd_check, "load and check every spec, reporting every problem").add_argument("--root")
+    run = add("run", cmd_run, "run an operation")
+    run.add_argument("operation")
+    run.add_argument("--input", help="JSON, @file or - for standard input")
+    run.add_argument("--auth", help="name of a stored authentication")
+
+    auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command",
+                                                                                        required=True)
+    a = auth.add_parser("add", help="store an authentication")
+    a.add_argument("name")
+    a.add_argument("--url", required=True, help="the account's API URL")
+    a.add_argument("--organisational", action="store_true", help="an organisational (shared) authentication")
+    a.add_argument("--api-key", help="the API key (else AC_API_KEY, else a hidden prompt)")
+    a.add_argument("--replace", action="store_true", help="replace an authentication of the same name")
+    a.set_defaults(func=cmd_auth_add)
+    auth.add_parser("list", help="list stored authentications (no keys)").set_defaults(func=cmd_auth_list)
+    t = auth.add_parser("test", help="check that the URL and the key work")
+    t.add_argument("name", nargs="?")
+    t.set_defaults(func=cmd_auth_test)
+    r = auth.add_parser("remove", help="forget an authentication")
+    r.add_argument("name")
+    r.set_defaults(func=cmd_auth_remove)
+
+    sb = add("sandbox", cmd_sandbox, "run the local ActiveCampaign-compatible sandbox in the foreground")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=8765)
+    sb.add_argument("--api-key")
+    add("demo", cmd_demo, "run a short workflow against a fresh sandbox")
+    serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--allow-loopback", action="store_true",
+                       help="accept authentications pointing at loopback addresses (the sandbox)")
+    serve.add_argument("--token", help="access token required from clients (needed off loopback)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        return _fail(exc.to_dict(), EXIT_INVALID)
+    except ConnectorError as exc:
+        return _fail(exc.to_dict())
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so plainly, never with a traceback or a secret
+        return _fail({"type": "internal", "message": f"internal error ({type(exc).__name__}); "
+                      "please report it with the command you ran"})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
