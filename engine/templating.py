@@ -50,8 +50,20 @@ def path_segment(value: Any) -> str:
     return urllib.parse.quote(text, safe="")
 
 
+class _Environment(ImmutableSandboxedEnvironment):
+    """On mappings, ``a.b`` means the key only: an input named ``items`` or ``values`` must mean
+    the input (or be undefined when absent), never the dict method."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.pop("range", None)
     env.filters["path_segment"] = path_segment
     return env
