@@ -26,7 +26,7 @@ from .fixture import load_fixture
 from .log import LoggedRequest, RequestLog, mask_headers
 from .ratelimit import SlidingWindow
 from .resources import build_router
-from .seed import seed_account
+from .seed import seed_account, seed_user
 from .store import Store
 from .wire import ApiError, Headers, Request, Response, dumps, parse_query, reason
 
@@ -59,17 +59,18 @@ class Sandbox:
         self.limiter = SlidingWindow()
         self.import_limiter = SlidingWindow()
         self.lock = threading.RLock()
-        self.store = Store()
-        if seed:
-            seed_account(self.store)
+        self.store = self._new_store()
+
+    def _new_store(self) -> Store:
+        store = Store()
+        (seed_account if self.seeded else seed_user)(store)
+        return store
 
     # -- state -------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the seeded state; log, faults and rate-limit windows cleared (config kept)."""
         with self.lock:
-            self.store = Store()
-            if self.seeded:
-                seed_account(self.store)
+            self.store = self._new_store()
         self.faults.clear()
         self.log.clear()
         self.limiter.clear()

@@ -18,13 +18,18 @@ def _at(hours: float) -> tuple[str, float]:
     return iso(ts), ts
 
 
+def seed_user(store: Store) -> None:
+    """The user the API key belongs to: even an empty account has it (users/me)."""
+    store["users"].insert({"username": "admin", "firstName": "Alex", "lastName": "Admin",
+                           "email": "admin@example.com", "phone": "", "group": "1"})
+
+
 def seed_account(store: Store) -> None:
     from .resources import contacts, deals, fields, lists, pipelines
 
     s0, _ = _at(0)
+    seed_user(store)
     users = store["users"]
-    users.insert({"username": "admin", "firstName": "Alex", "lastName": "Admin", "email": "admin@example.com",
-                  "phone": "", "group": "1"})
     users.insert({"username": "sam", "firstName": "Sam", "lastName": "Seller", "email": "sam.seller@example.com",
                   "phone": "", "group": "2"})
 
