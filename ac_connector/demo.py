@@ -21,8 +21,18 @@ from .authtest import explain
 from .store import AuthStore
 
 
+def _without_links(value: Any) -> Any:
+    """Links are URLs to related resources: noise in a demo."""
+    if isinstance(value, dict):
+        return {k: _without_links(v) for k, v in value.items() if k != "links"}
+    if isinstance(value, list):
+        return [_without_links(v) for v in value]
+    return value
+
+
 def _show(step: int, title: str, operation: str, data: Any, output: Any) -> None:
     out = sys.stdout
+    output = _without_links(output)
     out.write(f"\n== Step {step}: {title}\n")
     out.write(f"   operation: {operation}\n")
     out.write("   input:  " + json.dumps(data, ensure_ascii=False) + "\n")
