@@ -70,8 +70,9 @@ class Connector:
         """Check and prepare an authentication's fields (URL normalised, secrets wrapped)."""
         return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback)
 
-    def test_auth(self, auth: Authentication) -> Any:
-        return self.run(self.spec.auth.test_operation, {}, auth)
+    def test_auth(self, auth: Authentication, *, deadline: float = 10.0) -> Any:
+        """Run the manifest's auth test operation; a short deadline, since a person is waiting."""
+        return self.run(self.spec.auth.test_operation, {}, auth, deadline=deadline)
 
     # -- running -------------------------------------------------------------------------------
     def operation(self, name: str) -> OperationSpec:
