@@ -7,6 +7,7 @@ leaked: method, path, headers unmasked, body).
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], owner: RecordingServer):
         self.owner = owner
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class RecordingServer:
