@@ -6,9 +6,11 @@ driven by a thin sync or async driver, so both behave identically.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import random
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,8 @@ class Connector:
         self._rng = random.Random(seed)
         self._client = client or httpx.Client(transport=transport, **_client_settings(self.timeouts))
         self._async_client = async_client
+        self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary())
         self._async_transport = async_transport
 
     @classmethod
@@ -121,8 +125,7 @@ class Connector:
         if not isinstance(data, Mapping):
             raise ValidationError([{"pointer": "/", "keyword": "type", "message": "the input must be an object"}])
         errors = [
-            {"pointer": "".join(f"/{p}" for p in e.absolute_path), "keyword": str(e.validator),
-             "message": e.message[:500]}
+            {"pointer": _error_pointer(e), "keyword": str(e.validator), "message": e.message[:500]}
             for e in op.input_validator.iter_errors(data)
         ]
         if errors:
@@ -170,9 +173,15 @@ class Connector:
 
     # -- internals -----------------------------------------------------------------------------
     def _aclient(self) -> httpx.AsyncClient:
-        if self._async_client is None:
-            self._async_client = httpx.AsyncClient(transport=self._async_transport, **_client_settings(self.timeouts))
-        return self._async_client
+        """An injected client, or one per event loop: an httpx.AsyncClient cannot outlive its loop."""
+        if self._async_client is not None:
+            return self._async_client
+        loop = asyncio.get_running_loop()
+        client = self._loop_clients.get(loop)
+        if client is None:
+            client = httpx.AsyncClient(transport=self._async_transport, **_client_settings(self.timeouts))
+            self._loop_clients[loop] = client
+        return client
 
     def _prepare(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication,
                  deadline: float | None, stream: bool = False) -> tuple[Call, dict[str, Any]]:
@@ -262,8 +271,22 @@ class Connector:
         self._client.close()
 
     async def aclose(self) -> None:
+        """Close the async client of the running loop (and an injected one)."""
         if self._async_client is not None:
             await self._async_client.aclose()
+        client = self._loop_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+def _error_pointer(error: Any) -> str:
+    """The JSON pointer of the value an error is about; a missing required property points at itself."""
+    pointer = "".join(f"/{p}" for p in error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        for name in error.validator_value or ():
+            if name not in error.instance and error.message == f"{name!r} is a required property":
+                return f"{pointer}/{name}"
+    return pointer
 
 
 def _templates(value: Any) -> list[Any]:
