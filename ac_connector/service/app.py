@@ -1,0 +1,109 @@
+"""Assemble the service: connector, authentication registry, sandbox offer, routes and middleware."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from engine.errors import ConnectorError
+
+from .. import load
+from ..builder import STATIC_DIR
+from ..store import AuthStore
+from . import api_authentications, api_connector, errors
+from .access import AccessGuard
+from .headers import HardenedHeaders
+from .offer import SandboxOffer
+from .openapi import document
+from .registry import Registry
+from .settings import ServiceSettings
+from .urlguard import UrlGuard
+
+
+@dataclass
+class Service:
+    """Everything one running service holds; ``close()`` releases it."""
+
+    settings: ServiceSettings
+    connector: Any
+    registry: Registry
+    offer: SandboxOffer | None
+    app: Starlette
+
+    def close(self) -> None:
+        if self.offer:
+            self.offer.stop()
+        self.registry.store.close()
+        self.connector.close()
+
+
+def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, **connector_options: Any) -> Service:
+    """Load the connector and open the store; offer a sandbox when nothing is stored yet.
+
+    ``sandbox`` (a ``sandbox.Sandbox``) is offered even when authentications exist: tests use it to
+    preload data. ``connector_options`` go to the engine's Connector (e.g. a limiter).
+    """
+    # Loopback is allowed in the engine so the sandbox works; the URL guard decides what this service accepts.
+    connector = load(allow_loopback=True, **connector_options)
+    spec = connector.spec.auth
+    store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
+    guard = UrlGuard(allow_private=settings.allow_loopback)
+    offer = None
+    if sandbox is not None or (settings.offer_sandbox and not store.list()):
+        offer = SandboxOffer(sandbox).start()
+        guard.allow_origin(offer.url)
+    registry = Registry(connector, store, guard, offer)
+    service = Service(settings, connector, registry, offer, app=None)  # type: ignore[arg-type]
+    service.app = create_app(service)
+    return service
+
+
+def create_app(service: Service) -> Starlette:
+    version = service.connector.spec.version
+    openapi = document(version)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    async def openapi_json(request: Request) -> JSONResponse:
+        return JSONResponse(openapi)
+
+    async def service_info(request: Request) -> JSONResponse:
+        return JSONResponse({"version": version, "sandbox": service.offer.name if service.offer else None,
+                             "loopback_allowed": service.settings.allow_loopback,
+                             "token_required": bool(service.settings.token)})
+
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-store"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await service.connector.aclose()
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/api/health", health, methods=["GET"]),
+        Route("/api/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/service", service_info, methods=["GET"]),
+        *api_connector.ROUTES,
+        *api_authentications.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes, lifespan=lifespan,
+        middleware=[Middleware(HardenedHeaders), Middleware(AccessGuard, token=service.settings.token)],
+        exception_handlers={ConnectorError: errors.on_connector_error, HTTPException: errors.on_http_exception,
+                            Exception: errors.on_unexpected})
+    app.state.service = service
+    return app
