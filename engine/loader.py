@@ -211,7 +211,7 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
     response = doc.get("response", {})
     response_ctx: dict[str, set[str] | None] = {"input": inputs, "response": None}
     if paginated:
-        response_ctx = {"input": inputs, "result": {"items", "total", "has_more", "next_offset", "pages"}}
+        response_ctx = {"input": inputs, "result": {"items", "total", "has_more", "next_offset", "pages", "sideloads"}}
     output = c(path, "/response/output", response.get("output"), response_ctx)
     success_when = None
     if "success_when" in response:
@@ -262,6 +262,8 @@ def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[s
         return_all=opt("return_all", on_input), max_items=opt("max_items", on_input),
         keyset_when=c(path, "/pagination/keyset/when", keyset["when"], on_input) if keyset else None,
         keep=c(path, "/pagination/keep", spec["keep"], {"item": None, "input": inputs}) if "keep" in spec else None,
+        sideloads={name: c(path, f"/pagination/sideloads/{name}", template, on_response)
+                   for name, template in spec.get("sideloads", {}).items()},
     )
 
 

@@ -35,6 +35,7 @@ class PaginationSpec:
     max_items: Template | None
     keyset_when: Template | None
     keep: Template | None = None
+    sideloads: dict[str, Template] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

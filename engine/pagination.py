@@ -8,9 +8,10 @@ raises an error carrying the resume point and the items so far.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .effects import Emit, Pipeline
@@ -30,10 +31,11 @@ class PagedResult:
     next_offset: int | None
     pages: int
     count: int
+    sideloads: dict[str, list[Any]] = field(default_factory=dict)
 
     def context(self) -> dict[str, Any]:
         return {"items": self.items, "total": self.total, "has_more": self.has_more,
-                "next_offset": self.next_offset, "pages": self.pages}
+                "next_offset": self.next_offset, "pages": self.pages, "sideloads": self.sideloads}
 
 
 def _value(template: Any, context: Mapping[str, Any], default: Any = None) -> Any:
@@ -68,6 +70,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
     after: Any = None
     capped = False
     page_items: list[Any] = []
+    sideloads: dict[str, list[Any]] = {name: [] for name in p.sideloads}
+    sideload_seen: set[tuple[str, str]] = set()
     while True:
         page: dict[str, Any] = {"limit": page_limit}
         if keyset:
@@ -93,6 +97,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             raise SpecError(f"{op.name}: pagination items did not give a list")
         if total is None and p.total is not None:
             total = _as_int(_value(p.total, rctx))
+        if not stream:
+            _collect_sideloads(p.sideloads, rctx, sideloads, sideload_seen)
         pages += 1
         fresh = []
         for item in page_items:
@@ -129,4 +135,18 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         seen_to = offset + len(page_items)
         has_more = seen_to < total if total is not None else len(page_items) == page_limit
         next_offset = seen_to if has_more else None
-    return PagedResult(collected, total, has_more, next_offset, pages, count)
+    return PagedResult(collected, total, has_more, next_offset, pages, count, sideloads)
+
+
+def _collect_sideloads(templates: Mapping[str, Any], rctx: Mapping[str, Any], into: dict[str, list[Any]],
+                       seen: set[tuple[str, str]]) -> None:
+    """Join each page's related records, once each (overlapping pages send some twice)."""
+    for name, template in templates.items():
+        records = _value(template, rctx, [])
+        if not isinstance(records, list):
+            raise SpecError(f"pagination sideload {name!r} did not give a list")
+        for record in records:
+            key = (name, json.dumps(record, sort_keys=True, default=str))
+            if key not in seen:
+                seen.add(key)
+                into[name].append(record)
