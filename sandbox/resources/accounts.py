@@ -22,11 +22,19 @@ def render(req: Request, row: dict, counts: tuple[int, int] | None = None) -> di
                            "createdTimestamp": row["created"], "updatedTimestamp": row["updated"]}
     if counts is not None:
         out["contactCount"], out["dealCount"] = str(counts[0]), str(counts[1])
-    if row.get("fields"):
-        out["fields"] = [{**f, "accountId": row["id"]} for f in row["fields"]]
+    out["owner"] = row["owner"]
     out["links"] = {k: f"{req.base_url}/api/3/accounts/{row['id']}/{k}" for k in (
-        "notes", "accountCustomFieldData", "accountContacts")}
+        "notes", "accountCustomFieldData", "accountContacts", "emailActivities", "contactEmails", "owner")}
+    out["fields"] = [{**f, "accountId": row["id"]} for f in row.get("fields", [])]
     out["id"] = row["id"]
+    return out
+
+
+def render_written(req: Request, row: dict) -> dict:
+    """POST/PUT accounts (LIVE create-account): adds customFieldSaveStatus."""
+    out = render(req, row)
+    out["customFieldSaveStatus"] = {"status": "success"}
+    out["id"] = out.pop("id")
     return out
 
 
@@ -48,8 +56,10 @@ def _fields(sb: Sandbox, data: dict, current: dict | None) -> dict[str, Any]:
         changes["name"] = str(name)
     if "accountUrl" in data:
         changes["accountUrl"] = data["accountUrl"]
-    if data.get("owner") not in (None, "") and sb.store["users"].get(data["owner"]) is None:
-        raise related_missing("owner", f"No user with id {data['owner']} exists.")
+    if data.get("owner") not in (None, ""):
+        if sb.store["users"].get(data["owner"]) is None:
+            raise related_missing("owner", f"No user with id {data['owner']} exists.")
+        changes["owner"] = str(data["owner"])
     if "fields" in data:
         items = data["fields"]
         if not isinstance(items, list) or not all(isinstance(i, dict) and "customFieldId" in i and "fieldValue" in i
@@ -64,8 +74,8 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _fields(sb, req.wrapper("account"), None)
     stamp = now()[0]
     row = sb.store["accounts"].insert({"accountUrl": None, "created": stamp, "updated": stamp, "fields": [],
-                                       **changes})
-    return 201, {"account": render(req, row)}
+                                       "owner": sb.user_id, **changes})
+    return 201, {"account": render_written(req, row)}
 
 
 def _account(sb: Sandbox, id_: str) -> dict:
@@ -100,7 +110,7 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _fields(sb, req.wrapper("account"), row)
     changes["updated"] = now()[0]
     sb.store["accounts"].update(row, changes)
-    return 200, {"account": render(req, row)}
+    return 200, {"account": render_written(req, row)}
 
 
 def delete(sb: Sandbox, req: Request) -> tuple[int, Any]:

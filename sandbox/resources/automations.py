@@ -51,13 +51,15 @@ def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 # -- contactAutomations ---------------------------------------------------------------------
-def render_contact_automation(req: Request, row: dict) -> dict:
+def render_contact_automation(req: Request, row: dict, numbers: bool = False) -> dict:
+    """contacts/{id}/contactAutomations documents the element counts as numbers, the rest as strings."""
     cid = row["id"]
+    kind = int if numbers else str
     return {
         "contact": row["contact"], "seriesid": row["automation"], "startid": "0", "status": str(row["status"]),
         "batchid": None, "adddate": row["adddate"], "remdate": row.get("remdate"), "timespan": None,
         "lastblock": "0", "lastlogid": "0", "lastdate": row["adddate"], "in_als": "0",
-        "completedElements": "0", "totalElements": "2", "completed": 0, "completeValue": 0,
+        "completedElements": kind(0), "totalElements": kind(2), "completed": 0, "completeValue": 0,
         "links": {k: f"{req.base_url}/api/3/contactAutomations/{cid}/{k}" for k in (
             "automation", "contact", "contactGoals", "automationLogs")},
         "id": cid, "automation": row["automation"],

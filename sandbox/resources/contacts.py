@@ -95,7 +95,6 @@ def sideload(req: Request, rows: list[dict]) -> list[dict]:
     for row in rows:
         full = render(req, row)
         full.pop("scoreValues")
-        full.pop("links")
         out.append(full)
     return out
 
@@ -181,6 +180,7 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
         _apply(sb.store, row, data, None)
     values = _field_values(sb, req, row, data)
     contact = render_created(req, row)
+    contact["email_empty"] = False
     contact["fieldValues"] = [v["id"] for v in values or []]
     body: dict[str, Any] = {"contact": contact}
     if values:
@@ -390,7 +390,7 @@ def sub_contact_automations(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import automations
 
     row = require(sb.store, req.params["id"])
-    return 200, {"contactAutomations": [automations.render_contact_automation(req, r)
+    return 200, {"contactAutomations": [automations.render_contact_automation(req, r, numbers=True)
                                         for r in sb.store["contactAutomations"].where("contact", row["id"])]}
 
 

@@ -52,7 +52,7 @@ def render(req: Request, row: dict) -> dict:
         "nexttaskid": None, "value": str(row["value"]), "currency": row["currency"], "winProbability": None,
         "winProbabilityMdate": None, "status": str(row["status"]), "activitycount": "1", "nextdealid": did,
         "edate": None, "links": _links(req, did), "id": did, "isDisabled": False, "account": row["account"],
-        "customerAccount": row["account"],
+        "customerAccount": row["account"], "nextTask": None,
     }
 
 

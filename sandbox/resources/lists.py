@@ -115,6 +115,11 @@ def delete(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {}
 
 
+def _plain(stamp: str | None) -> str | None:
+    """'2026-05-28T03:05:55-05:00' -> '2026-05-28 03:05:55' (the *_timestamp form)."""
+    return stamp[:19].replace("T", " ") if stamp else None
+
+
 # -- memberships ----------------------------------------------------------------------------
 def render_membership(req: Request, row: dict, int_status: bool = False) -> dict:
     cid = row["id"]
@@ -125,7 +130,8 @@ def render_membership(req: Request, row: dict, int_status: bool = False) -> dict
         "responder": "1", "sync": "0", "unsubreason": row.get("unsubreason", ""), "campaign": None,
         "message": None, "first_name": contact[0], "last_name": contact[1], "ip4Sub": "0",
         "sourceid": str(row.get("sourceid", "0")), "autosyncLog": None, "ip4_last": "0", "ip4Unsub": "0",
-        "unsubscribeAutomation": None, "channel": "email",
+        "created_timestamp": _plain(row["sdate"]), "updated_timestamp": _plain(row.get("udate") or row["sdate"]),
+        "created_by": None, "updated_by": None, "unsubscribeAutomation": None, "channel": "email",
         "links": {k: f"{req.base_url}/api/3/contactLists/{cid}/{k}" for k in (
             "automation", "list", "contact", "form", "autosyncLog", "campaign", "unsubscribeAutomation", "message")},
         "id": cid, "automation": None,

@@ -83,16 +83,18 @@ def render_group(req: Request, store: Store, row: dict) -> dict:
                 "stages", "dealGroupUsers", "dealGroupGroups", "winProbabilityFeatures")}}
 
 
-def _members(store: Store, row: dict) -> tuple[list[dict], list[dict]]:
-    users = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "user": m["user"]}
+def _members(req: Request, store: Store, row: dict) -> tuple[list[dict], list[dict]]:
+    users = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "user": m["user"],
+              "links": {k: f"{req.base_url}/api/3/dealGroupUsers/{m['id']}/{k}" for k in ("dealGroup", "user")}}
              for m in store["dealGroupUsers"] if m["dealGroup"] == row["id"]]
-    groups = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "group": m["group"]}
+    groups = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "group": m["group"],
+               "links": {k: f"{req.base_url}/api/3/dealGroupGroups/{m['id']}/{k}" for k in ("dealGroup", "group")}}
               for m in store["dealGroupGroups"] if m["dealGroup"] == row["id"]]
     return users, groups
 
 
 def _written_group(req: Request, store: Store, row: dict) -> dict:
-    users, groups = _members(store, row)
+    users, groups = _members(req, store, row)
     out = render_group(req, store, row)
     out.update({"dealGroupGroups": [g["id"] for g in groups], "dealGroupUsers": [u["id"] for u in users],
                 "source": ""})
@@ -134,7 +136,7 @@ def create_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = create_pipeline(store, title, currency, allgroups=_flag(data.get("allgroups"), "1"),
                           allusers=_flag(data.get("allusers"), "0"), autoassign=autoassign, users=users,
                           groups=groups)
-    users_out, groups_out = _members(store, row)
+    users_out, groups_out = _members(req, store, row)
     return 201, {"dealStages": [render_stage(req, s) for s in _stages_of(store, row["id"])],
                  "dealGroupUsers": users_out, "dealGroupGroups": groups_out,
                  "dealGroup": _written_group(req, store, row)}
@@ -182,10 +184,10 @@ def update_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes["udate"] = now()[0]
     store["dealGroups"].update(row, changes)
     if users is not None or groups is not None:
-        old_users, old_groups = _members(store, row)
+        old_users, old_groups = _members(req, store, row)
         _set_members(store, row, users if users is not None else [u["user"] for u in old_users],
                      groups if groups is not None else [g["group"] for g in old_groups])
-    users_out, groups_out = _members(store, row)
+    users_out, groups_out = _members(req, store, row)
     return 200, {"dealGroup": _written_group(req, store, row), "dealGroupGroups": groups_out,
                  "dealGroupUsers": users_out}
 

@@ -193,9 +193,9 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 # -- task types -----------------------------------------------------------------------------
-def render_type(row: dict) -> dict:
+def render_type(req: Request, row: dict) -> dict:
     return {"cdate": row["cdate"], "defduration": row["defduration"], "id": row["id"], "status": row["status"],
-            "title": row["title"], "udate": row["udate"]}
+            "title": row["title"], "udate": row["udate"], "links": []}
 
 
 def _type(store: Store, id_: str) -> dict:
@@ -225,7 +225,7 @@ def create_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
     stamp = now()[0]
     row = sb.store["dealTasktypes"].insert({"status": "0", "defduration": "0", "cdate": stamp, "udate": stamp,
                                             **changes})
-    return 201, {"dealTasktype": render_type(row)}
+    return 201, {"dealTasktype": render_type(req, row)}
 
 
 def list_types(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -234,11 +234,11 @@ def list_types(sb: Sandbox, req: Request) -> tuple[int, Any]:
     if title:
         rows = [r for r in rows if contains(r["title"], title)]
     chosen, total = paginate(rows, req)
-    return 200, {"dealTasktypes": [render_type(r) for r in chosen], "meta": {"total": str(total)}}
+    return 200, {"dealTasktypes": [render_type(req, r) for r in chosen], "meta": {"total": str(total)}}
 
 
 def get_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
-    return 200, {"dealTasktype": render_type(_type(sb.store, req.params["id"]))}
+    return 200, {"dealTasktype": render_type(req, _type(sb.store, req.params["id"]))}
 
 
 def update_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -246,7 +246,7 @@ def update_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _type_fields(sb, req.wrapper("dealTasktype"), row)
     changes["udate"] = now()[0]
     sb.store["dealTasktypes"].update(row, changes)
-    return 200, {"dealTasktype": render_type(row)}
+    return 200, {"dealTasktype": render_type(req, row)}
 
 
 def delete_type(sb: Sandbox, req: Request) -> tuple[int, Any]:

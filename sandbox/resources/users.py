@@ -36,14 +36,17 @@ def render(req: Request, row: dict) -> dict:
     }
 
 
-def render_group(row: dict) -> dict:
+def render_group(req: Request, row: dict) -> dict:
     admin = row.get("admin", False)
     out: dict[str, Any] = {"title": row["title"], "descript": row.get("descript"), "unsubscribelink": "0",
                            "optinconfirm": "0", "p_admin": "1" if admin else "0"}
     for key in GROUP_PERMISSIONS:
         out[key] = "1" if admin or key in row.get("allow", ()) else "0"
     out.update({"sdate": row["sdate"], "reqApproval": "0", "reqApproval1st": "2", "reqApprovalNotify": "",
-                "socialdata": "0", "id": row["id"]})
+                "socialdata": "0",
+                "links": {k: f"{req.base_url}/api/3/groups/{row['id']}/{k}" for k in (
+                    "userGroups", "groupLimit", "dealGroupGroups", "listGroups", "addressGroups", "automationGroups")},
+                "id": row["id"]})
     return out
 
 
@@ -94,14 +97,14 @@ def groups(sb: Sandbox, req: Request) -> tuple[int, Any]:
     if title is not None:
         rows = [r for r in rows if contains(r["title"], title)]
     chosen, total = paginate(rows, req)
-    return 200, {"groups": [render_group(r) for r in chosen], "meta": {"total": str(total)}}
+    return 200, {"groups": [render_group(req, r) for r in chosen], "meta": {"total": str(total)}}
 
 
 def group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = sb.store["groups"].get(req.params["id"])
     if row is None:
         raise not_found("Group", req.params["id"])
-    return 200, {"group": render_group(row)}
+    return 200, {"group": render_group(req, row)}
 
 
 def register(router: Router) -> None:

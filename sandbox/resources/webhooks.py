@@ -54,7 +54,6 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _fields(req.wrapper("webhook"), True)
     row = sb.store["webhooks"].insert({"listid": "0", "cdate": now()[0], **changes})
     out = render(req, row)
-    del out["links"]
     return 201, {"webhook": out}
 
 
@@ -80,7 +79,6 @@ def _hook(sb: Sandbox, id_: str) -> dict:
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
     out = render(req, _hook(sb, req.params["id"]))
-    del out["links"]
     return 200, {"webhook": out}
 
 
@@ -88,7 +86,6 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _hook(sb, req.params["id"])
     sb.store["webhooks"].update(row, _fields(req.wrapper("webhook"), False))
     out = render(req, row)
-    del out["links"]
     return 200, {"webhook": out}
 
 
