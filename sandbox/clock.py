@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 ACCOUNT_TZ = timezone(timedelta(hours=-5))
 
@@ -15,7 +15,8 @@ def iso(ts: float | None = None) -> str:
 
 def utc_plain(ts: float) -> str:
     """'2026-05-28 09:33:44': the *_utc_timestamp form, no zone."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    t = time.gmtime(ts)
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
 
 
 def local_plain(ts: float) -> str:

@@ -184,3 +184,15 @@ def test_sub_collections(client: httpx.Client) -> None:
 def test_patch_is_accepted_like_put(client: httpx.Client) -> None:
     response = client.patch("/contacts/1", json={"contact": {"phone": "123"}})
     assert response.status_code == 200 and response.json()["contact"]["phone"] == "123"
+
+
+def test_list_serialiser_matches_the_get_shape(client: httpx.Client) -> None:
+    """The list endpoint's fast serialiser must emit exactly what GET contacts/{id} shows."""
+    created = new_contact(client, 'zoë.o"brien@example.com', firstName="Zoë", lastName='O"Brien \\ x')
+    listed = client.get("/contacts", params={"email": 'zoë.o"brien@example.com'}).json()["contacts"][0]
+    single = client.get(f"/contacts/{created['id']}").json()["contact"]
+    assert listed["lastName"] == 'O"Brien \\ x'
+    for key in ("contactAutomations", "contactLists", "fieldValues", "geoIps", "deals", "accountContacts"):
+        single.pop(key)
+    listed.pop("scoreValues")
+    assert listed == single
