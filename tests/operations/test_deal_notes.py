@@ -1,0 +1,81 @@
+"""Deal notes through the engine against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import errors
+
+
+def api_requests(sandbox) -> list:
+    return [r for r in sandbox.log if r.path.startswith("/api/3")]
+
+
+def last(sandbox, method: str):
+    return [r for r in api_requests(sandbox) if r.method == method][-1]
+
+
+def new_deal(run, title: str = "Noted deal") -> str:
+    return run("create_deal", {"title": title, "value": 10, "currency": "usd", "contact_id": "1",
+                               "pipeline_id": "1"})["deal"]["id"]
+
+
+def test_create_note_on_a_deal(run, sandbox):
+    deal = new_deal(run)
+    out = run("create_deal_note", {"deal_id": deal, "note": "Asked for a quote for 20 seats."})
+    request = last(sandbox, "POST")
+    assert request.path == f"/api/3/deals/{deal}/notes"
+    assert request.body == {"note": {"note": "Asked for a quote for 20 seats."}}
+    note = out["note"]
+    assert note["note"] == "Asked for a quote for 20 seats." and note["reltype"] == "Deal"
+    assert str(note["relid"]) == deal and note["owner"]["type"] == "deal"
+    assert [d["id"] for d in out["deals"]] == [deal]
+
+
+def test_update_note_replaces_its_text(run, sandbox):
+    deal = new_deal(run)
+    note = run("create_deal_note", {"deal_id": deal, "note": "First draft"})["note"]
+    out = run("update_deal_note", {"deal_id": deal, "note_id": note["id"], "note": "Final text"})
+    request = last(sandbox, "PUT")
+    assert request.path == f"/api/3/deals/{deal}/notes/{note['id']}"
+    assert request.body == {"note": {"note": "Final text"}}
+    assert out["note"]["id"] == note["id"] and out["note"]["note"] == "Final text"
+    # Read back through the generic notes endpoint.
+    read = run("raw_http_request", {"method": "GET", "path": f"/notes/{note['id']}"})["body"]["note"]
+    assert read["note"] == "Final text"
+
+
+def test_a_note_on_a_missing_deal_is_not_found(run):
+    with pytest.raises(errors.NotFound) as info:
+        run("create_deal_note", {"deal_id": "4242", "note": "Nobody reads this"})
+    assert "No Result found for Deal with id 4242" in info.value.message
+
+
+def test_updating_a_note_of_another_deal_is_not_found(run):
+    mine, other = new_deal(run, "Mine"), new_deal(run, "Other")
+    note = run("create_deal_note", {"deal_id": mine, "note": "Mine"})["note"]
+    with pytest.raises(errors.NotFound):
+        run("update_deal_note", {"deal_id": other, "note_id": note["id"], "note": "Hijack"})
+    with pytest.raises(errors.NotFound):
+        run("update_deal_note", {"deal_id": mine, "note_id": "4242", "note": "Ghost"})
+
+
+def test_a_blank_note_is_activecampaigns_422_with_its_message(run):
+    with pytest.raises(errors.UpstreamValidation) as info:
+        run("create_deal_note", {"deal_id": "1", "note": "   "})
+    assert info.value.status == 422
+    assert "The note field was not provided. (/data/attributes/note)" in info.value.message
+
+
+@pytest.mark.parametrize(("op", "data", "pointer"), [
+    ("create_deal_note", {"deal_id": "1", "note": ""}, "/note"),
+    ("create_deal_note", {"deal_id": "1"}, "/note"),
+    ("create_deal_note", {"note": "x"}, "/deal_id"),
+    ("update_deal_note", {"deal_id": "1", "note": "x"}, "/note_id"),
+    ("update_deal_note", {"deal_id": "1", "note_id": "../1", "note": "x"}, "/note_id"),
+])
+def test_invalid_note_input_is_refused_before_sending(connector, auth, sandbox, op, data, pointer):
+    with pytest.raises(errors.ValidationError) as info:
+        connector.run(op, data, auth)
+    assert pointer in [e["pointer"] for e in info.value.errors]
+    assert api_requests(sandbox) == []
