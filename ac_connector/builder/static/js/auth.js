@@ -1,0 +1,181 @@
+// The Authenticate tab: choose an authentication for the step, test it, or add a new one in a
+// two-page dialog (name and type; then URL and API key). Keys are sent once and never shown again.
+
+import { api, ApiError } from "./api.js";
+import { h, clear, uid } from "./dom.js";
+
+export class AuthPanel {
+  constructor({ tab, dialog, manifest, workflow }) {
+    this.tab = tab;
+    this.dialog = dialog;
+    this.manifest = manifest;
+    this.workflow = workflow;
+    this.authentications = [];
+    this.select = tab.querySelector("#auth-select");
+    this.result = tab.querySelector("#auth-test-result");
+    this.select.addEventListener("change", () => {
+      const step = workflow.current;
+      if (step) workflow.update(step.id, { authentication: this.select.value }, "authentication");
+      this.result.replaceChildren();
+    });
+    tab.querySelector("#add-auth").addEventListener("click", () => this.openDialog());
+    tab.querySelector("#test-auth").addEventListener("click", () => this.test());
+    this.buildDialog();
+  }
+
+  async refresh() {
+    this.authentications = await api.authentications();
+    this.render(this.workflow.current);
+    return this.authentications;
+  }
+
+  render(step) {
+    const chosen = step ? step.authentication : "";
+    clear(this.select).append(h("option", { value: "" }, "— choose an authentication —"),
+      ...this.authentications.map((a) => h("option", { value: a.name },
+        `${a.name}${a.sandbox ? " (local sandbox)" : ` (${a.type === "organisational" ? "Organisational" : "Personal"})`}`)));
+    if (chosen && !this.authentications.some((a) => a.name === chosen)) {
+      this.select.append(h("option", { value: chosen }, `${chosen} (not found)`));
+    }
+    this.select.value = chosen || "";
+  }
+
+  async test() {
+    const name = this.select.value;
+    this.result.replaceChildren();
+    if (!name) {
+      this.result.append(h("p", { class: "error" }, "Choose an authentication to test."));
+      return;
+    }
+    this.result.append(h("p", { class: "muted" }, "Testing…"));
+    try {
+      const verdict = await api.testAuthentication(name);
+      this.result.replaceChildren(verdict.ok
+        ? h("p", { class: "ok" }, `Works: signed in as ${verdict.user.username || verdict.user.email || "a user"} at ${verdict.url}.`)
+        : h("p", { class: "error" }, verdict.error.advice || verdict.error.message));
+    } catch (err) {
+      this.result.replaceChildren(h("p", { class: "error" }, err.message));
+    }
+  }
+
+  buildDialog() {
+    const auth = this.manifest.authentication;
+    const fields = auth.fields.properties || {};
+    const required = new Set(auth.fields.required || []);
+    const field = (pointer, labelText, control, help) => h("div", { class: "field", dataset: { pointer } },
+      h("label", { class: "field-label", for: control.id }, labelText,
+        h("span", { class: "required", "aria-hidden": "true" }, " *")),
+      control, help ? h("p", { class: "field-description" }, help) : null,
+      h("p", { class: "field-error", hidden: true }));
+
+    this.nameInput = h("input", { id: uid("auth"), name: "name", type: "text", maxlength: 100, autocomplete: "off",
+      placeholder: "e.g. Marketing account" });
+    this.typeInputs = auth.types.map((t, i) => h("input", { type: "radio", name: "auth-type", value: t.value,
+      id: `auth-type-${t.value}`, checked: i === 0 }));
+    const typeField = h("div", { class: "field", dataset: { pointer: "/type" } },
+      h("span", { class: "field-label" }, "Type"),
+      h("div", { class: "radios" }, auth.types.map((t, i) => h("label", { class: "radio" }, this.typeInputs[i], ` ${t.title}`))),
+      h("p", { class: "field-description" }, "Personal: only for you. Organisational: shared with your team."),
+      h("p", { class: "field-error", hidden: true }));
+    this.pageOne = h("section", { class: "dialog-page", dataset: { page: "1" } },
+      field("/name", "Authentication name", this.nameInput, "A name to recognise this account by."), typeField);
+
+    this.fieldInputs = {};
+    const pageTwoFields = Object.entries(fields).map(([key, schema]) => {
+      const input = h("input", { id: uid("auth"), name: key, type: schema.writeOnly ? "password" : "text",
+        autocomplete: schema.writeOnly ? "new-password" : "off", spellcheck: "false", maxlength: schema.maxLength ?? null,
+        "aria-required": required.has(key) ? "true" : null });
+      this.fieldInputs[key] = input;
+      return field(`/${key}`, schema.title || key, input, schema.description);
+    });
+    this.pageTwo = h("section", { class: "dialog-page", dataset: { page: "2" }, hidden: true },
+      auth.help ? h("p", { class: "help" }, auth.help) : null, pageTwoFields);
+    this.dialogError = h("p", { class: "error", role: "alert", hidden: true });
+
+    this.back = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => this.page(1) }, "Back");
+    this.next = h("button", { type: "button", class: "primary", onclick: () => this.goNext() }, "Next");
+    this.create = h("button", { type: "button", class: "primary", hidden: true, onclick: () => this.submit() },
+      "Create authentication");
+    const cancel = h("button", { type: "button", class: "secondary", onclick: () => this.dialog.close() }, "Cancel");
+    clear(this.dialog).append(h("form", { method: "dialog", class: "auth-form", onsubmit: (e) => e.preventDefault() },
+      h("h2", {}, `New ${this.manifest.title} authentication`),
+      this.pageOne, this.pageTwo, this.dialogError,
+      h("div", { class: "dialog-actions" }, cancel, this.back, this.next, this.create)));
+  }
+
+  openDialog() {
+    this.nameInput.value = "";
+    for (const input of Object.values(this.fieldInputs)) input.value = "";
+    this.typeInputs.forEach((r, i) => { r.checked = i === 0; });
+    this.clearErrors();
+    this.page(1);
+    this.dialog.showModal();
+    this.nameInput.focus();
+  }
+
+  page(n) {
+    this.pageOne.hidden = n !== 1;
+    this.pageTwo.hidden = n !== 2;
+    this.back.hidden = n !== 2;
+    this.next.hidden = n !== 1;
+    this.create.hidden = n !== 2;
+    const first = n === 1 ? this.nameInput : Object.values(this.fieldInputs)[0];
+    if (first) first.focus();
+  }
+
+  goNext() {
+    this.clearErrors();
+    if (!this.nameInput.value.trim()) {
+      this.showErrors([{ pointer: "/name", message: "Give the authentication a name." }]);
+      return;
+    }
+    this.page(2);
+  }
+
+  clearErrors() {
+    for (const el of this.dialog.querySelectorAll(".field-error")) { el.textContent = ""; el.hidden = true; }
+    for (const el of this.dialog.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
+    this.dialogError.hidden = true;
+  }
+
+  showErrors(errors) {
+    let page = 2;
+    for (const err of errors) {
+      const el = this.dialog.querySelector(`.field[data-pointer="${CSS.escape(err.pointer || "")}"]`);
+      if (!el) {
+        this.dialogError.textContent = err.message;
+        this.dialogError.hidden = false;
+        continue;
+      }
+      el.classList.add("invalid");
+      const slot = el.querySelector(".field-error");
+      slot.textContent = err.message;
+      slot.hidden = false;
+      if (this.pageOne.contains(el)) page = 1;
+    }
+    this.page(page);
+  }
+
+  async submit() {
+    this.clearErrors();
+    const type = this.typeInputs.find((r) => r.checked)?.value || "personal";
+    const body = { name: this.nameInput.value.trim(), type };
+    for (const [key, input] of Object.entries(this.fieldInputs)) body[key] = input.value.trim();
+    this.create.disabled = true;
+    try {
+      const stored = await api.addAuthentication(body);
+      for (const input of Object.values(this.fieldInputs)) input.value = ""; // do not keep the key in the page
+      this.dialog.close();
+      await this.refresh();
+      const step = this.workflow.current;
+      if (step) this.workflow.update(step.id, { authentication: stored.name }, "authentication");
+      this.select.value = stored.name;
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldErrors.length) this.showErrors(err.fieldErrors);
+      else if (err instanceof ApiError && err.error.type === "conflict") this.showErrors([{ pointer: "/name", message: err.message }]);
+      else this.showErrors([{ pointer: "", message: err.message }]);
+    } finally {
+      this.create.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+// A searchable dropdown filled by a DDL operation through POST /api/operations/{op}/options.
+// It loads one page at a time, loads more as the list is scrolled to its end (next_offset),
+// searches on the server as the user types, and is reset when a field it depends on changes.
+
+import { api } from "./api.js";
+import { h, clear, uid, debounce } from "./dom.js";
+
+export class LookupDropdown {
+  constructor({ operation, field, labelId, getForm, getAuthentication, onChange, value, text }) {
+    this.operation = operation; // the operation whose form holds the field
+    this.field = field; // lookup pointer, "-" for array items
+    this.getForm = getForm;
+    this.getAuthentication = getAuthentication;
+    this.onChange = onChange || (() => {});
+    this.value = value === undefined || value === null ? "" : String(value);
+    this.text = text || this.value;
+    this.items = [];
+    this.nextOffset = null;
+    this.loaded = false;
+    this.loading = null;
+    this.generation = 0;
+    this.active = -1;
+    const listId = uid("lookup-list");
+
+    this.toggle = h("button", {
+      type: "button", class: "lookup-toggle", "aria-haspopup": "listbox", "aria-expanded": "false",
+      "aria-labelledby": labelId, onclick: () => (this.isOpen ? this.close() : this.open()),
+    });
+    this.search = h("input", {
+      type: "search", class: "lookup-search", placeholder: "Search…", "aria-label": "Search choices",
+      "aria-controls": listId, autocomplete: "off",
+      oninput: debounce(() => this.reload(), 250),
+      onkeydown: (e) => this.onKey(e),
+    });
+    this.list = h("ul", { class: "lookup-options", role: "listbox", id: listId, tabindex: "-1" });
+    this.list.addEventListener("scroll", () => this.onScroll());
+    this.status = h("div", { class: "lookup-status", "aria-live": "polite" });
+    this.panel = h("div", { class: "lookup-panel", hidden: true }, this.search, this.list, this.status);
+    this.clearButton = h("button", { type: "button", class: "lookup-clear", title: "Clear", "aria-label": "Clear",
+      onclick: () => this.select("", "") }, "×");
+    this.element = h("div", { class: "lookup" }, h("div", { class: "lookup-row" }, this.toggle, this.clearButton), this.panel);
+    this.onOutside = (e) => { if (!this.element.contains(e.target)) this.close(); };
+    this.renderToggle();
+  }
+
+  get isOpen() {
+    return !this.panel.hidden;
+  }
+
+  renderToggle() {
+    this.toggle.textContent = this.value ? this.text || this.value : "Choose…";
+    this.toggle.classList.toggle("placeholder", !this.value);
+    this.clearButton.hidden = !this.value;
+    this.element.dataset.value = this.value;
+  }
+
+  open() {
+    this.panel.hidden = false;
+    this.toggle.setAttribute("aria-expanded", "true");
+    document.addEventListener("mousedown", this.onOutside);
+    this.search.focus();
+    if (!this.loaded) this.reload();
+  }
+
+  close() {
+    this.panel.hidden = true;
+    this.toggle.setAttribute("aria-expanded", "false");
+    document.removeEventListener("mousedown", this.onOutside);
+  }
+
+  // A field this one depends on changed: its choices and its value are no longer valid.
+  reset() {
+    this.generation += 1;
+    this.loaded = false;
+    this.items = [];
+    this.nextOffset = null;
+    clear(this.list);
+    this.status.textContent = "";
+    delete this.element.dataset.count;
+    if (this.value) {
+      this.value = "";
+      this.text = "";
+      this.renderToggle();
+      this.onChange("", "");
+    }
+    if (this.isOpen) this.reload();
+  }
+
+  reload() {
+    this.generation += 1;
+    this.items = [];
+    this.nextOffset = null;
+    this.active = -1;
+    clear(this.list);
+    return this.load(0);
+  }
+
+  async load(offset) {
+    const authentication = this.getAuthentication();
+    if (!authentication) {
+      this.status.textContent = "Choose an authentication first (Authenticate tab).";
+      return;
+    }
+    const generation = this.generation;
+    this.element.classList.add("loading");
+    this.status.textContent = "Loading…";
+    const body = { field: this.field, form: this.getForm(), authentication, search: this.search.value.trim() || null,
+      offset: offset || null };
+    const pending = api.options(this.operation, body);
+    this.loading = pending;
+    try {
+      const page = await pending;
+      if (generation !== this.generation) return; // a newer search or reset won
+      this.loaded = true;
+      this.nextOffset = page.next_offset ?? null;
+      for (const item of page.result) this.addItem(item);
+      this.status.textContent = this.items.length ? (this.nextOffset !== null ? "Scroll for more" : "")
+        : "No choices found";
+      this.element.dataset.count = String(this.items.length);
+    } catch (err) {
+      if (generation === this.generation) this.status.textContent = `Could not load the choices: ${err.message}`;
+    } finally {
+      if (this.loading === pending) this.loading = null;
+      this.element.classList.remove("loading");
+      if (generation === this.generation && this.isOpen) this.onScroll(); // a short list may need the next page
+    }
+  }
+
+  addItem(item) {
+    const index = this.items.length;
+    this.items.push(item);
+    const li = h("li", {
+      role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(item.value === this.value),
+      dataset: { value: item.value }, onmousedown: (e) => e.preventDefault(),
+      onclick: () => this.select(item.value, item.text),
+    }, item.text || item.value);
+    this.list.append(li);
+  }
+
+  onScroll() {
+    if (this.loading || this.nextOffset === null || !this.loaded) return;
+    const { scrollTop, clientHeight, scrollHeight } = this.list;
+    if (scrollTop + clientHeight >= scrollHeight - 40) this.load(this.nextOffset);
+  }
+
+  onKey(e) {
+    const options = this.list.children;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (!options.length) return;
+      this.active = Math.max(0, Math.min(options.length - 1, this.active + (e.key === "ArrowDown" ? 1 : -1)));
+      for (const li of options) li.classList.remove("active");
+      options[this.active].classList.add("active");
+      options[this.active].scrollIntoView({ block: "nearest" });
+      this.search.setAttribute("aria-activedescendant", options[this.active].id);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const item = this.items[this.active];
+      if (item) this.select(item.value, item.text);
+    } else if (e.key === "Escape") {
+      this.close();
+      this.toggle.focus();
+    }
+  }
+
+  select(value, text, { silent = false } = {}) {
+    const changed = value !== this.value;
+    this.value = value;
+    this.text = text;
+    for (const li of this.list.children) li.setAttribute("aria-selected", String(li.dataset.value === value));
+    this.renderToggle();
+    this.close();
+    if (changed && !silent) this.onChange(value, text);
+  }
+}

@@ -1,0 +1,377 @@
+// A form built from an operation's input schema (JSON Schema 2020-12 plus `advanced` and lookups).
+// Every field's wrapper carries data-pointer (its JSON pointer) so errors land next to their field.
+
+import { h, uid } from "./dom.js";
+import { LookupDropdown } from "./dropdown.js";
+
+const humanize = (name) => String(name).replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+export const patternOf = (pointer) => pointer.replace(/\/\d+(?=\/|$)/g, "/-");
+
+function typeOf(schema) {
+  let t = schema.type;
+  if (Array.isArray(t)) t = t.find((x) => x !== "null") ?? t[0];
+  if (!t && schema.properties) t = "object";
+  if (!t && schema.items) t = "array";
+  return t;
+}
+
+function choicesOf(schema) {
+  const labelled = schema.oneOf || schema.anyOf;
+  if (Array.isArray(labelled) && labelled.length && labelled.every((o) => o && typeof o === "object" && "const" in o)) {
+    return labelled.map((o) => ({ value: o.const, title: o.title ?? String(o.const) }));
+  }
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => ({ value: v, title: String(v) }));
+  return null;
+}
+
+const TYPE_NAMES = { string: "text", integer: "whole number", number: "number", boolean: "yes/no", array: "list",
+  object: "group" };
+
+function typeHint(schema) {
+  if (schema.format === "email") return "email";
+  if (schema.format === "date") return "date";
+  if (schema.format === "date-time") return "date and time";
+  return TYPE_NAMES[typeOf(schema)] || "";
+}
+
+// The labelled wrapper every field shares: label (title), required mark, type, description, error slot.
+function wrap({ pointer, name, schema, required, control, controlId, labelId, hint }) {
+  const label = h("label", { class: "field-label", id: labelId, for: controlId || null },
+    schema.title || humanize(name),
+    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *") : null,
+    hint ? h("span", { class: "field-type" }, hint) : null);
+  const description = schema.description ? h("p", { class: "field-description" }, schema.description) : null;
+  const error = h("p", { class: "field-error", hidden: true });
+  return h("div", { class: "field", dataset: { pointer } }, label, control, description, error);
+}
+
+class ScalarField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    const type = typeOf(schema);
+    this.type = type;
+    const id = uid("f");
+    const attrs = { id, name: pointer, "aria-required": required ? "true" : null, placeholder:
+      schema.default !== undefined ? String(schema.default) : (schema.examples ? String(schema.examples[0]) : null) };
+    if (type === "integer" || type === "number") {
+      this.input = h("input", { ...attrs, type: "number", step: type === "integer" ? "1" : "any",
+        min: schema.minimum ?? null, max: schema.maximum ?? null });
+    } else if ((schema.maxLength || 0) > 1024 || ["html", "textarea"].includes(schema.format)) {
+      this.input = h("textarea", { ...attrs, rows: 4 });
+    } else {
+      const kind = schema.writeOnly ? "password" : schema.format === "date" ? "date" : "text";
+      this.input = h("input", { ...attrs, type: kind, inputmode: schema.format === "email" ? "email" : null,
+        maxlength: schema.maxLength ?? null, autocomplete: "off" });
+    }
+    this.set(value);
+    this.element = wrap({ pointer, name, schema, required, control: this.input, controlId: id, hint: typeHint(schema) });
+  }
+  get() {
+    const raw = this.input.value;
+    if (raw === "") return undefined;
+    if (this.type === "integer" || this.type === "number") {
+      const n = Number(raw);
+      return Number.isFinite(n) ? n : raw;
+    }
+    return raw;
+  }
+  set(value) {
+    this.input.value = value === undefined || value === null ? "" : String(value);
+  }
+}
+
+class BooleanField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    const id = uid("f");
+    this.fallback = schema.default ?? false;
+    this.input = h("input", { id, type: "checkbox", name: pointer });
+    this.set(value);
+    const control = h("div", { class: "checkbox" }, this.input);
+    this.element = wrap({ pointer, name, schema, required, control, controlId: id, hint: "" });
+  }
+  get() {
+    return this.input.checked === this.fallback ? undefined : this.input.checked;
+  }
+  set(value) {
+    this.input.checked = value === undefined || value === null ? Boolean(this.fallback) : Boolean(value);
+  }
+}
+
+class EnumField {
+  constructor(schema, ctx, pointer, name, required, value, choices) {
+    const id = uid("f");
+    this.choices = choices;
+    this.select = h("select", { id, name: pointer, "aria-required": required ? "true" : null },
+      h("option", { value: "" }, "— choose —"),
+      choices.map((c, i) => h("option", { value: String(i) }, c.title)));
+    this.set(value === undefined ? schema.default : value);
+    this.element = wrap({ pointer, name, schema, required, control: this.select, controlId: id, hint: "choice" });
+  }
+  get() {
+    return this.select.value === "" ? undefined : this.choices[Number(this.select.value)].value;
+  }
+  set(value) {
+    const i = this.choices.findIndex((c) => JSON.stringify(c.value) === JSON.stringify(value));
+    this.select.value = i >= 0 ? String(i) : "";
+  }
+}
+
+class LookupField {
+  constructor(schema, ctx, pointer, name, required, value, lookup) {
+    const labelId = uid("label");
+    this.lookup = lookup;
+    this.pointer = pointer;
+    this.dropdown = new LookupDropdown({
+      operation: ctx.operation, field: lookup.field, labelId,
+      getForm: () => ctx.root.get(), getAuthentication: ctx.getAuthentication,
+      value, text: ctx.labels[pointer],
+      onChange: (v, text) => {
+        if (v) ctx.labels[pointer] = text;
+        else delete ctx.labels[pointer];
+        this.dropdown.element.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+    });
+    ctx.lookupFields.push(this);
+    this.element = wrap({ pointer, name, schema, required, control: this.dropdown.element, labelId, hint: "choice" });
+    this.element.classList.add("has-lookup");
+    this.element.dataset.lookup = lookup.operation;
+  }
+  get() {
+    return this.dropdown.value === "" ? undefined : this.dropdown.value;
+  }
+  set(value) {
+    this.dropdown.select(value ?? "", value ?? "", { silent: true });
+  }
+}
+
+class JsonField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    const id = uid("f");
+    this.input = h("textarea", { id, name: pointer, rows: 3, class: "json", spellcheck: "false",
+      placeholder: "JSON", "aria-required": required ? "true" : null });
+    this.set(value);
+    this.element = wrap({ pointer, name, schema, required, control: this.input, controlId: id, hint: "JSON" });
+  }
+  get() {
+    const raw = this.input.value.trim();
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  set(value) {
+    this.input.value = value === undefined ? "" : JSON.stringify(value, null, 2);
+  }
+}
+
+class UnionField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    this.ctx = ctx;
+    this.pointer = pointer;
+    this.variants = schema.oneOf || schema.anyOf;
+    const id = uid("f");
+    this.picker = h("select", { id, class: "variant", "aria-label": `${schema.title || humanize(name)}: kind` },
+      this.variants.map((v, i) => h("option", { value: String(i) }, v.title || typeHint(v) || `Option ${i + 1}`)));
+    this.slot = h("div", { class: "variant-slot" });
+    this.picker.addEventListener("change", () => this.show(Number(this.picker.value), undefined));
+    const index = Math.max(0, this.variants.findIndex((v) => matches(v, value)));
+    this.picker.value = String(index);
+    this.show(index, value);
+    this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "union" }, this.picker, this.slot),
+      controlId: id, hint: "" });
+  }
+  show(index, value) {
+    const variant = { ...this.variants[index], title: this.variants[index].title || "Value" };
+    this.current = makeField(variant, this.ctx, this.pointer, "", false, value, { bare: true });
+    this.slot.replaceChildren(this.current.element);
+  }
+  get() {
+    return this.current.get();
+  }
+}
+
+function matches(schema, value) {
+  if (value === undefined) return false;
+  const t = typeOf(schema);
+  if (t === "array") return Array.isArray(value);
+  if (t === "object") return value !== null && typeof value === "object" && !Array.isArray(value);
+  if (t === "integer" || t === "number") return typeof value === "number";
+  if (t === "boolean") return typeof value === "boolean";
+  return typeof value === "string";
+}
+
+class ArrayField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    this.schema = schema;
+    this.items = schema.items || {};
+    this.ctx = ctx;
+    this.pointer = pointer;
+    this.rows = [];
+    this.list = h("div", { class: "array-items" });
+    const itemTitle = this.items.title || "item";
+    this.addButton = h("button", { type: "button", class: "add-item", onclick: () => {
+      this.add(undefined);
+      this.list.dispatchEvent(new Event("change", { bubbles: true }));
+    } }, `+ Add ${itemTitle.toLowerCase()}`);
+    for (const item of Array.isArray(value) ? value : []) this.add(item);
+    const control = h("div", { class: "array" }, this.list, this.addButton);
+    this.element = wrap({ pointer, name, schema, required, control, hint: "list" });
+  }
+  add(value) {
+    const index = this.rows.length;
+    const itemPointer = `${this.pointer}/${index}`;
+    const itemSchema = { ...this.items, title: `${this.items.title || "Item"} ${index + 1}` };
+    const ctrl = makeField(itemSchema, this.ctx, itemPointer, String(index), false, value);
+    const remove = h("button", { type: "button", class: "remove-item", "aria-label": `Remove item ${index + 1}`,
+      onclick: () => this.remove(index) }, "Remove");
+    const row = h("div", { class: "array-item", dataset: { index: String(index) } }, ctrl.element, remove);
+    this.rows.push({ ctrl, row });
+    this.list.append(row);
+  }
+  remove(index) {
+    const values = this.rows.map((r) => r.ctrl.get());
+    values.splice(index, 1);
+    this.ctx.lookupFields = this.ctx.lookupFields.filter((f) => !f.pointer.startsWith(`${this.pointer}/`));
+    this.rows = [];
+    this.list.replaceChildren();
+    for (const v of values) this.add(v);
+    this.list.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  get() {
+    const values = this.rows.map((r) => r.ctrl.get()).filter((v) => v !== undefined);
+    return values.length ? values : undefined;
+  }
+}
+
+class ObjectField {
+  constructor(schema, ctx, pointer, name, required, value, { root = false } = {}) {
+    this.fields = [];
+    const props = schema.properties || {};
+    const requiredSet = new Set(schema.required || []);
+    const basic = h("div", { class: "object-fields" });
+    const advanced = h("div", { class: "object-fields" });
+    for (const [key, sub] of Object.entries(props)) {
+      const child = makeField(sub || {}, ctx, `${pointer}/${key}`, key, requiredSet.has(key), value ? value[key] : undefined);
+      this.fields.push([key, child]);
+      (sub && sub.advanced ? advanced : basic).append(child.element);
+    }
+    const parts = [basic];
+    if (advanced.childElementCount) {
+      parts.push(h("details", { class: "advanced" }, h("summary", {}, `Advanced (${advanced.childElementCount})`), advanced));
+    }
+    if (root) {
+      this.element = h("div", { class: "form-root", dataset: { pointer: "" } }, parts);
+    } else {
+      this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "group" }, parts), hint: "" });
+      this.element.classList.add("object");
+    }
+    this.root = root;
+  }
+  get() {
+    const out = {};
+    for (const [key, child] of this.fields) {
+      const v = child.get();
+      if (v !== undefined) out[key] = v;
+    }
+    return this.root || Object.keys(out).length ? out : undefined;
+  }
+}
+
+function makeField(schema, ctx, pointer, name, required, value, { bare = false } = {}) {
+  const lookup = ctx.lookups.get(patternOf(pointer));
+  if (lookup && !bare) return new LookupField(schema, ctx, pointer, name, required, value, lookup);
+  const choices = choicesOf(schema);
+  if (choices) return new EnumField(schema, ctx, pointer, name, required, value, choices);
+  if (Array.isArray(schema.oneOf || schema.anyOf) && !schema.properties) {
+    return new UnionField(schema, ctx, pointer, name, required, value);
+  }
+  const type = typeOf(schema);
+  if (type === "object" && schema.properties) return new ObjectField(schema, ctx, pointer, name, required, value);
+  if (type === "array") return new ArrayField(schema, ctx, pointer, name, required, value);
+  if (type === "boolean") return new BooleanField(schema, ctx, pointer, name, required, value);
+  if (type === "string" || type === "integer" || type === "number") {
+    return new ScalarField(schema, ctx, pointer, name, required, value);
+  }
+  return new JsonField(schema, ctx, pointer, name, required, value);
+}
+
+// The form for one operation. onChange(pointer) runs after any field changes.
+export class SchemaForm {
+  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange }) {
+    this.ctx = {
+      operation, getAuthentication, labels: labels || {}, lookupFields: [],
+      lookups: new Map((lookups || []).map((l) => [l.field, l])),
+    };
+    this.root = new ObjectField(schema || {}, this.ctx, "", "", false, value || {}, { root: true });
+    this.ctx.root = this.root;
+    this.element = h("div", { class: "schema-form" }, this.root.element);
+    const changed = (e) => {
+      if (e.target.closest(".lookup-panel")) return; // typing a search is not a change of value
+      const field = e.target.closest("[data-pointer]");
+      const pointer = field ? field.dataset.pointer : "";
+      this.refreshDependents(pointer);
+      if (onChange) onChange(pointer);
+    };
+    this.element.addEventListener("change", changed);
+    this.element.addEventListener("input", changed);
+  }
+
+  get labels() {
+    return this.ctx.labels;
+  }
+
+  value() {
+    return this.root.get();
+  }
+
+  // A dropdown whose DDL reads a field (depends_on) is reset when that field changes (stage after pipeline).
+  refreshDependents(pointer) {
+    const top = pointer.split("/")[1];
+    if (!top) return;
+    for (const field of this.ctx.lookupFields) {
+      if (field.pointer !== pointer && field.lookup.depends_on.includes(top)) field.dropdown.reset();
+    }
+  }
+
+  clearErrors() {
+    for (const el of this.element.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
+    for (const el of this.element.querySelectorAll(".field-error")) {
+      el.textContent = "";
+      el.hidden = true;
+    }
+  }
+
+  // Puts each error next to its field; returns those that match no field.
+  showErrors(errors) {
+    this.clearErrors();
+    const unplaced = [];
+    let first = null;
+    for (const err of errors) {
+      let pointer = err.pointer || "";
+      const missing = err.keyword === "required" && /'([^']+)' is a required property/.exec(err.message || "");
+      if (missing) pointer = `${pointer}/${missing[1]}`;
+      const field = this.find(pointer);
+      if (!field) {
+        unplaced.push(err);
+        continue;
+      }
+      field.classList.add("invalid");
+      const slot = field.querySelector(":scope > .field-error");
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${err.message}` : err.message;
+      slot.hidden = false;
+      for (let p = field.parentElement; p; p = p.parentElement) if (p.tagName === "DETAILS") p.open = true;
+      if (!first) first = field;
+    }
+    if (first) first.scrollIntoView({ block: "nearest" });
+    return unplaced;
+  }
+
+  find(pointer) {
+    for (let p = pointer; p; p = p.slice(0, p.lastIndexOf("/"))) {
+      const el = this.element.querySelector(`.field[data-pointer="${CSS.escape(p)}"]`);
+      if (el) return el;
+    }
+    return null;
+  }
+}
