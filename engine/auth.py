@@ -6,8 +6,10 @@ This is the one gate through which a credential reaches a request.
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,7 @@ from .templating import Template, render_structure
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_DNS_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
 
 def origin_of(url: httpx.URL | str) -> tuple[str, str, int]:
@@ -39,14 +42,61 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return None
+
+
+def _system_resolver(host: str) -> list[str]:
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Where an authentication may point.
+
+    The default suits one person's CLI: any public DNS name over https. A service
+    shared by several people must not become a way into its own network, so
+    :meth:`service` also resolves the name and refuses loopback and private
+    addresses (unless started to allow them, for the sandbox). IP literals are
+    always refused, except loopback when ``allow_loopback`` is set.
+    """
+
+    allow_loopback: bool = False
+    allow_private: bool = True
+    resolve: bool = False
+    resolver: Callable[[str], list[str]] | None = field(default=None, compare=False)
+
+    @classmethod
+    def service(cls, *, allow_loopback: bool = False, allow_private: bool = False,
+                resolver: Callable[[str], list[str]] | None = None) -> UrlPolicy:
+        return cls(allow_loopback=allow_loopback, allow_private=allow_private, resolve=True, resolver=resolver)
+
+
+def _address_problem(address: str, policy: UrlPolicy) -> str | None:
+    ip = _ip(address)
+    if ip is None:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if policy.allow_loopback else "loopback"
+    if not ip.is_global and not policy.allow_private:
+        return "private or reserved"
+    return None
+
+
 def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), allow_loopback: bool = False,
-                          pointer: str = "/url") -> str:
+                          pointer: str = "/url", policy: UrlPolicy | None = None) -> str:
     """Return ``scheme://host[:port]`` or raise ValidationError saying what is wrong.
 
     https only, a DNS name (no IP literal, no ``localhost`` or ``*.local``), no
     user-info, query or fragment, no path beyond the known API suffixes. Plain
     http to a loopback host only when the caller allows it (the sandbox).
     """
+    policy = policy or UrlPolicy(allow_loopback=allow_loopback)
 
     def bad(rule: str, message: str) -> ValidationError:
         return ValidationError([{"pointer": pointer, "keyword": rule, "message": message}])
@@ -69,10 +119,14 @@ def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), all
         raise bad("format", "the URL has an invalid port") from None
     if not host:
         raise bad("format", "the URL has no host")
-    try:
-        host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise bad("format", "the host name is not a valid internationalised name") from None
+    literal = _ip(host) is not None
+    if not literal:
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            raise bad("format", "the host name is not a valid internationalised name") from None
+        if not _DNS_NAME.match(host):
+            raise bad("format", "the host name contains characters a DNS name cannot have")
     path = parts.path.rstrip("/")
     for suffix in strip_suffixes:
         if path.lower().endswith(suffix.lower().rstrip("/")):
@@ -80,23 +134,36 @@ def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), all
             break
     if path:
         raise bad("format", "the URL must be the account's API URL, without a path")
-    loopback = _is_loopback(host)
-    if loopback:
-        if not allow_loopback:
+    if _is_loopback(host):
+        if not policy.allow_loopback:
             raise bad("host", "loopback addresses are not allowed here (only for the local sandbox)")
     else:
-        try:
-            ipaddress.ip_address(host.strip("[]"))
+        if literal:
             raise bad("host", "use the account's host name, not an IP address")
-        except ValueError:
-            pass
-        if host.endswith(".local") or "." not in host:
+        tld = host.rsplit(".", 1)[-1]
+        if "." not in host or host.endswith(".local") or tld.isdigit() or tld.startswith("0x"):
             raise bad("host", "the host must be a public DNS name")
         if scheme != "https":
             raise bad("scheme", "the URL must use https")
+        if policy.resolve:
+            _check_resolved(host, policy, bad)
     shown_host = f"[{host}]" if ":" in host else host
     default = _DEFAULT_PORTS[scheme]
     return f"{scheme}://{shown_host}" + (f":{port}" if port and port != default else "")
+
+
+def _check_resolved(host: str, policy: UrlPolicy, bad: Callable[[str, str], ValidationError]) -> None:
+    """Service mode: every address the name resolves to must be allowed (a name may hide 10.0.0.1)."""
+    try:
+        addresses = (policy.resolver or _system_resolver)(host)
+    except (OSError, UnicodeError):
+        raise bad("host", f"the host {host} could not be resolved") from None
+    if not addresses:
+        raise bad("host", f"the host {host} could not be resolved")
+    for address in addresses:
+        problem = _address_problem(address, policy)
+        if problem:
+            raise bad("host", f"the host {host} resolves to a {problem} address, which this service does not reach")
 
 
 @dataclass(frozen=True)
@@ -133,7 +200,7 @@ class Authentication:
 
 
 def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name: str = "",
-                        allow_loopback: bool = False) -> Authentication:
+                        allow_loopback: bool = False, policy: UrlPolicy | None = None) -> Authentication:
     """Validate the form fields, normalise the URL, wrap secrets and pre-render the headers once."""
     auth: AuthSpec = spec.auth
     plain = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in fields.items()}
@@ -147,7 +214,7 @@ def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name:
             f"{e['pointer']}: {e['message']}" for e in errors))
     plain[auth.url_field] = normalise_account_url(
         plain[auth.url_field], strip_suffixes=auth.strip_suffixes, allow_loopback=allow_loopback,
-        pointer=f"/{auth.url_field}")
+        pointer=f"/{auth.url_field}", policy=policy)
     wrapped = {k: protect(Secret(v)) if k in auth.secret_fields and isinstance(v, str) else v
                for k, v in plain.items()}
     context = {"auth": plain}

@@ -12,6 +12,10 @@ class Clock:
     def monotonic(self) -> float:
         return time.monotonic()
 
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch: for HTTP dates and stores shared between processes."""
+        return time.time()
+
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
@@ -24,12 +28,16 @@ class Clock:
 class FakeClock(Clock):
     """Sleeping only moves time forward and records the wait: retry tests run in microseconds."""
 
-    def __init__(self, start: float = 1000.0) -> None:
+    def __init__(self, start: float = 1000.0, wall: float = 1_700_000_000.0) -> None:
         self.now = start
+        self._wall_offset = wall - start
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
         return self.now
+
+    def time(self) -> float:
+        return self.now + self._wall_offset
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -16,12 +18,23 @@ def _too_large(limit: int) -> ResponseTooLarge:
     return ResponseTooLarge(f"the response is larger than {limit} bytes")
 
 
-def _read(response: httpx.Response, limit: int) -> bytes:
+def _check_length(response: httpx.Response, limit: int) -> None:
     length = response.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
         raise _too_large(limit)
+
+
+def _over_budget(response: httpx.Response, ends: float | None) -> None:
+    """A body that trickles in must not outlive the call's deadline (a read timeout bounds each chunk only)."""
+    if ends is not None and time.monotonic() > ends:
+        raise httpx.ReadTimeout("the response body did not arrive before the deadline", request=response.request)
+
+
+def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
+    _check_length(response, limit)
     chunks, size = [], 0
     for chunk in response.iter_bytes():
+        _over_budget(response, ends)
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
@@ -29,31 +42,38 @@ def _read(response: httpx.Response, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _aread(response: httpx.Response, limit: int) -> bytes:
-    length = response.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise _too_large(limit)
+async def _aread(response: httpx.Response, limit: int, ends: float | None) -> bytes:
+    _check_length(response, limit)
     chunks, size = [], 0
     async for chunk in response.aiter_bytes():
+        _over_budget(response, ends)
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _ends(effect: Send) -> float | None:
+    return None if effect.budget is None else time.monotonic() + effect.budget
 
 
 def _exchange(client: httpx.Client, effect: Send) -> Exchange:
-    response = client.send(effect.request, stream=True)
+    ends = _ends(effect)
+    # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops itself.
+    response = client.send(effect.request, stream=True, follow_redirects=False)
     try:
-        return Exchange(response, _read(response, effect.max_bytes))
+        return Exchange(response, _read(response, effect.max_bytes, ends))
     finally:
         response.close()
 
 
 async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
-    response = await client.send(effect.request, stream=True)
+    ends = _ends(effect)
+    send = client.send(effect.request, stream=True, follow_redirects=False)
+    response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))
     try:
-        return Exchange(response, await _aread(response, effect.max_bytes))
+        return Exchange(response, await _aread(response, effect.max_bytes, ends))
     finally:
         await response.aclose()
 
@@ -111,6 +131,8 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
                 await clock.async_sleep(effect.seconds)
         except (httpx.HTTPError, ResponseTooLarge) as exc:
             error = exc
+        except TimeoutError:  # asyncio.wait_for: the whole attempt outlived the deadline
+            error = httpx.ReadTimeout("no response before the deadline", request=effect.request)
 
 
 async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock) -> Any:

@@ -19,6 +19,7 @@ class Send:
 
     request: httpx.Request
     max_bytes: int
+    budget: float | None = None  # seconds this attempt may take in all, body included (the call's deadline)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,38 @@
 """Client-side rate limiting: one moving-window budget per account, shared by every worker.
 
 The key is the account's origin (hashed), never the API key. Backends share one
-small interface so a single process, several processes on one host, or a fleet
-through Redis can hold the same budget.
+small interface so a single process (memory), several processes on one host (a
+``fcntl``-locked file) or a fleet (Redis through the ``limits`` library) hold the
+same budget, and a pause written after a 429 stops every worker that reads it.
+
+``guard`` widens the window a little: a slot is taken when the request leaves,
+but the server counts it when it arrives, so without a margin two requests a
+window apart on our side can land inside one window on the server's.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import struct
 import threading
+import urllib.parse
 from collections import deque
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
 
 from .clock import Clock
+
+DEFAULT_GUARD = 0.05
+MAX_PAUSE = 3600.0
 
 
 def limiter_key(origin: tuple[str, str, int]) -> str:
     scheme, host, port = origin
-    return "acc:" + hashlib.sha256(f"{scheme}://{host}:{port}".encode()).hexdigest()[:32]
+    return "acc-" + hashlib.sha256(f"{scheme}://{host}:{port}".encode()).hexdigest()[:32]
 
 
 class RateLimiter(Protocol):
@@ -37,12 +52,25 @@ class NoLimit:
         return None
 
 
+def _decide(hits: deque[float], now: float, requests: int, window: float) -> float:
+    """The moving-window rule on a list of hit times (oldest first): 0 and record, or the wait."""
+    while hits and (hits[0] <= now - window or hits[0] > now + window):
+        hits.popleft()  # expired, or from a clock that jumped back: drop either way
+    if len(hits) < requests:
+        hits.append(now)
+        return 0.0
+    return max(hits[len(hits) - requests] + window - now, 0.001)
+
+
 class MovingWindowLimiter:
     """In-process moving window: at most ``requests`` in any rolling ``per_seconds``. Thread-safe."""
 
-    def __init__(self, requests: int = 4, per_seconds: float = 1.0, clock: Clock | None = None) -> None:
+    def __init__(self, requests: int = 4, per_seconds: float = 1.0, clock: Clock | None = None,
+                 guard: float = DEFAULT_GUARD) -> None:
+        _check(requests, per_seconds, guard)
         self.requests = requests
         self.per_seconds = per_seconds
+        self.window = per_seconds + guard
         self.clock = clock or Clock()
         self._hits: dict[str, deque[float]] = {}
         self._paused: dict[str, float] = {}
@@ -54,15 +82,143 @@ class MovingWindowLimiter:
             paused = self._paused.get(key, 0.0)
             if paused > now:
                 return paused - now
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.per_seconds:
-                hits.popleft()
-            if len(hits) < self.requests:
-                hits.append(now)
-                return 0.0
-            return max(hits[0] + self.per_seconds - now, 0.001)
+            return _decide(self._hits.setdefault(key, deque()), now, self.requests, self.window)
 
     def pause(self, key: str, seconds: float) -> None:
         with self._lock:
-            until = self.clock.monotonic() + seconds
+            until = self.clock.monotonic() + min(seconds, MAX_PAUSE)
             self._paused[key] = max(self._paused.get(key, 0.0), until)
+
+
+class FileLimiter:
+    """Several processes on one host: one small file per account, read and rewritten under ``flock``.
+
+    The file holds the pause deadline and the hit times (wall clock, so every
+    process reads the same time line). Mode 0600 in a 0700 folder.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], requests: int = 4, per_seconds: float = 1.0,
+                 clock: Clock | None = None, guard: float = DEFAULT_GUARD) -> None:
+        _check(requests, per_seconds, guard)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.requests = requests
+        self.window = per_seconds + guard
+        self.clock = clock or Clock()
+
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[tuple[list[float], deque[float]]]:
+        path = self.directory / f"{key}.window"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = os.pread(fd, 1 << 20, 0)
+            count = len(data) // 8
+            values = struct.unpack(f"<{count}d", data[: count * 8]) if count else (0.0,)
+            paused, hits = [values[0]], deque(values[1:])
+            before = (paused[0], tuple(hits))
+            yield paused, hits
+            if (paused[0], tuple(hits)) != before:
+                payload = struct.pack(f"<{1 + len(hits)}d", paused[0], *hits)
+                os.pwrite(fd, payload, 0)
+                os.ftruncate(fd, len(payload))
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def try_acquire(self, key: str) -> float:
+        with self._locked(key) as (paused, hits):
+            now = self.clock.time()
+            if paused[0] > now + MAX_PAUSE:
+                paused[0] = 0.0  # a clock that jumped back: do not block for ever
+            if paused[0] > now:
+                return paused[0] - now
+            return _decide(hits, now, self.requests, self.window)
+
+    def pause(self, key: str, seconds: float) -> None:
+        with self._locked(key) as (paused, _):
+            paused[0] = max(paused[0], self.clock.time() + min(seconds, MAX_PAUSE))
+
+
+class RedisLimiter:
+    """Several hosts: the moving window of the ``limits`` library on Redis, and the pause as a key with a TTL.
+
+    Needs the optional extra ``redis`` (``limits`` and ``redis``). Times come from
+    each host's wall clock (as in ``limits``): keep the hosts NTP-synchronised.
+    """
+
+    def __init__(self, url: str, requests: int = 4, per_seconds: float = 1.0, guard: float = DEFAULT_GUARD,
+                 prefix: str = "connector-rate") -> None:
+        _check(requests, per_seconds, guard)
+        if float(per_seconds) != int(per_seconds):
+            raise ValueError("the Redis backend needs a whole number of seconds per window")
+        try:
+            from limits import RateLimitItemPerSecond
+            from limits.strategies import MovingWindowRateLimiter
+        except ImportError:  # pragma: no cover - depends on the install
+            raise RuntimeError("the Redis rate-limit backend needs the optional extra: pip install '.[redis]'") from None
+        storage = _guarded_storage(url, guard, prefix)
+        self._item = RateLimitItemPerSecond(requests, int(per_seconds))
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._redis = storage.get_connection()
+        self._prefix = prefix
+        self._pause_script = self._redis.register_script(_PAUSE_LUA)
+
+    def try_acquire(self, key: str) -> float:
+        paused_ms = self._redis.pttl(f"{self._prefix}:pause:{key}")
+        if paused_ms and paused_ms > 0:
+            return paused_ms / 1000
+        if self._limiter.hit(self._item, key):
+            return 0.0
+        stats = self._limiter.get_window_stats(self._item, key)
+        if stats.remaining > 0:
+            return 0.001  # a slot freed in between: ask again at once
+        import time
+
+        return max(stats.reset_time - time.time(), 0.001)
+
+    def pause(self, key: str, seconds: float) -> None:
+        ms = max(1, int(min(seconds, MAX_PAUSE) * 1000))
+        self._pause_script(keys=[f"{self._prefix}:pause:{key}"], args=[ms])
+
+
+# Extend the pause only: two workers hit by one throttle do not shorten each other's wait.
+_PAUSE_LUA = """
+local left = redis.call('pttl', KEYS[1])
+if left < tonumber(ARGV[1]) then redis.call('set', KEYS[1], '1', 'px', ARGV[1]) end
+return 1
+"""
+
+
+def _guarded_storage(url: str, guard: float, prefix: str) -> Any:
+    """``limits``' Redis storage, with each hit recorded ``guard`` seconds late (a wider window)."""
+    import time
+
+    from limits.storage import RedisStorage
+
+    class GuardedRedisStorage(RedisStorage):
+        def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+            if not guard:
+                return super().acquire_entry(key, limit, expiry, amount)
+            return bool(self.lua_acquire_moving_window([self.prefixed_key(key)],
+                                                       [time.time() + guard, limit, expiry, amount]))
+
+    return GuardedRedisStorage(url, key_prefix=prefix)
+
+
+def _check(requests: int, per_seconds: float, guard: float) -> None:
+    if int(requests) < 1 or per_seconds <= 0 or guard < 0:
+        raise ValueError("a rate limit needs requests >= 1, per_seconds > 0 and guard >= 0")
+
+
+def make_limiter(backend: str | None, requests: int, per_seconds: float, *, clock: Clock | None = None,
+                 guard: float = DEFAULT_GUARD) -> RateLimiter:
+    """A limiter from a backend URL: ``memory://`` (default), ``file:///dir`` or ``redis://host:port/db``."""
+    if not backend or backend.startswith("memory:"):
+        return MovingWindowLimiter(requests, per_seconds, clock, guard=guard)
+    parts = urllib.parse.urlsplit(backend)
+    if parts.scheme == "file":
+        directory = urllib.parse.unquote(parts.path or parts.netloc)
+        return FileLimiter(directory, requests, per_seconds, clock, guard=guard)
+    if parts.scheme in ("redis", "rediss", "redis+unix", "unix"):
+        return RedisLimiter(backend, requests, per_seconds, guard=guard)
+    raise ValueError("rate-limit backend must be memory://, file:///path or redis://host:port/db")

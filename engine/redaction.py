@@ -8,11 +8,13 @@ replaces a secret's raw, URL-encoded and base64 forms in any log record.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import threading
 import urllib.parse
 import weakref
+from typing import Any
 
 
 class Secret:
@@ -63,6 +65,28 @@ def scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
+def scrub_bytes(content: bytes, secrets: list[str]) -> bytes:
+    """The same, on a raw body: an upstream that echoes the key must not hand it back to the user."""
+    for value in secrets:
+        stand_in = censored(value).encode()
+        for form in secret_forms(value):
+            encoded = form.encode()
+            if encoded in content:
+                content = content.replace(encoded, stand_in)
+    return content
+
+
+def scrub_data(value: Any, secrets: list[str]) -> Any:
+    """Scrub every string in a JSON-like structure (keys included)."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub_data(k, secrets): scrub_data(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_data(v, secrets) for v in value]
+    return value
+
+
 class RedactingFilter(logging.Filter):
     """Replaces every registered secret in log records; installed once on the root logger."""
 
@@ -78,29 +102,56 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
             values = [s.reveal() for s in self._secrets]
-        if values:
+        if values and not getattr(record, "_scrubbed", False):
             message = record.getMessage()
             cleaned = scrub(message, values)
             if cleaned != message:
                 record.msg, record.args = cleaned, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = scrub(logging.Formatter().formatException(record.exc_info), values)
+            elif record.exc_text:
+                record.exc_text = scrub(record.exc_text, values)
+            record._scrubbed = True  # type: ignore[attr-defined]
         return True
 
 
 _filter = RedactingFilter()
 _installed = False
+_install_lock = threading.Lock()
+
+
+def _install() -> None:
+    """Filter every record when it is made.
+
+    A filter on the root logger alone misses records from child loggers (logging
+    runs a logger's filters only for its own records), and handlers added later
+    (an application's, pytest's) would miss a handler filter; the record factory
+    sees every record of every logger.
+    """
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        with contextlib.suppress(Exception):  # a malformed format string: the handler reports it as usual
+            _filter.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    root = logging.getLogger()
+    root.addFilter(_filter)
+    for handler in root.handlers:
+        handler.addFilter(_filter)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def protect(secret: Secret) -> Secret:
-    """Register a secret with the root logger's redacting filter."""
+    """Register a secret with the redacting filter (installed on first use)."""
     global _installed
-    if not _installed:
-        root = logging.getLogger()
-        root.addFilter(_filter)
-        for handler in root.handlers:
-            handler.addFilter(_filter)
-        for name in ("httpx", "httpcore"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        _installed = True
+    with _install_lock:
+        if not _installed:
+            _install()
+            _installed = True
     _filter.register(secret)
     return secret
 

@@ -22,6 +22,8 @@ FORBIDDEN_HEADERS = {"authorization", "host", "cookie", "transfer-encoding", "co
                      "te", "upgrade", "proxy-authorization", "proxy-connection", "forwarded", "x-forwarded-for",
                      "x-forwarded-host"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field-name
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 
 
 def _pointer_of(template: Any) -> str:
@@ -37,21 +39,38 @@ def _invalid(pointer: str, keyword: str, message: str) -> ValidationError:
     return ValidationError([{"pointer": pointer, "keyword": keyword, "message": message}])
 
 
+def _decoded(segment: str) -> str:
+    """Percent-decode until nothing changes (bounded): %252e%252e is '..' to some server in the chain."""
+    for _ in range(5):
+        decoded = urllib.parse.unquote(segment)
+        if decoded == segment:
+            break
+        segment = decoded
+    return segment
+
+
 def check_raw_path(value: Any, call: Call, pointer: str) -> str:
     """A user path relative to the API root: the R6 attack list is refused, nothing is sent."""
     if not isinstance(value, str) or not value:
         raise _invalid(pointer, "type", "the path must be a non-empty string")
+    if len(value) > 2048:
+        raise _invalid(pointer, "maxLength", "the path is longer than 2048 characters")
     base = httpx.URL(call.auth.base_url)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
-        url = httpx.URL(value)
-        if origin_of(url) != call.auth.origin or not url.path.startswith(base.path.rstrip("/") + "/"):
+        if _CONTROL.search(value) or "\\" in value:
+            raise _invalid(pointer, "pattern", "the URL contains a control character or a backslash")
+        try:
+            url = httpx.URL(value)
+            same = origin_of(url) == call.auth.origin
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            raise _invalid(pointer, "format", "the URL cannot be parsed") from None
+        if not same or not url.raw_path.decode("ascii").startswith(base.path.rstrip("/") + "/"):
             raise _invalid(pointer, "origin", "a full URL must point into the authenticated account's API")
         if url.userinfo:
             raise _invalid(pointer, "format", "the URL must not contain user information")
+        if url.query or url.fragment or "?" in value or "#" in value:
+            raise _invalid(pointer, "pattern", "put query parameters in the query field, not in the URL")
         value = url.raw_path.decode("ascii")[len(base.path.rstrip("/")):]
-        value, _, _ = value.partition("?")
-    if len(value) > 2048:
-        raise _invalid(pointer, "maxLength", "the path is longer than 2048 characters")
     if _CONTROL.search(value) or "\\" in value or "@" in value:
         raise _invalid(pointer, "pattern", "the path contains a control character, a backslash or '@'")
     if not value.startswith("/") or value.startswith("//"):
@@ -59,8 +78,9 @@ def check_raw_path(value: Any, call: Call, pointer: str) -> str:
     if "?" in value or "#" in value:
         raise _invalid(pointer, "pattern", "put query parameters in the query field, not in the path")
     for segment in value.split("/")[1:]:
-        decoded = urllib.parse.unquote(urllib.parse.unquote(segment))
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded or _CONTROL.search(decoded):
+        decoded = _decoded(segment)
+        if decoded.strip() in (".", "..") or "/" in decoded or "\\" in decoded or "@" in decoded \
+                or _CONTROL.search(decoded):
             raise _invalid(pointer, "pattern", "the path must not contain '.' or '..' segments or encoded slashes")
     return value
 
@@ -93,8 +113,9 @@ def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
             raise _invalid(f"{pointer}/{name}", "not", f"the header {name!r} cannot be set here; "
                                                          "the connector sets credentials and routing itself")
         text = str(v)
-        if _CONTROL.search(str(name)) or _CONTROL.search(text):
-            raise _invalid(f"{pointer}/{name}", "pattern", "header names and values cannot contain control characters")
+        if not _TOKEN.match(str(name)) or not _HEADER_VALUE.match(text):
+            raise _invalid(f"{pointer}/{name}", "pattern", "header names must be HTTP tokens, and values printable "
+                                                             "ASCII without control characters (no CR or LF)")
         out[str(name)] = text
     return out
 
@@ -115,11 +136,21 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
     if spec.body is not None:
         body = render_structure(spec.body, context)
         if body is not ABSENT:
-            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            try:
+                content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            except ValueError:
+                raise _invalid("/", "type", "the body contains a number JSON cannot carry (NaN or Infinity)") from None
             if len(content) > call.spec.defaults.max_request_bytes:
                 raise _invalid("/", "maxLength", f"the request body is larger than "
                                                  f"{call.spec.defaults.max_request_bytes} bytes")
             headers.setdefault("Content-Type", "application/json")
     url = call.auth.base_url + path
-    return httpx.Request(method, url, params=_query(render_structure(spec.query, context)), headers=headers,
-                         content=content)
+    try:
+        request = httpx.Request(method, url, params=_query(render_structure(spec.query, context)), headers=headers,
+                                content=content)
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise _invalid(_pointer_of(spec.raw_path or spec.query), "format",
+                       f"the request cannot be built: {type(exc).__name__}") from None
+    if origin_of(request.url) != call.auth.origin:  # belt and braces: the gate would refuse the key anyway
+        raise _invalid(_pointer_of(spec.raw_path or spec.path), "origin", "the request would leave the account's API")
+    return request

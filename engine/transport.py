@@ -1,7 +1,17 @@
 """Send one request reliably: rate limit, credential gate, redirects, retries by idempotency.
 
 This is the only place that decides whether to try again. See the reliability
-contract (R1-R4, R6) for the rules implemented here.
+contract (R1-R4, R6) for the rules implemented here:
+
+- never sent (connect error, connect or pool timeout): retried for every operation;
+- throttled (429, a 503 with Retry-After, a declared rate-limit answer): retried for every
+  operation after ``Retry-After`` (seconds or an HTTP date), and the pause is written to the
+  shared limiter so every worker of the account waits;
+- ambiguous (5xx, 408, a read timeout, a connection dropped after sending): retried only when
+  the operation may be repeated; otherwise ``OutcomeUnknown``;
+- any other 4xx: never retried;
+- at most ``max_attempts`` attempts, full-jitter backoff, one deadline for the whole call; a wait
+  that would end past the deadline fails at once with the time to wait.
 """
 
 from __future__ import annotations
@@ -27,13 +37,12 @@ from .errors import (
 )
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .ratelimit import RateLimiter, limiter_key
-from .redaction import scrub
+from .redaction import scrub, scrub_bytes, scrub_data
 from .retry import RetryPolicy
 from .upstream import classify, parse_body
 
 _REDIRECTS = {301, 302, 303, 307, 308}
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-_AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -59,6 +68,10 @@ class Call:
     def remaining(self) -> float:
         return self.deadline_at - self.clock.monotonic()
 
+    def restart_deadline(self) -> None:
+        """A new deadline window (each page of a long listing gets its own)."""
+        self.started = self.clock.monotonic()
+
     def scrub(self, text: str) -> str:
         return scrub(text, self.auth.secret_values())
 
@@ -78,12 +91,33 @@ def _wait_for_slot(call: Call, key: str) -> Pipeline:
         yield Sleep(wait)
 
 
+def _sent_failure(exc: httpx.HTTPError, request: httpx.Request) -> tuple[ConnectorError, bool]:
+    """(typed error, retry whatever the operation) for an exchange that broke in transit."""
+    where = f"{request.method} {request.url.path}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Timeout(f"{where}: timed out while connecting to {request.url.host}", phase="connect"), True
+    if isinstance(exc, httpx.PoolTimeout):
+        return Timeout(f"{where}: no free connection in time", phase="pool"), True
+    if isinstance(exc, _NEVER_SENT):
+        return ConnectionFailed(f"could not connect to {request.url.host}: {type(exc).__name__}"), True
+    if isinstance(exc, httpx.TimeoutException):
+        phase = "write" if isinstance(exc, httpx.WriteTimeout) else "read"
+        return Timeout(f"{where} timed out while waiting to {phase}", phase=phase), False
+    return ConnectionFailed(f"the connection to {request.url.host} broke before the whole response "
+                           f"arrived: {type(exc).__name__}"), False
+
+
 def exchange(call: Call, request: httpx.Request) -> Pipeline:
     """Send ``request`` and return an Exchange with a 2xx response, or raise a typed error."""
     key = limiter_key(call.auth.origin)
+    secrets = call.auth.secret_values()
     attempt = 0
     hops = 0
+    maybe_done = False  # an earlier attempt may have been carried out
+    last: ConnectorError | None = None
     while True:
+        if call.remaining() <= 0:
+            raise _out_of_time(call, last, attempt)
         attempt += 1
         yield from _wait_for_slot(call, key)
         call.auth.attach(request)
@@ -91,19 +125,12 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
         call.attempts += 1
         failure: ConnectorError
         try:
-            result: Exchange = yield Send(request, call.spec.defaults.max_response_bytes)
-        except _NOT_SENT as exc:
-            failure = ConnectionFailed(f"could not connect to {request.url.host}: {type(exc).__name__}")
-            retry_any = True
-        except httpx.TimeoutException as exc:
-            phase = {"ReadTimeout": "read", "WriteTimeout": "write"}.get(type(exc).__name__, "read")
-            failure = Timeout(f"{request.method} {request.url.path} timed out while waiting to {phase}", phase=phase)
-            retry_any = False
-        except _AMBIGUOUS as exc:
-            failure = ConnectionFailed(f"the connection to {request.url.host} broke before the response "
-                                       f"arrived: {type(exc).__name__}")
-            retry_any = False
+            result: Exchange = yield Send(request, call.spec.defaults.max_response_bytes,
+                                          budget=max(0.05, call.remaining()))
+        except httpx.HTTPError as exc:
+            failure, retry_any = _sent_failure(exc, request)
         else:
+            result = _scrubbed(result, secrets)
             response = result.response
             status = response.status_code
             if 200 <= status < 300:
@@ -113,31 +140,39 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
                 request = _follow(call, request, response, hops)
                 attempt -= 1
                 continue
-            if status == 404 and request.method == "DELETE" and attempt > 1:
+            if status == 404 and request.method == "DELETE" and maybe_done:
                 return Exchange(response, b"{}")  # an earlier attempt deleted it
             failure = _upstream_error(call, response, result.content)
             retry_any = isinstance(failure, RateLimited)
-            if retry_any and call.limiter is not None:
-                pause = failure.retry_after if failure.retry_after is not None else 1.0
-                call.limiter.pause(key, min(pause, call.policy.max_retry_after))
+            if isinstance(failure, RateLimited):
+                call.limiter.pause(key, failure.retry_after if failure.retry_after is not None else 1.0)
             elif not isinstance(failure, (ServerError, Timeout)):
                 raise failure
-        if not retry_any and not call.op.retries_ambiguous_failures(request.method):
-            raise OutcomeUnknown(
-                f"{call.op.title}: the request may or may not have been carried out ({failure.message}). "
-                "It was not repeated, to avoid a duplicate; check before running it again.",
-                cause=failure.to_dict(), operation=call.op.name)
-        wait = _retry_wait(call, failure, attempt)
+        last = failure
+        failure.details["attempts"] = attempt
+        if not retry_any:
+            if not call.op.retries_ambiguous_failures(request.method):
+                raise OutcomeUnknown(
+                    f"{call.op.title}: the request may or may not have been carried out ({failure.message}). "
+                    "It was not repeated, to avoid a duplicate; check before running it again.",
+                    cause=failure.to_dict(), operation=call.op.name)
+            maybe_done = True
         if attempt >= call.policy.max_attempts:
-            failure.details["attempts"] = attempt
             raise failure
-        if wait > call.remaining() or (isinstance(failure, RateLimited) and wait > call.policy.max_retry_after):
-            if isinstance(failure, RateLimited):
-                failure.retry_after = round(wait, 3)
-                failure.details["retry_after"] = failure.retry_after
-            failure.details["attempts"] = attempt
+        wait = _retry_wait(call, failure, attempt)
+        if isinstance(failure, RateLimited) and (wait > call.remaining() or wait > call.policy.max_retry_after):
+            failure.retry_after = round(wait, 3)
+            failure.details["retry_after"] = failure.retry_after
+            raise failure
+        if wait >= call.remaining():
             raise failure
         yield Sleep(wait)
+
+
+def _out_of_time(call: Call, last: ConnectorError | None, attempts: int) -> ConnectorError:
+    if last is not None:
+        return last
+    return Timeout(f"{call.op.title}: the deadline of {call.policy.deadline:g}s passed", phase="deadline")
 
 
 def _retry_wait(call: Call, failure: ConnectorError, attempt: int) -> float:
@@ -146,12 +181,22 @@ def _retry_wait(call: Call, failure: ConnectorError, attempt: int) -> float:
     return call.policy.backoff(attempt, call.rng)
 
 
+def _scrubbed(result: Exchange, secrets: list[str]) -> Exchange:
+    """An upstream that echoes the key (in its body or headers) must not hand it on to outputs or errors."""
+    content = scrub_bytes(result.content, secrets)
+    response = result.response
+    items = response.headers.multi_items()
+    cleaned = [(k, scrub(v, secrets)) for k, v in items]
+    if cleaned != items:
+        response.headers = httpx.Headers(cleaned)
+    return result if content is result.content else Exchange(response, content)
+
+
 def _upstream_error(call: Call, response: httpx.Response, content: bytes) -> UpstreamError:
-    body = parse_body(content)
-    if isinstance(body, str):
-        body = call.scrub(body)
+    secrets = call.auth.secret_values()
+    body = scrub_data(parse_body(content), secrets)
     err = classify(response.status_code, response.reason_phrase, response.headers, body,
-                   call.spec.error_rules, call.spec.error_hints)
+                   call.spec.error_rules, call.spec.error_hints, now=call.clock.time())
     err.message = call.scrub(err.message)
     return err
 
@@ -159,9 +204,13 @@ def _upstream_error(call: Call, response: httpx.Response, content: bytes) -> Ups
 def _follow(call: Call, request: httpx.Request, response: httpx.Response, hops: int) -> httpx.Request:
     """Follow a redirect only to the same origin, and only where the method may be kept."""
     location = response.headers.get("location", "")
-    target = request.url.join(location)
     status = response.status_code
-    if origin_of(target) != call.auth.origin:
+    try:
+        target = request.url.join(location)
+    except httpx.InvalidURL:
+        raise RedirectBlocked(f"the server redirected ({status}) to an invalid address; not followed",
+                              status=status, target_host="") from None
+    if origin_of(target) != call.auth.origin or target.userinfo:
         raise RedirectBlocked(f"the server redirected ({status}) to another origin, {target.host}; "
                               "not followed, so the credential stays with the account",
                               status=status, target_host=target.host)

@@ -71,7 +71,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.replace(".", "", 1).isdigit():  # fractions: not in the RFC, but seen
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -82,8 +82,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+MAX_MESSAGE = 1000
+
+
 def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
-             rules: tuple[ErrorRule, ...], hints: Mapping[str, str]) -> UpstreamError:
+             rules: tuple[ErrorRule, ...], hints: Mapping[str, str], *, now: float | None = None) -> UpstreamError:
     details = error_details(body)
     codes = {d.get("code") for d in details}
     text = " ".join(f"{d.get('title', '')} {d.get('detail', '')}" for d in details)
@@ -100,12 +103,14 @@ def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
         kind, retry_default = rule.type, rule.retry_after_default
         break
     message = summary(details, f"HTTP {status} {reason}".strip())
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "\u2026"
     if kind in hints:
         message = f"{message}. {hints[kind]}"
     cls = UPSTREAM_TYPES.get(kind, UpstreamError)
     extra: dict[str, Any] = {"status": status, "upstream": details or None}
     if kind == "rate_limited":
-        retry_after = parse_retry_after(headers.get("retry-after"))
+        retry_after = parse_retry_after(headers.get("retry-after"), now)
         return cls(message, retry_after=retry_after if retry_after is not None else retry_default, **extra)
     if kind == "timeout":
         from .errors import (
