@@ -278,7 +278,8 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     rows = order(rows, req, {
         "id": lambda r: int(r["id"]), "title": lambda r: r["title"].lower(), "value": lambda r: r["value"],
         "cdate": lambda r: r["_c"], "mdate": lambda r: r["_u"], "contact_name": lambda r: _contact_name(store, r),
-        "contact_orgname": lambda r: "", "next-action": lambda r: int(r["id"]),
+        "contact_orgname": lambda r: min((n.lower() for n in _org_names(store, r)), default=""),
+        "next-action": lambda r: int(r["id"]),
     })
     chosen, total = paginate(rows, req)
     currencies: dict[str, dict] = {}
@@ -292,14 +293,38 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {"deals": [render(req, r) for r in chosen], "meta": meta}
 
 
+def _org_names(store: Store, row: dict) -> list[str]:
+    """The primary contact's organisation: its account (accountContacts), or the legacy orgname."""
+    if not row.get("contact"):
+        return []
+    names = [a["name"] for link in store["accountContacts"].where("contact", row["contact"])
+             if (a := store["accounts"].get(link["account"])) is not None]
+    contact = store["contacts"].get(row["contact"])
+    if contact and contact.get("orgname"):
+        names.append(contact["orgname"])
+    return names
+
+
+def _contact_hit(store: Store, row: dict, needle: str) -> bool:
+    """search_field=contact: with several words the first matches the first name and the rest the
+    last name; a single word matches either."""
+    contact = store["contacts"].get(row["contact"]) if row.get("contact") else None
+    if contact is None:
+        return False
+    first, _, rest = needle.strip().partition(" ")
+    if rest.strip():
+        return contains(contact.get("firstName"), first) and contains(contact.get("lastName"), rest.strip())
+    return contains(contact.get("firstName"), first) or contains(contact.get("lastName"), first)
+
+
 def _search_hit(store: Store, row: dict, needle: str, field: str) -> bool:
+    """filters[search] in filters[search_field]: all (the default: title, contact and org), title,
+    contact, org, as the deal reference page lists them."""
     if field in ("title", "all") and contains(row["title"], needle):
         return True
-    if field in ("contact", "all", "contact_name", "contact_email") and row.get("contact"):
-        contact = store["contacts"].get(row["contact"])
-        if contact and any(contains(contact.get(k), needle) for k in ("firstName", "lastName", "email")):
-            return True
-    return False
+    if field in ("contact", "all") and _contact_hit(store, row, needle):
+        return True
+    return field in ("org", "all") and any(contains(name, needle) for name in _org_names(store, row))
 
 
 # -- deal notes -----------------------------------------------------------------------------
