@@ -72,7 +72,7 @@ def test_raw_http_request_adds_the_authentication(run):
 
 # -- bad input: a clear error naming the field, nothing sent ---------------------------------
 @pytest.mark.parametrize(("operation", "data", "pointer", "keyword"), [
-    ("create_contact", {}, "", "required"),
+    ("create_contact", {}, "/email", "required"),
     ("create_contact", {"email": "not-an-email"}, "/email", "format"),
     ("create_contact", {"email": "a@example.com", "surname": "x"}, "", "additionalProperties"),
     ("create_contact", {"email": "a@example.com", "field_values": [{"field": "x1", "value": "v"}]},
