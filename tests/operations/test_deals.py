@@ -316,3 +316,17 @@ def test_deal_fields_name_their_dropdowns(connector, auth):
                        ("/stage_id", "list_deal_stages_ddl"), ("/owner_id", "list_users_ddl")}
     choices = connector.options("update_deal", "deal_id", {}, auth, search="renewal")
     assert choices["result"] == [{"text": "Example Widget renewal (1,200.00 USD)", "value": SEEDED_DEAL}]
+
+
+def test_list_deals_searches_contact_names_and_organisations(run):
+    # The seeded deal's contact is Jane Doe; give John Smith an organisation and a deal.
+    account = run("raw_http_request", {"method": "POST", "path": "/accounts",
+                                       "body": {"account": {"name": "Smith Widgets Ltd"}}})["body"]["account"]
+    run("raw_http_request", {"method": "POST", "path": "/accountContacts",
+                             "body": {"accountContact": {"account": account["id"], "contact": "2"}}})
+    johns = new_deal(run, title="Gear order", contact_id="2")
+    ids = lambda data: sorted(d["id"] for d in run("list_deals", data)["deals"])  # noqa: E731
+    assert ids({"search": "jane doe", "search_field": "contact"}) == [SEEDED_DEAL]
+    assert ids({"search": "jane", "search_field": "title"}) == []
+    assert ids({"search": "widgets", "search_field": "org"}) == [johns["id"]]
+    assert ids({"search": "widget"}) == sorted([SEEDED_DEAL, johns["id"]])  # all: title, contact and org

@@ -70,3 +70,29 @@ def test_a_whole_sales_flow(run, connector, auth, sandbox):
     # Every step was one request: nothing retried, nothing sent twice.
     writes = [r for r in sandbox.log if r.method in ("POST", "PUT")]
     assert len(writes) == 12
+
+
+DEALS_FAMILY = (
+    "create_deal", "get_deal", "update_deal", "delete_deal", "list_deals", "list_deals_ddl",
+    "create_deal_pipeline", "update_deal_pipeline", "delete_deal_pipeline", "list_deal_pipelines",
+    "list_deal_pipelines_ddl", "create_deal_stage", "update_deal_stage", "delete_deal_stage", "list_deal_stages",
+    "list_deal_stages_ddl", "create_deal_task", "update_deal_task", "list_deal_tasks", "list_deal_tasks_ddl",
+    "create_deal_task_type", "update_deal_task_type", "list_deal_task_types", "list_deal_task_types_ddl",
+    "create_deal_note", "update_deal_note",
+)
+
+
+def test_every_example_of_the_deals_family_runs_on_the_seeded_account(connector, auth, sandbox):
+    ran = 0
+    for name in DEALS_FAMILY:
+        described = connector.describe(name)
+        assert described["idempotency"] == (
+            "unsafe" if name.startswith("create_") else
+            "idempotent" if name.startswith(("update_", "delete_")) else "safe"), name
+        examples = described["examples"]
+        assert examples, f"{name} has no example"
+        for example in examples:
+            sandbox.reset()
+            connector.run(name, example["input"], auth)  # strict output checks: the shape must fit too
+            ran += 1
+    assert ran >= 35
