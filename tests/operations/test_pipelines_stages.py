@@ -47,8 +47,13 @@ def test_create_pipeline_answers_with_its_three_starting_stages_and_users(run, s
 
 
 def test_create_pipeline_sends_only_what_was_given(run, sandbox):
-    new_pipeline(run, title="Bare")
+    bare = new_pipeline(run, title="Bare")["dealGroup"]
     assert last(sandbox, "POST").body == {"dealGroup": {"title": "Bare", "currency": "usd"}}
+    # As the auto-assign description says: off when not given, so deals need an owner.
+    assert str(bare["autoassign"]) == "0"
+    with pytest.raises(errors.UpstreamValidation):
+        run("create_deal", {"title": "No owner", "value": 1, "currency": "usd", "contact_id": "1",
+                            "pipeline_id": bare["id"]})
     new_pipeline(run, title="All users", assign_to_all_users=True)
     assert last(sandbox, "POST").body["dealGroup"]["allusers"] == 1
 
