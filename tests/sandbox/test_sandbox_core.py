@@ -118,3 +118,19 @@ def test_unseeded_account_is_empty_but_has_its_user(make_server, connect) -> Non
     http = connect(running)
     assert http.get("/contacts").json()["meta"]["total"] == "0"
     assert http.get("/users/me").json()["user"]["id"] == "1"
+
+
+def test_sandbox_imports_nothing_from_the_connector() -> None:
+    """It stands in for ActiveCampaign: shared code could hide the same mistake on both sides."""
+    import ast
+    from pathlib import Path
+
+    import sandbox
+
+    forbidden = ("engine", "operations", "schemas", "ac_connector")
+    for path in Path(sandbox.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path} imports {name}"
