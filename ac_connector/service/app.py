@@ -39,22 +39,28 @@ class Service:
     registry: Registry
     offer: SandboxOffer | None
     app: Starlette
+    owns_connector: bool = True
 
     def close(self) -> None:
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
-        self.connector.close()
+        if self.owns_connector:
+            self.connector.close()
 
 
-def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, **connector_options: Any) -> Service:
+def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None,
+                  **connector_options: Any) -> Service:
     """Load the connector and open the store; offer a sandbox when nothing is stored yet.
 
     ``sandbox`` (a ``sandbox.Sandbox``) is offered even when authentications exist: tests use it to
-    preload data. ``connector_options`` go to the engine's Connector (e.g. a limiter).
+    preload data. ``connector`` is an already loaded Connector (loaded with allow_loopback=True) that
+    the caller keeps owning; else one is loaded with ``connector_options`` (e.g. a limiter).
     """
-    # Loopback is allowed in the engine so the sandbox works; the URL guard decides what this service accepts.
-    connector = load(allow_loopback=True, **connector_options)
+    owns_connector = connector is None
+    if connector is None:
+        # Loopback is allowed in the engine so the sandbox works; the URL guard decides what this service accepts.
+        connector = load(allow_loopback=True, **connector_options)
     spec = connector.spec.auth
     store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
     guard = UrlGuard(allow_private=settings.allow_loopback)
@@ -63,7 +69,7 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, **co
         offer = SandboxOffer(sandbox).start()
         guard.allow_origin(offer.url)
     registry = Registry(connector, store, guard, offer)
-    service = Service(settings, connector, registry, offer, app=None)  # type: ignore[arg-type]
+    service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
     service.app = create_app(service)
     return service
 

@@ -13,6 +13,8 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
+from typing import Any
 
 from engine.errors import ValidationError
 
@@ -22,8 +24,9 @@ _CACHE_SECONDS = 60.0
 
 
 class UrlGuard:
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, allow_private: bool, resolve: Callable[..., list[Any]] = socket.getaddrinfo) -> None:
         self.allow_private = allow_private
+        self._resolve = resolve
         self._allowed_origins: set[str] = set()
         self._cache: dict[tuple[str, int], tuple[float, str | None]] = {}
         self._lock = threading.Lock()
@@ -55,7 +58,7 @@ class UrlGuard:
         if cached and now - cached[0] < _CACHE_SECONDS:
             return cached[1]
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = self._resolve(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
             infos = []  # unresolvable: nothing to connect to, so nothing to protect; the run will fail plainly
         found = None

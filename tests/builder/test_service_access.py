@@ -1,0 +1,111 @@
+"""Who may use the service: loopback by default, a token off loopback, and the real `serve` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ac_connector.service.server import running, serve
+from ac_connector.service.settings import TOKEN_ENV, ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_listening_beyond_loopback_needs_a_token(monkeypatch, capsys):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with pytest.raises(ValueError, match="token"):
+        ServiceSettings(host="0.0.0.0").check()
+    ServiceSettings(host="127.0.0.1").check()
+    ServiceSettings(host="::1").check()
+    with pytest.raises(ValueError, match="16 characters"):
+        ServiceSettings(host="0.0.0.0", token="short").check()
+
+    assert serve(host="0.0.0.0", port=0) == 2
+    assert "requires an access token" in json.loads(capsys.readouterr().err)["error"]["message"]
+
+    monkeypatch.setenv(TOKEN_ENV, "t" * 32)
+    assert ServiceSettings.from_cli("0.0.0.0", 0, False, None).token == "t" * 32
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, service_connector):
+    token = secrets.token_urlsafe(24)
+    settings = ServiceSettings(host="0.0.0.0", port=0, token=token, home=tmp_path_factory.mktemp("home"))
+    with running(settings, connector=service_connector) as (service, url):
+        port = url.rsplit(":", 1)[1]
+        yield token, f"http://127.0.0.1:{port}", service
+
+
+def test_every_request_needs_the_token(shared):
+    token, url, _ = shared
+    with httpx.Client(base_url=url) as client:
+        for path in ("/api/health", "/api/authentications", "/", "/static/js/main.js"):
+            denied = client.get(path)
+            assert denied.status_code == 401, path
+            assert denied.json()["error"]["type"] == "unauthorized"
+            assert denied.headers["www-authenticate"].startswith("Bearer")
+        assert client.get("/api/health", headers={"authorization": "Bearer " + token[:-1] + "x"}).status_code == 401
+        assert client.get("/api/health", headers={"authorization": "Basic " + token}).status_code == 401
+        assert client.post("/api/authentications", json={}).status_code == 401
+        ok = client.get("/api/service", headers={"authorization": f"Bearer {token}",
+                                                 "host": "connector.internal.example"})
+        assert ok.status_code == 200 and ok.json()["token_required"] is True
+
+
+def test_opening_the_page_with_the_token_sets_a_same_site_cookie(shared):
+    token, url, _ = shared
+    with httpx.Client(base_url=url) as client:
+        assert client.get("/", params={"token": "wrong-" + token}).status_code == 401
+        entered = client.get("/", params={"token": token, "step": "2"})
+        assert entered.status_code == 303 and entered.headers["location"] == "/?step=2"
+        cookie = entered.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert token not in entered.headers["location"]
+        assert client.get("/").status_code == 200  # the cookie jar now carries it
+        assert client.get("/api/authentications").json()[0]["name"] == "Sandbox"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_command_offers_the_sandbox_to_a_first_time_user(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "AC_CONNECTOR_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop(TOKEN_ENV, None)
+    proc = subprocess.Popen([sys.executable, "-m", "ac_connector.cli", "serve", "--port", str(port)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = proc.stdout.readline()
+        assert banner.startswith(f"Workflow builder: http://127.0.0.1:{port}/"), banner + proc.stderr.read()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                listed = httpx.get(base + "/api/authentications").json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert [(a["name"], a["sandbox"]) for a in listed] == [("Sandbox", True)]
+        ran = httpx.post(base + "/api/operations/get_contact/run",
+                         json={"input": {"contact_id": "1"}, "authentication": "Sandbox"}).json()
+        assert ran["output"]["contact"]["email"] == "jane.doe@example.com"
+        assert httpx.get(base + "/").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        proc.stdout.close()
+        proc.stderr.close()
