@@ -415,3 +415,39 @@ def test_note_dropdown_needs_a_contact(connector, auth, sandbox):
         connector.options("delete_contact_note", "note_id", {}, auth)
     assert info.value.errors[0]["pointer"] == "/contact_id"
     assert api_requests(sandbox) == []
+
+
+# -- the examples shown in the docs run on the seeded account ---------------------------------
+FAMILY = (
+    "create_contact", "create_or_update_contact", "get_contact", "update_contact", "delete_contact",
+    "list_contacts", "list_contacts_ddl", "list_tags_ddl", "list_contact_notes_ddl", "delete_contact_note",
+    "list_automations", "list_automations_ddl", "add_contact_to_automation", "create_list", "list_lists",
+    "list_lists_ddl", "add_contact_to_list",
+)
+
+
+def test_every_example_of_the_family_runs_on_the_seeded_account(connector, auth, sandbox, run):
+    ran = 0
+    for name in FAMILY:
+        described = connector.describe(name)
+        assert described["examples"], f"{name} has no example"
+        for example in described["examples"]:
+            sandbox.reset()
+            add_note(run, JANE["id"], "Prefers email.")  # the seeded account has no contact note (this is note 2)
+            out = connector.run(name, example["input"], auth)  # strict output checks: the shape must fit too
+            assert out, name
+            ran += 1
+    assert ran >= len(FAMILY)
+
+
+def test_every_id_field_of_the_family_has_a_dropdown(connector):
+    for name in FAMILY:
+        described = connector.describe(name)
+        with_lookup = {lk["field"] for lk in described["lookups"]}
+        properties = described["input"].get("properties", {})
+        id_fields = {f"/{k}" for k, v in properties.items() if v.get("pattern") == "^[0-9]+$"}
+        for k, v in properties.items():
+            item = v.get("items", {}) if v.get("type") == "array" else {}
+            id_fields |= {f"/{k}/-/{sub}" for sub, s in item.get("properties", {}).items()
+                          if s.get("pattern") == "^[0-9]+$"}
+        assert id_fields <= with_lookup, (name, id_fields - with_lookup)
