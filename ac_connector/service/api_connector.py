@@ -45,7 +45,7 @@ async def run(request: Request) -> JSONResponse:
     body = await read_json(request, "RunRequest")
     data = body.get("input") or {}
     service.connector.validate_input(name, data)  # field errors first: nothing is looked up or sent
-    auth = await run_in_threadpool(service.registry.get, body["authentication"])
+    auth = await run_in_threadpool(service.registry.get, body.get("authentication"))
     output = await service.connector.arun(name, data, auth)
     return JSONResponse({"output": output})
 

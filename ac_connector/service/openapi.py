@@ -83,9 +83,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                                       "value": {"type": "string"}})},
         "next_offset": {"type": ["integer", "null"], "description": "pass back as offset for more; null at the end"}},
         extra=True),
-    "RunRequest": _obj(["authentication"], {
+    "RunRequest": _obj([], {
         "input": {"type": "object", "description": "the operation's input (see its input schema)"},
-        "authentication": NAME}),
+        "authentication": {**NAME, "description": "a stored authentication's name; the input is checked first, "
+                           "so a request without one still gets its field errors (then authentication_missing)"}}),
     "RunResult": _obj(["output"], {"output": {"description": "the operation's output (see its output schema)"}}),
     "NewAuthentication": _obj(["name", "type", "api_url", "api_key"], {
         "name": NAME,

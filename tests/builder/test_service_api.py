@@ -148,7 +148,9 @@ def test_run_field_errors_carry_pointers(api, openapi):
 
 @pytest.mark.parametrize("body, status, kind", [
     ({"input": {"contact_id": "1"}, "authentication": "Nobody"}, 404, "authentication_not_found"),
-    ({"input": {"contact_id": "1"}}, 422, "validation"),
+    ({"input": {"contact_id": "1"}}, 400, "authentication_missing"),
+    ({"input": {"contact_id": "x"}}, 422, "validation"),  # field errors come before the missing authentication
+    ({"input": {"contact_id": "1"}, "authentication": ""}, 422, "validation"),
     ({"input": {"contact_id": "99999"}, "authentication": "Sandbox"}, 404, "not_found"),
 ])
 def test_run_errors_are_typed(api, served, body, status, kind):

@@ -108,7 +108,8 @@ export class PropertiesPanel {
     this.runButton.textContent = "Running…";
     const started = performance.now();
     try {
-      const result = await api.run(step.operation, { input, authentication: step.authentication || "" });
+      const body = step.authentication ? { input, authentication: step.authentication } : { input };
+      const result = await api.run(step.operation, body);
       this.output.textContent = JSON.stringify(result.output, null, 2);
       this.outputSection.hidden = false;
       this.outputSection.querySelector(".timing").textContent = `Succeeded in ${Math.round(performance.now() - started)} ms`;

@@ -38,11 +38,11 @@ function typeHint(schema) {
 function wrap({ pointer, name, schema, required, control, controlId, labelId, hint }) {
   const label = h("label", { class: "field-label", id: labelId, for: controlId || null },
     schema.title || humanize(name),
-    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *") : null,
-    hint ? h("span", { class: "field-type" }, hint) : null);
+    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *") : null);
+  const head = h("div", { class: "field-head" }, label, hint ? h("span", { class: "field-type" }, hint) : null);
   const description = schema.description ? h("p", { class: "field-description" }, schema.description) : null;
   const error = h("p", { class: "field-error", hidden: true });
-  return h("div", { class: "field", dataset: { pointer } }, label, control, description, error);
+  return h("div", { class: "field", dataset: { pointer } }, head, control, description, error);
 }
 
 class ScalarField {
@@ -184,6 +184,7 @@ class UnionField {
   show(index, value) {
     const variant = { ...this.variants[index], title: this.variants[index].title || "Value" };
     this.current = makeField(variant, this.ctx, this.pointer, "", false, value, { bare: true });
+    delete this.current.element.dataset.pointer; // errors for this pointer go to the union's own wrapper
     this.slot.replaceChildren(this.current.element);
   }
   get() {
