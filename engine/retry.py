@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .model import Timeouts
+
+TimeoutsLike = Timeouts | Mapping[str, float] | float | None
+
+
+def as_timeouts(value: TimeoutsLike, base: Timeouts) -> Timeouts:
+    """Per-attempt timeouts from a Timeouts, a partial mapping over ``base``, or one number for all four."""
+    if value is None:
+        return base
+    if isinstance(value, Timeouts):
+        return value
+    if isinstance(value, (int, float)):
+        return Timeouts(value, value, value, value)
+    unknown = set(value) - {"connect", "read", "write", "pool"}
+    if unknown or any(not isinstance(v, (int, float)) or v <= 0 for v in value.values()):
+        raise ValueError("timeouts take positive numbers for connect, read, write and pool")
+    return Timeouts(**{**base.__dict__, **value})
 
 
 @dataclass(frozen=True)

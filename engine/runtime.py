@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from .auth import Authentication, make_authentication
+from .auth import Authentication, UrlPolicy, make_authentication
 from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
@@ -25,9 +25,9 @@ from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
 from .loader import load_connector
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .pagination import paginate
-from .ratelimit import MovingWindowLimiter, RateLimiter
+from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
-from .retry import RetryPolicy
+from .retry import RetryPolicy, TimeoutsLike, as_timeouts
 from .templating import ABSENT, render_structure
 from .transport import Call, exchange
 from .upstream import parse_body
@@ -48,16 +48,22 @@ class Connector:
     def __init__(self, spec: ConnectorSpec, *, client: httpx.Client | None = None,
                  async_client: httpx.AsyncClient | None = None, transport: httpx.BaseTransport | None = None,
                  async_transport: httpx.AsyncBaseTransport | None = None, limiter: RateLimiter | None = None,
-                 clock: Clock | None = None, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None,
-                 strict_output: bool = False, allow_loopback: bool = False, seed: int | None = None) -> None:
+                 clock: Clock | None = None, retry: RetryPolicy | None = None, timeouts: TimeoutsLike = None,
+                 strict_output: bool = False, allow_loopback: bool = False, seed: int | None = None,
+                 rate_limit_backend: str | None = None, url_policy: UrlPolicy | None = None) -> None:
+        """``limiter`` or ``rate_limit_backend`` (memory://, file:///dir, redis://host/db) share one budget per
+        account; ``timeouts`` (per attempt) and ``retry`` default to connector.yaml; ``url_policy`` says where an
+        authentication may point (``UrlPolicy.service()`` for a shared service)."""
         self.spec = spec
         d = spec.defaults
-        self.timeouts = timeouts or d.timeout
+        self.timeouts = as_timeouts(timeouts, d.timeout)
         self.clock = clock or Clock()
         self.retry = retry or RetryPolicy(max_attempts=d.max_attempts, deadline=d.deadline)
-        self.limiter = limiter or MovingWindowLimiter(d.rate_limit_requests, d.rate_limit_seconds, self.clock)
+        self.limiter = limiter or make_limiter(rate_limit_backend, d.rate_limit_requests, d.rate_limit_seconds,
+                                               clock=self.clock)
         self.strict_output = strict_output
         self.allow_loopback = allow_loopback
+        self.url_policy = url_policy
         self._rng = random.Random(seed)
         self._client = client or httpx.Client(transport=transport, **_client_settings(self.timeouts))
         self._async_client = async_client
@@ -72,7 +78,8 @@ class Connector:
     # -- authentication ------------------------------------------------------------------------
     def authentication(self, fields: Mapping[str, Any], *, name: str = "") -> Authentication:
         """Check and prepare an authentication's fields (URL normalised, secrets wrapped)."""
-        return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback)
+        return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback,
+                                   policy=self.url_policy)
 
     def test_auth(self, auth: Authentication, *, deadline: float = 10.0) -> Any:
         """Run the manifest's auth test operation; a short deadline, since a person is waiting."""
@@ -86,13 +93,15 @@ class Connector:
             raise UnknownOperation(f"unknown operation {name!r}") from None
 
     def run(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
-            deadline: float | None = None) -> Any:
-        call, prepared = self._prepare(operation, input, auth, deadline)
+            deadline: float | None = None, timeouts: TimeoutsLike = None) -> Any:
+        """Run one operation. ``deadline`` (seconds) bounds the whole call, retries and waits included;
+        ``timeouts`` bounds each attempt (connect, read, write, pool)."""
+        call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
         return drive(self._pipeline(call, prepared), self._client, self.clock)
 
     async def arun(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
-                   deadline: float | None = None) -> Any:
-        call, prepared = self._prepare(operation, input, auth, deadline)
+                   deadline: float | None = None, timeouts: TimeoutsLike = None) -> Any:
+        call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
         return await adrive(self._pipeline(call, prepared), self._aclient(), self.clock)
 
     def stream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> Iterator[Any]:
@@ -184,7 +193,8 @@ class Connector:
         return client
 
     def _prepare(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication,
-                 deadline: float | None, stream: bool = False) -> tuple[Call, dict[str, Any]]:
+                 deadline: float | None, stream: bool = False,
+                 timeouts: TimeoutsLike = None) -> tuple[Call, dict[str, Any]]:
         op = self.operation(operation)
         if stream and op.pagination is None:
             raise UnknownOperation(f"{operation} is not a listing and cannot be streamed")
@@ -194,9 +204,10 @@ class Connector:
         policy = self.retry if deadline is None else RetryPolicy(
             max_attempts=self.retry.max_attempts, deadline=deadline, backoff_base=self.retry.backoff_base,
             backoff_cap=self.retry.backoff_cap, max_retry_after=self.retry.max_retry_after)
-        timeouts = self.timeouts
+        per_attempt = self.timeouts
         if op.request.timeout:
-            timeouts = Timeouts(**{**timeouts.__dict__, **op.request.timeout})
+            per_attempt = Timeouts(**{**per_attempt.__dict__, **op.request.timeout})
+        timeouts = as_timeouts(timeouts, per_attempt)
         call = Call(spec=self.spec, op=op, auth=auth, limiter=self.limiter, clock=self.clock, policy=policy,
                     timeouts=timeouts, rng=self._rng, started=self.clock.monotonic())
         return call, prepared
