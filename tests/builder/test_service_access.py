@@ -109,3 +109,18 @@ def test_serve_command_offers_the_sandbox_to_a_first_time_user(tmp_path):
         assert proc.wait(timeout=15) == 0
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_no_sandbox_is_offered_once_an_authentication_is_stored(tmp_path, service_connector):
+    from ac_connector.service.app import build_service
+    from ac_connector.store import AuthStore
+
+    store = AuthStore(tmp_path)
+    store.add("Mine", "personal", {"api_url": "https://youraccount.api-us1.com", "api_key": "fake-" + secrets.token_hex(8)})
+    store.close()
+    service = build_service(ServiceSettings(port=0, home=tmp_path), connector=service_connector)
+    try:
+        assert service.offer is None
+        assert [a["name"] for a in service.registry.list()] == ["Mine"]
+    finally:
+        service.close()

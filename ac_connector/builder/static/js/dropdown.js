@@ -68,6 +68,17 @@ export class LookupDropdown {
     document.removeEventListener("mousedown", this.onOutside);
   }
 
+  // Another account was chosen: the loaded choices are stale, the value is kept.
+  invalidate() {
+    this.generation += 1;
+    this.loaded = false;
+    this.items = [];
+    this.nextOffset = null;
+    clear(this.list);
+    this.status.textContent = "";
+    if (this.isOpen) this.reload();
+  }
+
   // A field this one depends on changed: its choices and its value are no longer valid.
   reset() {
     this.generation += 1;

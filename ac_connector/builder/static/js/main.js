@@ -66,6 +66,8 @@ async function start() {
       } else if (step) {
         $("#step-title").textContent = `Step ${workflow.steps.indexOf(step) + 1}: ${step.operation ? props.title(step.operation) : manifest.title}`;
       }
+    } else if (kind === "authentication") {
+      if (props.form) props.form.invalidateLookups();
     } else if (kind === "operation") {
       const step = workflow.current;
       $("#step-title").textContent = `Step ${workflow.steps.indexOf(step) + 1}: ${props.title(step.operation)}`;

@@ -335,6 +335,11 @@ export class SchemaForm {
     }
   }
 
+  // The step's authentication changed: every dropdown must load its choices again.
+  invalidateLookups() {
+    for (const field of this.ctx.lookupFields) field.dropdown.invalidate();
+  }
+
   clearErrors() {
     for (const el of this.element.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
     for (const el of this.element.querySelectorAll(".field-error")) {
