@@ -101,7 +101,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             _collect_sideloads(p.sideloads, rctx, sideloads, sideload_seen)
         pages += 1
         fresh = []
-        for item in page_items:
+        where: list[int] = []  # each fresh item's index in the page, to resume right after a cut
+        for index, item in enumerate(page_items):
             item_id = render_structure(p.item_id, {"item": item})
             if item_id in seen:
                 continue
@@ -109,8 +110,15 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             if p.keep is not None and not _value(p.keep, {"item": item, "input": input}, True):
                 continue
             fresh.append(item)
+            where.append(index)
+        resume = offset + len(page_items)
         if max_items is not None and count + len(fresh) >= max_items and return_all:
-            capped = count + len(fresh) > max_items or len(page_items) == page_limit
+            if count + len(fresh) > max_items:
+                resume = offset + where[max_items - count - 1] + 1
+            # Cut inside this page, or stopped on a full page: more remain unless the total says this was the end.
+            position = len(seen) if keyset else offset + len(page_items)
+            more_upstream = len(page_items) == page_limit and (total is None or position < total)
+            capped = count + len(fresh) > max_items or more_upstream
             fresh = fresh[: max_items - count]
         count += len(fresh)
         if stream:
@@ -130,7 +138,7 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
                                      f"{pages} pages")
     if return_all:
         has_more = capped
-        next_offset = offset + len(page_items) if has_more and not keyset else None
+        next_offset = resume if has_more and not keyset else None
     else:
         seen_to = offset + len(page_items)
         has_more = seen_to < total if total is not None else len(page_items) == page_limit

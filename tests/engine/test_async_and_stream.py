@@ -99,3 +99,17 @@ def test_render_request_sends_nothing(connector, auth, sandbox):
     request = connector.render_request("create_contact", {"email": "dry@example.com"}, auth)
     assert request.method == "POST" and request.url.path.endswith("/contacts")
     assert len(sandbox.log) == 0
+
+
+def test_return_all_cap_has_more_and_resume_offset(run, sandbox):
+    sandbox.load_fixture(contacts=198)  # 200 with the seeded two: two full pages, then nothing
+    exact = run("list_contacts", {"return_all": True, "max_items": 200})
+    assert len(exact["contacts"]) == 200 and exact["has_more"] is False
+    by_offset = run("list_lists", {"return_all": True, "max_items": 2})
+    assert by_offset["has_more"] is False
+    fewer = run("list_contacts", {"return_all": True, "max_items": 199})
+    assert len(fewer["contacts"]) == 199 and fewer["has_more"] is True
+    lists_cut = run("list_lists", {"return_all": True, "max_items": 1})
+    assert lists_cut["has_more"] is True and lists_cut["next_offset"] == 1  # right after the last one returned
+    rest = run("list_lists", {"offset": lists_cut["next_offset"]})
+    assert [x["id"] for x in lists_cut["lists"] + rest["lists"]] == ["1", "2"]
