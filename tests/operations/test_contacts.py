@@ -451,3 +451,11 @@ def test_every_id_field_of_the_family_has_a_dropdown(connector):
             id_fields |= {f"/{k}/-/{sub}" for sub, s in item.get("properties", {}).items()
                           if s.get("pattern") == "^[0-9]+$"}
         assert id_fields <= with_lookup, (name, id_fields - with_lookup)
+
+
+def test_list_contacts_return_all_from_an_offset_pages_by_offset(run, sandbox):
+    sandbox.load_fixture(contacts=250)
+    out = run("list_contacts", {"return_all": True, "offset": 200})
+    assert len(out["contacts"]) == 52 and out["has_more"] is False
+    pages = api_requests(sandbox, "GET", "/api/3/contacts")
+    assert [p.query["offset"] for p in pages] == [["200"]] and "id_greater" not in pages[0].query
