@@ -357,6 +357,36 @@ def update_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {"deals": [render(req, deal)], "note": notes.render(req, row)}
 
 
+def list_notes(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    """GET deals/{id}/notes: the `notes` link every deal carries, answered like contacts/{id}/notes."""
+    from . import notes
+
+    deal = _require(sb.store, req.params["id"])
+    return 200, {"notes": [notes.render(req, r) for r in sb.store["notes"].where("relid", deal["id"])
+                           if r.get("reltype") == "Deal"]}
+
+
+# -- deal custom field meta -----------------------------------------------------------------
+def render_field_meta(req: Request, row: dict) -> dict:
+    """One dealCustomFieldMeta as GET dealCustomFieldMeta lists it (SPEC retrieve-all-custom-deal-field-meta)."""
+    return {
+        "id": row["id"], "fieldLabel": row["fieldLabel"], "fieldType": row["fieldType"],
+        "fieldOptions": row.get("fieldOptions"), "fieldDefault": row.get("fieldDefault"),
+        "fieldDefaultCurrency": row.get("fieldDefaultCurrency"), "isFormVisible": row.get("isFormVisible", 0),
+        "isRequired": row.get("isRequired", 0), "displayOrder": row.get("displayOrder", int(row["id"])),
+        "personalization": row.get("personalization", ""), "knownFieldId": None, "hideFieldFlag": 0,
+        "createdTimestamp": row.get("createdTimestamp", "2024-01-15 10:00:00"),
+        "updatedTimestamp": row.get("updatedTimestamp", "2024-01-15 10:00:00"),
+        "links": {"dealCustomFieldData": f"{req.base_url}/api/3/dealCustomFieldMeta/{row['id']}/dealCustomFieldData"},
+    }
+
+
+def list_field_meta(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    """The documented answer has no meta; limit and offset page as everywhere else."""
+    chosen, _ = paginate(list(sb.store["dealCustomFieldMeta"]), req)
+    return 200, {"dealCustomFieldMeta": [render_field_meta(req, r) for r in chosen]}
+
+
 def register(router: Router) -> None:
     router.add("POST", "/deals", create)
     router.add("GET", "/deals", list_)
@@ -366,3 +396,5 @@ def register(router: Router) -> None:
     router.add("DELETE", "/deals/{id}", delete)
     router.add("POST", "/deals/{id}/notes", create_note)
     router.add("PUT", "/deals/{id}/notes/{noteId}", update_note)
+    router.add("GET", "/deals/{id}/notes", list_notes)
+    router.add("GET", "/dealCustomFieldMeta", list_field_meta)

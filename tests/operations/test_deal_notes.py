@@ -79,3 +79,27 @@ def test_invalid_note_input_is_refused_before_sending(connector, auth, sandbox, 
         connector.run(op, data, auth)
     assert pointer in [e["pointer"] for e in info.value.errors]
     assert api_requests(sandbox) == []
+
+
+def test_the_note_dropdown_lists_the_chosen_deals_notes(run, connector, auth, sandbox):
+    deal = new_deal(run)
+    note = run("create_deal_note", {"deal_id": deal, "note": "Budget approved\nfor Q3 " + "x" * 80})["note"]
+    run("create_deal_note", {"deal_id": "1", "note": "Not this deal's"})
+    choices = connector.options("update_deal_note", "note_id", {"deal_id": deal}, auth)["result"]
+    assert [c["value"] for c in choices] == [note["id"]]
+    assert choices[0]["text"].startswith("Budget approved for Q3 xxx") and choices[0]["text"].endswith(
+        f"... ({note['cdate'][:10]})")
+    assert last(sandbox, "GET").path == f"/api/3/deals/{deal}/notes"
+    seeded = connector.options("update_deal_note", "note_id", {"deal_id": "1"}, auth, search="QUOTE")["result"]
+    assert [c["value"] for c in seeded] == ["1"]  # "Asked for a quote for 20 seats." (sandbox/seed.py)
+    lookup = next(lk for lk in connector.describe("update_deal_note")["lookups"] if lk["field"] == "/note_id")
+    assert lookup["depends_on"] == ["deal_id"]
+
+
+def test_the_note_dropdown_needs_a_deal(connector, auth, sandbox):
+    with pytest.raises(errors.ValidationError) as info:
+        connector.options("update_deal_note", "note_id", {}, auth)
+    assert info.value.errors[0]["pointer"] == "/deal_id"
+    assert api_requests(sandbox) == []
+    with pytest.raises(errors.NotFound):
+        connector.options("update_deal_note", "note_id", {"deal_id": "4242"}, auth)

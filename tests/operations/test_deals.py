@@ -313,7 +313,8 @@ def test_deals_ddl_pages_past_100(run, sandbox):
 def test_deal_fields_name_their_dropdowns(connector, auth):
     lookups = {(lk["field"], lk["operation"]) for lk in connector.describe("create_deal")["lookups"]}
     assert lookups == {("/contact_id", "list_contacts_ddl"), ("/pipeline_id", "list_deal_pipelines_ddl"),
-                       ("/stage_id", "list_deal_stages_ddl"), ("/owner_id", "list_users_ddl")}
+                       ("/stage_id", "list_deal_stages_ddl"), ("/owner_id", "list_users_ddl"),
+                       ("/custom_fields/-/field_id", "list_deal_custom_fields_ddl")}
     choices = connector.options("update_deal", "deal_id", {}, auth, search="renewal")
     assert choices["result"] == [{"text": "Example Widget renewal (1,200.00 USD)", "value": SEEDED_DEAL}]
 
@@ -330,3 +331,16 @@ def test_list_deals_searches_contact_names_and_organisations(run):
     assert ids({"search": "jane", "search_field": "title"}) == []
     assert ids({"search": "widgets", "search_field": "org"}) == [johns["id"]]
     assert ids({"search": "widget"}) == sorted([SEEDED_DEAL, johns["id"]])  # all: title, contact and org
+
+
+def test_deal_custom_field_dropdown(connector, auth, run, sandbox):
+    choices = connector.options("create_deal", "/custom_fields/-/field_id", {}, auth)["result"]
+    assert choices == [{"text": "Close reason (text)", "value": "1"}, {"text": "Expected close date (date)", "value": "2"}]
+    assert connector.options("update_deal", "/custom_fields/-/field_id", {}, auth, search="DATE")["result"] == \
+        [{"text": "Expected close date (date)", "value": "2"}]
+    # A date field refuses a value that is not a date, with ActiveCampaign's words.
+    with pytest.raises(errors.UpstreamValidation) as info:
+        run("update_deal", {"deal_id": SEEDED_DEAL, "custom_fields": [{"field_id": "2", "value": "soon"}]})
+    assert "could not be saved to the custom field of type `date`" in info.value.message
+    out = run("update_deal", {"deal_id": SEEDED_DEAL, "custom_fields": [{"field_id": "2", "value": "2025-06-30"}]})
+    assert out["deal"]["fields"][0]["fieldValue"] == "2025-06-30"

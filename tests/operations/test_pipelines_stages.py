@@ -264,3 +264,37 @@ def test_pipeline_and_stage_dropdowns_page_past_100(run):
         seen += [c["value"] for c in page["result"]]
         offset = page["next_offset"]
     assert len(seen) == len(set(seen)) == 309
+
+
+# -- who may manage a pipeline ---------------------------------------------------------------------
+def test_a_pipeline_restricted_to_user_groups_and_opened_again(run, connector, auth, sandbox):
+    groups = connector.options("create_deal_pipeline", "/user_group_ids/-", {}, auth, search="sales")["result"]
+    assert groups == [{"text": "Sales", "value": "2"}]
+    out = new_pipeline(run, title="Sales only", user_group_ids=["2"])
+    sent = last(sandbox, "POST").body["dealGroup"]
+    assert (sent["allgroups"], sent["groups"]) == (0, ["2"])
+    assert str(out["dealGroup"]["allgroups"]) == "0" and [g["group"] for g in out["dealGroupGroups"]] == ["2"]
+    pipeline = out["dealGroup"]["id"]
+    # An unticked "every group" box changes nothing; ticking it opens the pipeline again.
+    run("update_deal_pipeline", {"pipeline_id": pipeline, "title": "Still sales only", "all_user_groups": False})
+    assert last(sandbox, "PUT").body == {"dealGroup": {"title": "Still sales only"}}
+    opened = run("update_deal_pipeline", {"pipeline_id": pipeline, "all_user_groups": True})
+    assert last(sandbox, "PUT").body == {"dealGroup": {"allgroups": 1}}
+    assert str(opened["dealGroup"]["allgroups"]) == "1"
+    run("update_deal_pipeline", {"pipeline_id": pipeline, "user_group_ids": ["1", "2"]})
+    assert last(sandbox, "PUT").body == {"dealGroup": {"allgroups": 0, "groups": ["1", "2"]}}
+
+
+def test_pipeline_groups_errors(run, connector, auth, sandbox):
+    with pytest.raises(errors.UpstreamValidation) as info:
+        new_pipeline(run, user_group_ids=["4242"])
+    assert "No group with id 4242 exists" in info.value.message
+    sandbox.log.clear()
+    with pytest.raises(errors.ValidationError) as bad:
+        connector.run("update_deal_pipeline", {"pipeline_id": "1", "user_group_ids": ["2"], "all_user_groups": True},
+                      auth)
+    assert bad.value.errors[0]["pointer"] == "/all_user_groups"
+    with pytest.raises(errors.ValidationError) as empty:
+        connector.run("create_deal_pipeline", {"title": "X", "currency": "usd", "user_group_ids": []}, auth)
+    assert empty.value.errors[0]["pointer"] == "/user_group_ids"
+    assert api_requests(sandbox) == []

@@ -78,7 +78,7 @@ DEALS_FAMILY = (
     "list_deal_pipelines_ddl", "create_deal_stage", "update_deal_stage", "delete_deal_stage", "list_deal_stages",
     "list_deal_stages_ddl", "create_deal_task", "update_deal_task", "list_deal_tasks", "list_deal_tasks_ddl",
     "create_deal_task_type", "update_deal_task_type", "list_deal_task_types", "list_deal_task_types_ddl",
-    "create_deal_note", "update_deal_note",
+    "create_deal_note", "update_deal_note", "list_deal_notes_ddl", "list_deal_custom_fields_ddl",
 )
 
 
@@ -95,4 +95,22 @@ def test_every_example_of_the_deals_family_runs_on_the_seeded_account(connector,
             sandbox.reset()
             connector.run(name, example["input"], auth)  # strict output checks: the shape must fit too
             ran += 1
-    assert ran >= 35
+    assert ran >= 37
+
+
+def test_every_id_field_of_the_family_has_a_dropdown(connector):
+    def id_fields(schema: dict, pointer: str) -> set[str]:
+        found = {pointer} if schema.get("pattern") == "^[0-9]+$" else set()
+        for name, sub in schema.get("properties", {}).items():
+            found |= id_fields(sub, f"{pointer}/{name}")
+        if isinstance(schema.get("items"), dict):
+            found |= id_fields(schema["items"], f"{pointer}/-")
+        return found
+
+    checked = 0
+    for name in DEALS_FAMILY:
+        described = connector.describe(name)
+        fields = id_fields(described["input"], "")
+        assert fields <= {lk["field"] for lk in described["lookups"]}, (name, fields)
+        checked += len(fields)
+    assert checked >= 40  # the walker really finds them

@@ -62,3 +62,26 @@ def test_order_by_contact_organisation(client: httpx.Client) -> None:
     ordered = [d["title"] for d in response.json()["deals"]]
     assert ordered[:2] == ["Ada's lace order", "Difference engine"]
     assert set(ordered[2:]) == {"Example Widget renewal", "Notes on the engine"}
+
+
+def test_a_deals_notes_link_lists_its_notes(client: httpx.Client) -> None:
+    client.post("/deals/1/notes", json={"note": {"note": "Second note"}})
+    client.post("/notes", json={"note": {"note": "On the contact", "relid": 1, "reltype": "Subscriber"}})
+    link = client.get("/deals/1").json()["deal"]["links"]["notes"]
+    listed = client.get(link)
+    assert listed.status_code == 200
+    assert [(n["note"], n["reltype"], n["relid"]) for n in listed.json()["notes"]] == [
+        ("Asked for a quote for 20 seats.", "Deal", "1"), ("Second note", "Deal", "1")]
+    assert client.get("/deals/4242/notes").status_code == 404
+
+
+def test_deal_custom_field_meta_is_listed_as_documented(client: httpx.Client) -> None:
+    response = client.get("/dealCustomFieldMeta")
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["dealCustomFieldMeta"]  # the documented answer has no meta
+    assert [(f["id"], f["fieldLabel"], f["fieldType"]) for f in body["dealCustomFieldMeta"]] == [
+        ("1", "Close reason", "text"), ("2", "Expected close date", "date")]
+    assert {"fieldOptions", "fieldDefault", "isRequired", "displayOrder", "links"} <= set(body["dealCustomFieldMeta"][0])
+    assert [f["id"] for f in client.get("/dealCustomFieldMeta", params={"limit": 1, "offset": 1}).json()[
+        "dealCustomFieldMeta"]] == ["2"]
