@@ -1,5 +1,6 @@
-"""GET deals: filters[search] in each documented filters[search_field] (all, title, contact, org) and
-orders[contact_orgname]. Values from the deal reference page ("Deals parameters available values")."""
+"""Deal endpoints the deals operations rely on: GET deals filters[search] in each documented
+filters[search_field] (all, title, contact, org; values from the deal reference page, "Deals parameters
+available values") and orders[contact_orgname]; the deal's notes link; GET dealCustomFieldMeta."""
 
 from __future__ import annotations
 
