@@ -64,14 +64,36 @@ def route_of(c: Connector, op: str, data: dict[str, Any], auth: Any) -> str:
     return f"{request.method} {request.url.path}"
 
 
-def _first_option(c: Connector, auth: Any, op: OperationSpec, field: str, form: dict[str, Any]) -> str | None:
+def _options(c: Connector, auth: Any, op: OperationSpec, field: str, form: dict[str, Any]) -> list[str]:
     result = c.options(op.name, field, form, auth)
-    options = result.get("result") or []
-    return options[0]["value"] if options else None
+    return [o["value"] for o in result.get("result") or []]
 
 
-def minimal_value(schema: dict[str, Any]) -> Any:
-    """The simplest value hypothesis finds for a schema: deterministic, for fields without an example."""
+def simple_value(schema: dict[str, Any]) -> Any:
+    """A plain valid value for a field without an example (hypothesis' simplest only for odd schemas)."""
+    if "default" in schema:
+        return schema["default"]
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if schema.get("oneOf") and "const" in schema["oneOf"][0]:
+        return schema["oneOf"][0]["const"]
+    kind = schema.get("type")
+    if kind == "string" and not schema.get("pattern"):
+        fmt = schema.get("format")
+        special = {"email": "reliability@example.com", "date": "2025-01-02", "date-time": "2025-01-02T03:04:05-05:00",
+                   "uri": "https://www.example.com/"}
+        if fmt in special:
+            return special[fmt]
+        if fmt is None:
+            return "Reliability test"[: schema.get("maxLength", 64)].ljust(schema.get("minLength", 1), "x")
+    if kind == "string" and schema.get("pattern") == "^[0-9]+$":
+        return "1"
+    if kind == "integer" and "minimum" not in schema and "maximum" not in schema:
+        return 1
+    if kind == "boolean":
+        return True
     from hypothesis import HealthCheck, find, settings
     from hypothesis_jsonschema import from_schema
 
@@ -79,35 +101,51 @@ def minimal_value(schema: dict[str, Any]) -> Any:
                 settings=settings(database=None, suppress_health_check=list(HealthCheck), max_examples=200))
 
 
-def valid_input(c: Connector, auth: Any, name: str) -> dict[str, Any]:
-    """A valid input for any operation, built from its spec against the seeded sandbox.
-
-    The spec's first example when it has one; otherwise every required field, with
-    ids taken from the field's own dropdown (its DDL, run against the sandbox) and
-    other values from the schema (default, const, enum, then hypothesis' simplest).
-    """
+def candidate_inputs(c: Connector, auth: Any, name: str) -> Iterator[dict[str, Any]]:
+    """Valid inputs for any operation, built from its spec: its examples, then ones built from the schema."""
     op = c.operation(name)
-    if op.examples:
-        return copy.deepcopy(op.examples[0]["input"])
+    for example in op.examples:
+        yield copy.deepcopy(example["input"])
+    yield from built_inputs(c, auth, name)
+
+
+def working_input(c: Connector, auth: Any, sandbox: Any, name: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The first candidate input that succeeds on the freshly seeded sandbox and changes something there
+    (else the first that succeeds), with what it changed. The sandbox is left freshly reset."""
+    problems: list[str] = []
+    fallback: tuple[dict[str, Any], dict[str, int]] | None = None
+    for data in candidate_inputs(c, auth, name):
+        sandbox.reset()
+        before = table_sizes(sandbox)
+        try:
+            c.run(name, data, auth)
+        except Exception as exc:  # noqa: BLE001 - try the next candidate, report all if none works
+            problems.append(f"{data!r}: {exc!r}")
+            continue
+        change = delta(before, table_sizes(sandbox))
+        if change:
+            sandbox.reset()
+            return data, change
+        fallback = fallback or (data, change)
+    sandbox.reset()
+    if fallback is not None:
+        return fallback
+    raise AssertionError(f"{name}: no example or generated input runs on the seeded sandbox: {problems}")
+
+
+def built_inputs(c: Connector, auth: Any, name: str) -> Iterator[dict[str, Any]]:
+    """Every required field: ids from the field's own dropdown (its DDL, run against the sandbox; the
+    first choices, then the last ones), other values from the schema."""
+    op = c.operation(name)
     schema = op.input_schema
-    data: dict[str, Any] = {}
     lookups = {lk.pointer.lstrip("/"): lk for lk in op.lookups}
-    for field in schema.get("required", []):
-        prop = schema.get("properties", {}).get(field, {})
-        if field in lookups:
-            value = _first_option(c, auth, op, field, data)
-            if value is not None:
-                data[field] = value
-                continue
-        if "default" in prop:
-            data[field] = prop["default"]
-        elif "const" in prop:
-            data[field] = prop["const"]
-        elif prop.get("enum"):
-            data[field] = prop["enum"][0]
-        else:
-            data[field] = minimal_value(prop)
-    return data
+    for pick in (0, -1):
+        data: dict[str, Any] = {}
+        for field in schema.get("required", []):
+            prop = schema.get("properties", {}).get(field, {})
+            choices = _options(c, auth, op, field, data) if field in lookups else []
+            data[field] = choices[pick] if choices else simple_value(prop)
+        yield data
 
 
 class ServerStartingClock(Clock):
