@@ -140,10 +140,10 @@ class Connector:
         if errors:
             errors.sort(key=lambda e: (e["pointer"], e["keyword"]))
             raise ValidationError(errors)
-        filled = dict(copy.deepcopy(data))
+        filled = dict(copy_json(data))
         for name, prop in op.input_schema.get("properties", {}).items():
             if name not in filled and isinstance(prop, dict) and "default" in prop:
-                filled[name] = copy.deepcopy(prop["default"])
+                filled[name] = copy_json(prop["default"])
         return filled
 
     def render_request(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> httpx.Request:
@@ -298,6 +298,21 @@ def _error_pointer(error: Any) -> str:
             if name not in error.instance and error.message == f"{name!r} is a required property":
                 return f"{pointer}/{name}"
     return pointer
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_json(value: Any) -> Any:
+    """``copy.deepcopy`` for JSON-shaped data, several times faster; anything else is deep-copied as before."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else copy.deepcopy(k): copy_json(v) for k, v in value.items()}
+    if kind is list:
+        return [copy_json(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _templates(value: Any) -> list[Any]:

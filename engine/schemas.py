@@ -6,11 +6,13 @@ import copy
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+
+from .fastcheck import compile_check
 
 # jsonschema checks date-time and uri only when optional packages are present; check them always.
 FORMATS = FormatChecker()
@@ -50,8 +52,48 @@ def _is_uri(value: object) -> bool:
     return bool(parts.scheme and parts.netloc) and not any(c.isspace() for c in value)
 
 
-def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=FORMATS)
+class CheckedValidator:
+    """A Draft 2020-12 validator whose valid instances take a compiled fast path (see fastcheck).
+
+    jsonschema still produces every error and its wording: the compiled check only ever
+    answers "certainly valid", and is built on first use so loading stays quick.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.jsonschema = Draft202012Validator(schema, format_checker=FORMATS)
+        self._check: Callable[[Any], bool] | None = None
+
+    def _certainly_valid(self, instance: Any) -> bool:
+        check = self._check
+        if check is None:
+            check = self._check = compile_check(self.jsonschema.schema, FORMATS) or _never
+        try:
+            return check(instance)
+        except Exception:  # unsure: jsonschema decides
+            return False
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self._certainly_valid(instance):
+            return iter(())
+        return self.jsonschema.iter_errors(instance)
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._certainly_valid(instance) or self.jsonschema.is_valid(instance)
+
+    def validate(self, instance: Any) -> None:
+        if not self._certainly_valid(instance):
+            self.jsonschema.validate(instance)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.jsonschema, name)
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def validator_for(schema: dict[str, Any]) -> CheckedValidator:
+    return CheckedValidator(schema)
 
 
 # Keywords whose values are subschemas (or maps / lists of them): the only places the walker descends.

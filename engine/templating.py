@@ -8,6 +8,7 @@ variable is an error. Everything is compiled once, at load.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -104,23 +105,110 @@ def _uses(ast: nodes.Node) -> set[VariableUse]:
     return {u for u in found if u.root not in assigned}
 
 
+_MISS = object()
+
+
+def _lookup(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
+    """``a.b.c`` through plain dicts, as the environment's getattr would; _MISS whenever it is not that simple."""
+    value = context.get(path[0], _MISS)
+    for attr in path[1:]:
+        if type(value) is not dict:
+            return _MISS
+        value = value.get(attr, _MISS)
+    return value
+
+
+def _dotted(node: nodes.Node) -> tuple[str, ...] | None:
+    """``("a", "b", "c")`` for the expression ``a.b.c``; None for any other expression."""
+    attrs: list[str] = []
+    while isinstance(node, nodes.Getattr) and node.ctx == "load":
+        attrs.append(node.attr)
+        node = node.node
+    if isinstance(node, nodes.Name) and node.ctx == "load":
+        return (node.name, *reversed(attrs))
+    return None
+
+
+def _fast_plan(ast: nodes.Template) -> tuple[Any, ...] | None:
+    """The parts of a template made only of text and ``{{ a.b }}`` outputs; None otherwise."""
+    if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
+        return None
+    parts: list[Any] = []
+    for node in ast.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            parts.append(node.data)
+        elif (path := _dotted(node)) is not None:
+            parts.append(path)
+        else:
+            return None
+    return tuple(parts)
+
+
 @dataclass
 class Template:
-    """One compiled spec string."""
+    """One compiled spec string.
+
+    Rendering takes a direct route where the result is certain to be the same as Jinja's: an
+    expression or output that is only ``a.b.c`` over plain dicts is looked up without Jinja, and
+    otherwise Jinja's compiled code runs in a context built from a plain dict (the environment's
+    globals are fixed when it is made). Anything unusual (a missing key, another type) goes through
+    Jinja itself, so its values and errors are Jinja's.
+    """
 
     source: str
     whole_expression: bool
     _compiled: Any = field(repr=False)
     uses: frozenset[VariableUse] = frozenset()
+    _plan: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+    _segment: bool = field(default=False, repr=False, compare=False)
+    _template: Any = field(default=None, repr=False, compare=False)
+    _globals: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def _shortcut(self, context: Mapping[str, Any]) -> Any:
+        """The rendered value by direct lookup, or _MISS when Jinja must decide."""
+        plan = self._plan
+        if plan is None:
+            return _MISS
+        if self.whole_expression:
+            return _lookup(plan[0], context)
+        out = []
+        for part in plan:
+            if type(part) is str:
+                out.append(part)
+                continue
+            value = _lookup(part, context)
+            if value is _MISS:
+                return _MISS
+            try:
+                out.append(path_segment(value) if self._segment else str(value))
+            except Exception:  # let Jinja raise its own error
+                return _MISS
+        return "".join(out)
+
+    def _jinja(self, context: Mapping[str, Any]) -> Any:
+        """What ``compile_expression(...)(**context)`` or ``Template.render(**context)`` would give."""
+        template = self._template
+        if template is None:
+            return self._compiled(**context) if self.whole_expression else self._compiled.render(**context)
+        env = template.environment
+        ctx = env.context_class(env, {**self._globals, **context}, template.name, template.blocks)
+        if self.whole_expression:
+            for _ in template.root_render_func(ctx):
+                pass
+            return ctx.vars["result"]
+        return env.concat(template.root_render_func(ctx))
 
     def render(self, context: Mapping[str, Any]) -> Any:
+        value = self._shortcut(context)
+        if value is not _MISS and (self.whole_expression or len(value) <= MAX_RENDERED_CHARS):
+            return value
         try:
             if self.whole_expression:
-                value = self._compiled(**context)
+                value = self._jinja(context)
                 if isinstance(value, Undefined):
                     return ABSENT
                 return value
-            text = self._compiled.render(**context)
+            text = self._jinja(context)
         except UndefinedError as exc:
             raise SpecError(f"template {self.source!r}: {exc.message}") from None
         except SecurityError as exc:
@@ -134,17 +222,37 @@ class Template:
         return text
 
 
+_COMPILED: dict[tuple[str, bool], Template] = {}
+
+
 def compile_string(source: str, finalize_segment: bool = False) -> Template:
-    """Compile one spec string; raise jinja2.TemplateSyntaxError on bad syntax."""
+    """Compile one spec string; raise jinja2.TemplateSyntaxError on bad syntax.
+
+    Templates are immutable, so a string that appears in many specs is compiled once per process.
+    """
+    key = (source, finalize_segment)
+    cached = _COMPILED.get(key)
+    if cached is None:
+        cached = _COMPILED[key] = _compile_string(source, finalize_segment)
+    return cached
+
+
+def _compile_string(source: str, finalize_segment: bool) -> Template:
     match = _WHOLE_EXPRESSION.match(source.strip()) if not finalize_segment else None
     if match:
         expr = match.group("expr").strip()
         compiled = ENV.compile_expression(expr, undefined_to_none=False)
         ast = ENV.parse("{{ " + expr + " }}")
-        return Template(source, True, compiled, frozenset(_uses(ast)))
+        plan = _fast_plan(ast)
+        template = compiled._template
+        return Template(source, True, compiled, frozenset(_uses(ast)),
+                        _plan=plan if plan is not None and len(plan) == 1 and isinstance(plan[0], tuple) else None,
+                        _template=template, _globals=dict(template.globals))
     env = _PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
-    return Template(source, False, env.from_string(source), frozenset(_uses(ast)))
+    template = env.from_string(source)
+    return Template(source, False, template, frozenset(_uses(ast)), _plan=_fast_plan(ast),
+                    _segment=finalize_segment, _template=template, _globals=dict(template.globals))
 
 
 def _finalize_segment(value: Any) -> Any:
@@ -239,5 +347,4 @@ def iter_templates(value: Any):
 
 def _scoped(template: Template, local: str) -> Template:
     """Hide the loop variable of an $each from the undeclared-variable check."""
-    return Template(template.source, template.whole_expression, template._compiled,
-                    frozenset(u for u in template.uses if u.root != local))
+    return dataclasses.replace(template, uses=frozenset(u for u in template.uses if u.root != local))

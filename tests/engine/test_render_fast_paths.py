@@ -1,0 +1,104 @@
+"""Rendering's direct routes give exactly what Jinja gives: the same values and the same errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.errors import SpecError
+from engine.loader import load_connector
+from engine.runtime import copy_json
+from engine.templating import ABSENT, Template, compile_string, iter_templates
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = load_connector(ROOT)
+
+
+def _spec_templates() -> list[Template]:
+    found: dict[tuple[str, bool], Template] = {}
+    for op in SPEC.operations.values():
+        r = op.request
+        parts = [r.method, r.path, r.raw_path, r.query, r.headers, r.body, op.output, op.success_when, op.option]
+        if op.pagination:
+            parts += [getattr(op.pagination, f.name) for f in dataclasses.fields(op.pagination)]
+        for t in iter_templates(parts):
+            found[(t.source, t._segment)] = t
+    return list(found.values())
+
+
+TEMPLATES = _spec_templates()
+
+
+def _jinja_only(template: Template) -> Template:
+    """The same template rendered the original way: compile_expression / Template.render, no shortcut."""
+    return dataclasses.replace(template, _plan=None, _template=None)
+
+
+def _outcome(template: Template, context: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        value = template.render(context)
+    except SpecError as exc:
+        return "error", exc.message
+    return "value", "ABSENT" if value is ABSENT else (type(value).__name__, value)
+
+
+scalars = st.none() | st.booleans() | st.integers(-3, 200) | st.text(max_size=8) | st.sampled_from(
+    ["", ".", "..", "a/b", "1", "ASC", "id"])
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["id", "items", "values", "keys", "body", "meta", "total", "contacts", "x"]), inner, max_size=4),
+    max_leaves=10)
+names = st.sampled_from(sorted({u.attr for t in TEMPLATES for u in t.uses if u.attr} | {"items", "get", "zz"}))
+contexts = st.fixed_dictionaries({}, optional={
+    "input": st.dictionaries(names, values, max_size=6),
+    "page": st.dictionaries(st.sampled_from(["limit", "offset", "after", "keyset"]), values, max_size=3),
+    "response": st.dictionaries(st.sampled_from(["status", "headers", "body"]), values, max_size=3),
+    "result": st.dictionaries(st.sampled_from(["items", "total", "has_more", "next_offset", "pages"]), values),
+    "item": values,
+})
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[f"{t.source[:40]}{'/seg' if t._segment else ''}"
+                                                     for t in TEMPLATES])
+@settings(max_examples=30, deadline=None)
+@given(context=contexts)
+def test_every_spec_template_renders_as_jinja_does(template: Template, context: dict[str, Any]) -> None:
+    assert _outcome(template, context) == _outcome(_jinja_only(template), context)
+
+
+@pytest.mark.parametrize(("source", "segment", "context"), [
+    ("{{ input.a }}", False, {"input": {"a": [1, "2"]}}),
+    ("{{ input.a }}", False, {"input": {}}),
+    ("{{ input.a.b }}", False, {"input": {"a": {}}}),
+    ("{{ input.a.b }}", False, {"input": {"a": "text"}}),
+    ("{{ input.items }}", False, {"input": {"items": 3}}),
+    ("{{ input.items }}", False, {"input": OrderedDict(items=3)}),
+    ("{{ input }}", False, {"input": {"a": 1}}),
+    ("{{ lipsum }}", False, {}),
+    ("/contacts/{{ input.id }}", True, {"input": {"id": "12/../users"}}),
+    ("/contacts/{{ input.id }}", True, {"input": {"id": ".."}}),
+    ("/contacts/{{ input.id }}", True, {"input": {}}),
+    ("/contacts/{{ input.id }}/x", True, {"input": {"id": 7}}),
+    ("n={{ input.n }} b={{ input.b }} z={{ input.z }}", False, {"input": {"n": None, "b": True, "z": 1.5}}),
+    ("{{ input.n }}\n", False, {"input": {"n": "x"}}),
+])
+def test_edge_cases_render_as_jinja_does(source: str, segment: bool, context: dict[str, Any]) -> None:
+    template = compile_string(source, finalize_segment=segment)
+    assert _outcome(template, context) == _outcome(_jinja_only(template), context)
+
+
+def test_whole_expressions_keep_the_object() -> None:
+    items = [{"id": "1"}]
+    assert compile_string("{{ response.body.contacts }}").render({"response": {"body": {"contacts": items}}}) is items
+
+
+def test_copy_json_is_a_deep_copy() -> None:
+    data = {"a": [1, {"b": "c"}], "d": None, "e": 1.5, "f": True, "g": (1, 2)}
+    copied = copy_json(data)
+    assert copied == data and copied["a"] is not data["a"] and copied["a"][1] is not data["a"][1]
+    assert copied["g"] == (1, 2)
