@@ -18,7 +18,7 @@ from .effects import Emit, Pipeline
 from .errors import ConnectorError, PaginationError, PaginationOverflow, SpecError
 from .model import OperationSpec
 from .requests import build_request
-from .templating import ABSENT, render_structure
+from .templating import ABSENT, iter_templates, render_structure
 from .transport import Call, exchange
 from .upstream import parse_body
 
@@ -81,6 +81,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         else:
             page["offset"] = offset
         request = build_request(call, op, input, page)
+        if pages:
+            call.restart_deadline()  # the deadline bounds each page (R1 per page), not a listing of any length
         try:
             result = yield from exchange(call, request)
         except ConnectorError as exc:
@@ -88,7 +90,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
                 raise
             cursor = {"after": after} if keyset else {"offset": offset}
             raise PaginationError(f"paging stopped after {count} items: {exc.message}", cause=exc,
-                                  resume_cursor=cursor, items_so_far=collected) from None
+                                  resume_cursor=cursor, items_so_far=collected,
+                                  resume_input=_resume_input(op, cursor)) from None
         response = {"status": result.response.status_code, "headers": dict(result.response.headers),
                     "body": parse_body(result.content)}
         rctx = {"input": input, "response": response}
@@ -144,6 +147,31 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         has_more = seen_to < total if total is not None else len(page_items) == page_limit
         next_offset = seen_to if has_more else None
     return PagedResult(collected, total, has_more, next_offset, pages, count, sideloads)
+
+
+def _resume_input(op: OperationSpec, cursor: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The input that carries on from ``cursor``: merge it into the original input and run again.
+
+    Offset: the input the spec's ``pagination.offset`` reads. Keyset: the input read by the
+    same request template that reads ``page.after`` (e.g. ``page.after if ... else input.id_greater``).
+    """
+    p = op.pagination
+    assert p is not None
+    if "offset" in cursor:
+        names = _input_names(p.offset)
+        return {names[0]: cursor["offset"]} if len(names) == 1 else None
+    for template in iter_templates(op.request.query) if op.request.query is not None else ():
+        if any(u.root == "page" and u.attr == "after" for u in template.uses):
+            names = _input_names(template)
+            if len(names) == 1:
+                return {names[0]: cursor["after"]}
+    return None
+
+
+def _input_names(template: Any) -> list[str]:
+    if template is None:
+        return []
+    return sorted({u.attr for u in getattr(template, "uses", ()) if u.root == "input" and u.attr})
 
 
 def _collect_sideloads(templates: Mapping[str, Any], rctx: Mapping[str, Any], into: dict[str, list[Any]],
