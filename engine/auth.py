@@ -29,7 +29,8 @@ def origin_of(url: httpx.URL | str) -> tuple[str, str, int]:
     """(scheme, host, port) with the default port filled in: the unit of trust."""
     url = httpx.URL(str(url)) if not isinstance(url, httpx.URL) else url
     scheme = url.scheme.lower()
-    host = url.host.lower().rstrip(".")
+    # raw_host is the IDNA (punycode) form: a homoglyph stays visibly different ("xn--...") in messages and keys.
+    host = url.raw_host.decode("ascii").lower().rstrip(".")
     return scheme, host, url.port or _DEFAULT_PORTS.get(scheme, 0)
 
 
