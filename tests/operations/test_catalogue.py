@@ -42,3 +42,8 @@ def test_operations_doc_is_up_to_date():
                             "import operations_doc; print(operations_doc.render(), end='')"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert current == fresh, "run: python scripts/operations_doc.py"
+
+
+def test_readme_lists_every_operation():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in SPEC.operations if f"`{name}`" not in readme] == []
