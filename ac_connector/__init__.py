@@ -9,7 +9,17 @@ __all__ = ["connector_root", "load"]
 
 
 def load(**options):
-    """Load the connector from its bundled specs."""
+    """Load the connector from its bundled specs.
+
+    ``AC_CONNECTOR_RATE_LIMIT`` chooses where the per-account rate limit is kept, so every worker of
+    an account shares one budget: ``memory://`` (default, one process), ``file:///path/dir`` (several
+    processes on one host) or ``redis://host:6379/0`` (several hosts; needs the ``redis`` extra).
+    """
+    import os
+
     from engine.runtime import Connector
 
+    backend = os.environ.get("AC_CONNECTOR_RATE_LIMIT")
+    if backend and "limiter" not in options:
+        options.setdefault("rate_limit_backend", backend)
     return Connector.load(connector_root(), **options)

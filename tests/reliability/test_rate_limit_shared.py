@@ -230,3 +230,16 @@ def test_redis_store_holds_no_key_and_no_host(redis_url, api_key):
     assert keys and all(limiter_key(auth.origin) in k for k in keys)
     dump = b"".join(client.dump(k) or b"" for k in client.keys("*")) + " ".join(keys).encode()
     assert api_key.encode() not in dump and b"127.0.0.1" not in dump
+
+
+def test_the_product_chooses_the_backend_from_the_environment(monkeypatch, tmp_path):
+    from ac_connector import load
+
+    monkeypatch.setenv("AC_CONNECTOR_RATE_LIMIT", f"file://{tmp_path / 'shared'}")
+    c = load(allow_loopback=True)
+    try:
+        assert isinstance(c.limiter, FileLimiter) and c.limiter.directory == tmp_path / "shared"
+    finally:
+        c.close()
+    with pytest.raises(ValueError):
+        make_limiter("ftp://nowhere", 4, 1.0)
