@@ -81,8 +81,9 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         else:
             page["offset"] = offset
         request = build_request(call, op, input, page)
-        if pages:
-            call.restart_deadline()  # the deadline bounds each page (R1 per page), not a listing of any length
+        # The deadline bounds each page (R1 per page), not a listing of any length, nor the time a
+        # streaming caller spends between pages.
+        call.restart_deadline()
         try:
             result = yield from exchange(call, request)
         except ConnectorError as exc:

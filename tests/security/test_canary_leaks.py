@@ -92,6 +92,10 @@ def test_the_canary_never_leaks(world, canary, tmp_path, monkeypatch, caplog, ca
         texts[f"repr {i}"] = repr(item)
         payload = item.to_dict() if isinstance(item, errors.ConnectorError) else item
         texts[f"json {i}"] = json.dumps(payload, default=repr)
+    # What reached the account: the key only in the Api-Token header (masked in the log), never in a query or body.
+    for i, entry in enumerate(sb.log):
+        if canary not in entry.path:  # the one path where the test itself typed the key
+            texts[f"sent {i}"] = json.dumps([entry.query, entry.body], default=repr)
     leaks = {where: hits(text, canary) for where, text in texts.items()}
     leaks.update({path: hits(data, canary) for path, data in files_under(home, rate_dir).items()})
     assert files_under(home), "the store wrote nothing: the scan would prove nothing"
