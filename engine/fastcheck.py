@@ -335,10 +335,15 @@ def _uses_references(schema: Any) -> bool:
     return False
 
 
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
 def compile_check(schema: Any, format_checker: Any = None) -> Callable[[Any], bool] | None:
     """A function answering True only for instances ``schema`` certainly accepts; None if not compilable."""
     if schema is True or schema is False:
         return (lambda _: True) if schema else (lambda _: False)
+    if isinstance(schema, dict) and schema.get("$schema") == _DIALECT:  # the validator's own dialect: a no-op
+        schema = {k: v for k, v in schema.items() if k != "$schema"}
     if not isinstance(schema, dict) or _uses_references(schema):
         return None
     gen = _Gen(format_checker)
@@ -359,3 +364,83 @@ def compile_check(schema: Any, format_checker: Any = None) -> Callable[[Any], bo
     exec(code, namespace)  # noqa: S102 - generated here
     conforms = format_checker.conforms if format_checker is not None else None
     return namespace["_factory"](gen.consts, object(), _JSON_TYPES, json_equal, conforms)
+
+
+# -- "is this a valid Draft 2020-12 schema?", for the loader's check of every schema ------------------------------
+_SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+_SCHEMA_VALUED = frozenset({"items", "contains", "additionalProperties", "propertyNames", "if", "then", "else", "not",
+                            "unevaluatedItems", "unevaluatedProperties", "contentSchema"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"})
+_SCHEMA_LISTS = frozenset({"prefixItems", "allOf", "anyOf", "oneOf"})
+_STRING_VALUED = frozenset({"title", "description", "format", "contentEncoding", "contentMediaType", "$comment"})
+_BOOL_VALUED = frozenset({"deprecated", "readOnly", "writeOnly", "uniqueItems"})
+_NUMBER_VALUED = frozenset({"maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"})
+_COUNT_VALUED = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxContains", "minContains",
+                           "maxProperties", "minProperties"})
+# Identifiers, references and legacy keywords: checked by jsonschema (URI formats, anchors, "dependencies").
+_META_UNSURE = frozenset({"$id", "$schema", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary",
+                          "$recursiveAnchor", "$recursiveRef", "dependencies"})
+
+
+def _is_regex(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def _string_array(value: Any) -> bool:
+    return type(value) is list and all(type(v) is str for v in value) and len(set(value)) == len(value)
+
+
+def certainly_valid_schema(schema: Any) -> bool:
+    """True only when the Draft 2020-12 meta-schema (with its format checks) certainly accepts ``schema``.
+
+    The loader asks jsonschema's ``check_schema`` whenever this says False, so errors keep their
+    wording; this only spares the meta-schema walk for schemas that are plainly fine.
+    """
+    if schema is True or schema is False:
+        return True
+    if type(schema) is not dict:
+        return False
+    for key, value in schema.items():
+        if type(key) is not str or key in _META_UNSURE:
+            return False
+        if key in _SCHEMA_VALUED:
+            ok = certainly_valid_schema(value)
+        elif key in _SCHEMA_MAPS:
+            ok = (type(value) is dict and all(type(k) is str for k in value)
+                  and all(certainly_valid_schema(v) for v in value.values())
+                  and (key != "patternProperties" or all(_is_regex(k) for k in value)))
+        elif key in _SCHEMA_LISTS:
+            ok = type(value) is list and len(value) >= 1 and all(certainly_valid_schema(v) for v in value)
+        elif key in _STRING_VALUED:
+            ok = type(value) is str
+        elif key in _BOOL_VALUED:
+            ok = type(value) is bool
+        elif key in _NUMBER_VALUED:
+            ok = type(value) in _NUMBER
+        elif key in _COUNT_VALUED:
+            ok = type(value) is int and value >= 0
+        elif key == "multipleOf":
+            ok = type(value) in _NUMBER and value > 0
+        elif key == "pattern":
+            ok = _is_regex(value)
+        elif key == "type":
+            ok = ((type(value) is str and value in _SIMPLE_TYPES)
+                  or (type(value) is list and len(value) >= 1 and _string_array(value)
+                      and all(v in _SIMPLE_TYPES for v in value)))
+        elif key in ("enum", "examples"):
+            ok = type(value) is list
+        elif key == "required":
+            ok = _string_array(value)
+        elif key == "dependentRequired":
+            ok = type(value) is dict and all(_string_array(v) for v in value.values())
+        else:  # const, default, and keywords the meta-schema does not know: anything goes
+            ok = True
+        if not ok:
+            return False
+    return True

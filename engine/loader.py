@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .errors import SpecError
@@ -28,7 +27,15 @@ from .model import (
     RequestSpec,
     Timeouts,
 )
-from .schemas import RefError, inline_file_refs, unknown_keywords, validator_for, walk_schema
+from .schemas import (
+    CheckedValidator,
+    RefError,
+    check_schema,
+    inline_file_refs,
+    unknown_keywords,
+    validator_for,
+    walk_schema,
+)
 from .templating import Template, compile_structure, iter_templates
 from .yamlfile import load_yaml_file
 
@@ -37,8 +44,8 @@ INPUT_EXTRA_KEYWORDS = {"lookup", "advanced"}
 
 
 @cache
-def _meta(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_yaml_file(_META_DIR / f"{name}.yaml"))
+def _meta(name: str) -> CheckedValidator:
+    return CheckedValidator(load_yaml_file(_META_DIR / f"{name}.yaml"), format_checker=None)
 
 
 class _Problems:
@@ -73,6 +80,7 @@ class _Loader:
         self.root = root
         self.problems = _Problems(root)
         self._cache: dict[Path, Any] = {}
+        self._refs: dict[Any, Any] = {}  # resolved $ref targets, see inline_file_refs
 
     def data(self, path: Path) -> Any:
         if path not in self._cache:
@@ -96,7 +104,7 @@ class _Loader:
 
     def schema(self, path: Path, where: str, schema: Any, extra_keywords: set[str]) -> dict[str, Any] | None:
         try:
-            inlined = inline_file_refs(schema, path, self.data)
+            inlined = inline_file_refs(schema, path, self.data, cache=self._refs)
         except RefError as exc:
             self.problems.add(path, where, str(exc))
             return None
@@ -104,7 +112,7 @@ class _Loader:
             self.problems.add(path, where, f"$ref target cannot be parsed: {exc}")
             return None
         try:
-            Draft202012Validator.check_schema(inlined)
+            check_schema(inlined)
         except SchemaError as exc:
             self.problems.add(path, where + _pointer(exc.absolute_path), f"invalid JSON Schema: {exc.message}")
             return None

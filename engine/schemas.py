@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 import urllib.parse
@@ -12,7 +11,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .fastcheck import compile_check
+from .fastcheck import certainly_valid_schema, compile_check
 
 # jsonschema checks date-time and uri only when optional packages are present; check them always.
 FORMATS = FormatChecker()
@@ -59,14 +58,19 @@ class CheckedValidator:
     answers "certainly valid", and is built on first use so loading stays quick.
     """
 
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self.jsonschema = Draft202012Validator(schema, format_checker=FORMATS)
+    def __init__(self, schema: dict[str, Any], format_checker: FormatChecker | None = FORMATS) -> None:
+        self.jsonschema = Draft202012Validator(schema, format_checker=format_checker)
+        self._format_checker = format_checker
         self._check: Callable[[Any], bool] | None = None
+        self._uses = 0
 
     def _certainly_valid(self, instance: Any) -> bool:
         check = self._check
         if check is None:
-            check = self._check = compile_check(self.jsonschema.schema, FORMATS) or _never
+            self._uses += 1
+            if self._uses < 2:  # a validator used once (a CLI run, a spec example) is not worth compiling
+                return False
+            check = self._check = compile_check(self.jsonschema.schema, self._format_checker) or _never
         try:
             return check(instance)
         except Exception:  # unsure: jsonschema decides
@@ -94,6 +98,12 @@ def _never(_: Any) -> bool:
 
 def validator_for(schema: dict[str, Any]) -> CheckedValidator:
     return CheckedValidator(schema)
+
+
+def check_schema(schema: Any) -> None:
+    """``Draft202012Validator.check_schema``, skipping the meta-schema walk when the schema is plainly valid."""
+    if not certainly_valid_schema(schema):
+        Draft202012Validator.check_schema(schema)
 
 
 # Keywords whose values are subschemas (or maps / lists of them): the only places the walker descends.
@@ -143,35 +153,54 @@ class RefError(Exception):
     pass
 
 
-def inline_file_refs(schema: Any, base: Path, load: Callable[[Path], Any], _stack: tuple[str, ...] = ()) -> Any:
+def inline_file_refs(schema: Any, base: Path, load: Callable[[Path], Any], _stack: tuple[str, ...] = (),
+                     cache: dict[Any, Any] | None = None) -> Any:
     """Replace ``$ref`` to other files with their content, so every schema stands alone.
 
-    A builder, hypothesis-jsonschema and ``describe`` all want self-contained schemas.
+    A builder, hypothesis-jsonschema and ``describe`` all want self-contained schemas. ``cache``
+    (one per load) keeps each resolved target, handed out as a fresh copy every time.
     """
+    if cache is None:
+        cache = {}
     if isinstance(schema, list):
-        return [inline_file_refs(v, base, load, _stack) for v in schema]
+        return [inline_file_refs(v, base, load, _stack, cache) for v in schema]
     if not isinstance(schema, dict):
         return schema
     ref = schema.get("$ref")
     if isinstance(ref, str) and not ref.startswith("#"):
         file_part, _, fragment = ref.partition("#")
-        target = (base.parent / file_part).resolve()
+        target = cache.get((base.parent, file_part))
+        if target is None:
+            target = cache[(base.parent, file_part)] = (base.parent / file_part).resolve()
         key = f"{target}#{fragment}"
         if key in _stack:
             raise RefError(f"circular $ref {ref}")
-        try:
-            document = load(target)
-        except FileNotFoundError:
-            raise RefError(f"$ref {ref}: no such file") from None
-        node = _follow_pointer(document, fragment, ref)
-        node = _qualify_local_refs(copy.deepcopy(node), file_part)
-        resolved = inline_file_refs(node, target, load, (*_stack, key))
-        siblings = {k: inline_file_refs(v, base, load, _stack) for k, v in schema.items() if k != "$ref"}
+        if key in cache:
+            resolved = _fresh(cache[key])
+        else:
+            try:
+                document = load(target)
+            except FileNotFoundError:
+                raise RefError(f"$ref {ref}: no such file") from None
+            node = _follow_pointer(document, fragment, ref)
+            node = _qualify_local_refs(node, file_part)  # builds new containers: the shared document is not touched
+            resolved = inline_file_refs(node, target, load, (*_stack, key), cache)
+            cache[key] = _fresh(resolved)
+        siblings = {k: inline_file_refs(v, base, load, _stack, cache) for k, v in schema.items() if k != "$ref"}
         if siblings and isinstance(resolved, dict):
             return {**resolved, **siblings}
         return resolved
-    return {k: inline_file_refs(v, base, load, _stack) if k not in ("const", "enum", "default", "examples") else v
-            for k, v in schema.items()}
+    return {k: inline_file_refs(v, base, load, _stack, cache) if k not in ("const", "enum", "default", "examples")
+            else v for k, v in schema.items()}
+
+
+def _fresh(node: Any) -> Any:
+    """New dicts and lists all the way down (leaves are immutable YAML scalars)."""
+    if isinstance(node, dict):
+        return {k: _fresh(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fresh(v) for v in node]
+    return node
 
 
 def _qualify_local_refs(node: Any, file_part: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,12 +157,20 @@ class Template:
 
     source: str
     whole_expression: bool
-    _compiled: Any = field(repr=False)
+    _compiled: Any = field(repr=False)  # Jinja's TemplateExpression or Template; None until first needed
     uses: frozenset[VariableUse] = frozenset()
     _plan: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
     _segment: bool = field(default=False, repr=False, compare=False)
-    _template: Any = field(default=None, repr=False, compare=False)
-    _globals: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+    _globals: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def compiled(self) -> Any:
+        """Jinja's compiled form, generated on first use when the load-time parse showed it cannot fail."""
+        if self._compiled is None:
+            assert self._make is not None
+            self._compiled = self._make()
+        return self._compiled
 
     def _shortcut(self, context: Mapping[str, Any]) -> Any:
         """The rendered value by direct lookup, or _MISS when Jinja must decide."""
@@ -185,11 +193,18 @@ class Template:
                 return _MISS
         return "".join(out)
 
-    def _jinja(self, context: Mapping[str, Any]) -> Any:
-        """What ``compile_expression(...)(**context)`` or ``Template.render(**context)`` would give."""
-        template = self._template
-        if template is None:
-            return self._compiled(**context) if self.whole_expression else self._compiled.render(**context)
+    def _jinja(self, context: Mapping[str, Any], direct: bool) -> Any:
+        """What ``compile_expression(...)(**context)`` or ``Template.render(**context)`` gives.
+
+        ``direct`` runs the same compiled code in a context made from one plain dict, skipping
+        the per-call merge of the environment's globals (a ChainMap walk).
+        """
+        compiled = self.compiled
+        if not direct:
+            return compiled(**context) if self.whole_expression else compiled.render(**context)
+        template = compiled._template if self.whole_expression else compiled
+        if self._globals is None:
+            self._globals = dict(template.globals)
         env = template.environment
         ctx = env.context_class(env, {**self._globals, **context}, template.name, template.blocks)
         if self.whole_expression:
@@ -199,16 +214,20 @@ class Template:
         return env.concat(template.root_render_func(ctx))
 
     def render(self, context: Mapping[str, Any]) -> Any:
-        value = self._shortcut(context)
-        if value is not _MISS and (self.whole_expression or len(value) <= MAX_RENDERED_CHARS):
-            return value
+        return self._render(context, fast=True)
+
+    def _render(self, context: Mapping[str, Any], fast: bool) -> Any:
+        if fast:
+            value = self._shortcut(context)
+            if value is not _MISS and (self.whole_expression or len(value) <= MAX_RENDERED_CHARS):
+                return value
         try:
             if self.whole_expression:
-                value = self._jinja(context)
+                value = self._jinja(context, fast)
                 if isinstance(value, Undefined):
                     return ABSENT
                 return value
-            text = self._jinja(context)
+            text = self._jinja(context, fast)
         except UndefinedError as exc:
             raise SpecError(f"template {self.source!r}: {exc.message}") from None
         except SecurityError as exc:
@@ -237,22 +256,49 @@ def compile_string(source: str, finalize_segment: bool = False) -> Template:
     return cached
 
 
+def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment) -> bool:
+    """Whether Jinja's code generation is certain to accept this parsed template.
+
+    Once parsed, a template made only of output expressions can be refused by code generation for
+    one reason alone: a filter or test the environment does not have. Statements ({% ... %}) bring
+    other checks, so templates with them are compiled at load as before.
+    """
+    if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
+        return False
+    return (all(f.name in env.filters for f in ast.find_all(nodes.Filter))
+            and all(t.name in env.tests for t in ast.find_all(nodes.Test)))
+
+
 def _compile_string(source: str, finalize_segment: bool) -> Template:
+    """Parse at once (syntax errors are load errors); generate Jinja's code when first needed if it cannot fail."""
     match = _WHOLE_EXPRESSION.match(source.strip()) if not finalize_segment else None
     if match:
         expr = match.group("expr").strip()
-        compiled = ENV.compile_expression(expr, undefined_to_none=False)
-        ast = ENV.parse("{{ " + expr + " }}")
+        try:
+            ast = ENV.parse("{{ " + expr + " }}")
+        except TemplateSyntaxError:
+            ENV.compile_expression(expr, undefined_to_none=False)  # its own error first, as always
+            raise
         plan = _fast_plan(ast)
-        template = compiled._template
-        return Template(source, True, compiled, frozenset(_uses(ast)),
-                        _plan=plan if plan is not None and len(plan) == 1 and isinstance(plan[0], tuple) else None,
-                        _template=template, _globals=dict(template.globals))
+        if plan is not None and (len(plan) != 1 or not isinstance(plan[0], tuple)):
+            plan = None
+
+        def make() -> Any:
+            return ENV.compile_expression(expr, undefined_to_none=False)
+
+        # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
+        lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
+                and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
+        return Template(source, True, None if lazy else make(), frozenset(_uses(ast)), _plan=plan, _make=make)
     env = _PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
-    template = env.from_string(source)
-    return Template(source, False, template, frozenset(_uses(ast)), _plan=_fast_plan(ast),
-                    _segment=finalize_segment, _template=template, _globals=dict(template.globals))
+
+    def make_template() -> Any:
+        return env.from_string(source)
+
+    lazy = _codegen_cannot_fail(ast, env)
+    return Template(source, False, None if lazy else make_template(), frozenset(_uses(ast)), _plan=_fast_plan(ast),
+                    _segment=finalize_segment, _make=make_template)
 
 
 def _finalize_segment(value: Any) -> Any:

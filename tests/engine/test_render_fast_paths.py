@@ -35,14 +35,10 @@ def _spec_templates() -> list[Template]:
 TEMPLATES = _spec_templates()
 
 
-def _jinja_only(template: Template) -> Template:
-    """The same template rendered the original way: compile_expression / Template.render, no shortcut."""
-    return dataclasses.replace(template, _plan=None, _template=None)
-
-
-def _outcome(template: Template, context: dict[str, Any]) -> tuple[str, Any]:
+def _outcome(template: Template, context: dict[str, Any], fast: bool = True) -> tuple[str, Any]:
+    """The result or error of a render; ``fast=False`` is the original way: compile_expression / Template.render."""
     try:
-        value = template.render(context)
+        value = template._render(context, fast)
     except SpecError as exc:
         return "error", exc.message
     return "value", "ABSENT" if value is ABSENT else (type(value).__name__, value)
@@ -68,7 +64,7 @@ contexts = st.fixed_dictionaries({}, optional={
 @settings(max_examples=30, deadline=None)
 @given(context=contexts)
 def test_every_spec_template_renders_as_jinja_does(template: Template, context: dict[str, Any]) -> None:
-    assert _outcome(template, context) == _outcome(_jinja_only(template), context)
+    assert _outcome(template, context) == _outcome(template, context, fast=False)
 
 
 @pytest.mark.parametrize(("source", "segment", "context"), [
@@ -89,7 +85,29 @@ def test_every_spec_template_renders_as_jinja_does(template: Template, context: 
 ])
 def test_edge_cases_render_as_jinja_does(source: str, segment: bool, context: dict[str, Any]) -> None:
     template = compile_string(source, finalize_segment=segment)
-    assert _outcome(template, context) == _outcome(_jinja_only(template), context)
+    assert _outcome(template, context) == _outcome(template, context, fast=False)
+
+
+def test_code_is_generated_only_when_needed() -> None:
+    lazy = compile_string("{{ input.lazy_one }}")
+    assert lazy._compiled is None and lazy.render({"input": {"lazy_one": 1}}) == 1 and lazy._compiled is None
+    assert lazy.render({"input": {}}) is ABSENT and lazy._compiled is not None
+    assert compile_string("{{ input.x | upper }}")._compiled is None  # a known filter: nothing can fail
+    assert compile_string("{% if input.x %}y{% endif %}")._compiled is not None  # statements: compiled at load
+    assert compile_string("{{ input.x if input.x is no_such_test else 1 }}")._compiled is not None
+
+
+def test_unknown_filters_still_fail_at_load() -> None:
+    from jinja2 import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="No filter named"):
+        compile_string("{{ input.x | no_such_filter }}")
+    with pytest.raises(TemplateSyntaxError, match="No filter named"):
+        compile_string("/a/{{ input.x | no_such_filter }}", finalize_segment=True)
+    with pytest.raises(TemplateSyntaxError, match="No test named"):
+        compile_string("{{ input.x is no_such_test }}")
+    with pytest.raises(TemplateSyntaxError):
+        compile_string("{{ input.a, input.b }}")  # a tuple is not an expression
 
 
 def test_whole_expressions_keep_the_object() -> None:
