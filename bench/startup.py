@@ -1,0 +1,94 @@
+"""2. Start-up: loading every spec in a fresh process, and ``ac-connector run get_contact`` end to end.
+
+Each command runs as a new process, round-robin with the baseline ``python -c "import httpx"`` so
+that drift on a busy machine hits all of them alike; the figure is the median wall time. The
+loading process also reports, from inside, how long its imports and ``load_connector`` took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .common import ROOT, Figure, Sizes, fake_key, median, ratio_figure
+from .serve import SandboxProcess
+
+SECTION = "2. Start-up"
+LOAD_LIMIT = 0.150
+RUN_LIMIT = 2.0
+_LOAD_SCRIPT = (
+    "import time, json; t0 = time.perf_counter()\n"
+    "from engine.loader import load_connector\n"
+    "t1 = time.perf_counter(); spec = load_connector('.'); t2 = time.perf_counter()\n"
+    "print(json.dumps({'imports': t1 - t0, 'load': t2 - t1, 'operations': len(spec.operations)}))\n"
+)
+
+
+def cli_command() -> list[str]:
+    """``ac-connector`` as installed next to this interpreter, else the same entry point through ``-c``."""
+    for candidate in (Path(sys.executable).with_name("ac-connector"), shutil.which("ac-connector")):
+        if candidate and Path(candidate).exists():
+            return [str(candidate)]
+    return [sys.executable, "-c", "import sys; from ac_connector.cli import main; sys.exit(main())"]
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:3])} failed ({done.returncode}): {done.stderr[-500:]}")
+    return elapsed, done.stdout
+
+
+def run(sizes: Sizes) -> list[Figure]:
+    key = fake_key()
+    with tempfile.TemporaryDirectory(prefix="bench-home-") as home, SandboxProcess(key) as sandbox:
+        env = _env({"AC_CONNECTOR_HOME": home})
+        run_env = _env({"AC_CONNECTOR_HOME": home, "AC_API_URL": sandbox.url, "AC_API_KEY": key})
+        commands = {
+            "python": ([sys.executable, "-c", "pass"], env),
+            "httpx": ([sys.executable, "-c", "import httpx"], env),
+            "load": ([sys.executable, "-c", _LOAD_SCRIPT], env),
+            "run": ([*cli_command(), "run", "get_contact", "--input", '{"contact_id": "1"}'], run_env),
+        }
+        out = json.loads(_timed(*commands["run"])[1])  # warm the file cache, and check the answer
+        if out.get("contact", {}).get("id") != "1":
+            raise AssertionError("ac-connector run get_contact did not return contact 1")
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        inside: list[dict[str, float]] = []
+        for _ in range(sizes.startup_runs):
+            for name, (args, cmd_env) in commands.items():
+                elapsed, stdout = _timed(args, cmd_env)
+                times[name].append(elapsed)
+                if name == "load":
+                    inside.append(json.loads(stdout))
+    httpx_time = median(times["httpx"])
+    imports = median([i["imports"] for i in inside])
+    load = median([i["load"] for i in inside])
+    operations = int(inside[0]["operations"])
+    whole = ratio_figure(SECTION, f"load and check every spec ({operations} operations), whole process",
+                         median(times["load"]), httpx_time, "s", higher_is_better=False, limit=None,
+                         baseline_name='python -c "import httpx"',
+                         detail=f"median of {sizes.startup_runs} fresh processes each; "
+                                f"`python -c pass` takes {median(times['python']) * 1e3:.0f} ms here")
+    in_process = Figure(SECTION, "load and check every spec: imports + load_connector, inside the process",
+                        imports + load, "s", httpx_time, 'python -c "import httpx"', (imports + load) / httpx_time,
+                        f"< {LOAD_LIMIT * 1e3:.0f} ms", imports + load < LOAD_LIMIT,
+                        f"imports {imports * 1e3:.0f} ms + load_connector {load * 1e3:.0f} ms")
+    in_process.extra.update(imports=imports, load=load)
+    cli = ratio_figure(SECTION, "`ac-connector run get_contact` against a running sandbox, whole process",
+                       median(times["run"]), httpx_time, "s", higher_is_better=False, limit=RUN_LIMIT,
+                       baseline_name='python -c "import httpx"', detail=f"median of {sizes.startup_runs} runs")
+    return [in_process, whole, cli]
