@@ -170,8 +170,9 @@ def test_two_accounts_do_not_throttle_each_other(api_key, tmp_path, backend):
         for sb in accounts:
             times = [e.time for e in sb.log]
             assert len(times) == 2 * LIMIT and [e.status for e in sb.log].count(429) == 0
-            # 40 requests at 20/s: about 1 s each when the budgets are separate, 2 s if they were shared.
-            assert (len(times) - LIMIT) / (max(times) - min(times)) >= 0.8 * LIMIT
+            # 40 requests each at 20/s: ~19/s past the first 20 when the budgets are separate, under 7/s if one
+            # budget were shared by both accounts; 12/s tells them apart with room for a busy machine.
+            assert (len(times) - LIMIT) / (max(times) - min(times)) >= 0.6 * LIMIT
     finally:
         for s in servers:
             s.stop()
