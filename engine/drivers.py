@@ -11,7 +11,7 @@ import httpx
 
 from .clock import Clock
 from .effects import Emit, Exchange, Pipeline, Send, Sleep
-from .errors import ResponseTooLarge
+from .errors import CredentialScopeError, ResponseTooLarge
 
 
 def _too_large(limit: int) -> ResponseTooLarge:
@@ -58,7 +58,16 @@ def _ends(effect: Send) -> float | None:
     return None if effect.budget is None else time.monotonic() + effect.budget
 
 
+def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
+    """An injected client must not read proxy settings from the environment: a stray HTTP_PROXY would see
+    every header of a plain-http request (the sandbox's), credentials included."""
+    if client.trust_env:
+        raise CredentialScopeError("the HTTP client reads proxy settings from the environment; "
+                                   "pass one made with trust_env=False")
+
+
 def _exchange(client: httpx.Client, effect: Send) -> Exchange:
+    _check_client(client)
     ends = _ends(effect)
     # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops itself.
     response = client.send(effect.request, stream=True, follow_redirects=False)
@@ -69,6 +78,7 @@ def _exchange(client: httpx.Client, effect: Send) -> Exchange:
 
 
 async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
+    _check_client(client)
     ends = _ends(effect)
     send = client.send(effect.request, stream=True, follow_redirects=False)
     response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))

@@ -292,3 +292,20 @@ def test_generated_paths_never_reach_another_origin(sec_connector, canary_accoun
     for entry in sb.log[before:]:
         assert entry.path.startswith("/api/3/") and entry.header("Api-Token") == "***"
     assert attacker_server.requests == []
+
+
+def test_an_injected_client_that_reads_proxy_variables_is_refused(monkeypatch, world, canary):
+    sb, server, attacker = world
+    monkeypatch.setenv("HTTP_PROXY", attacker.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    from reliability.support import connected
+
+    client = httpx.Client(trust_env=True)
+    try:
+        with connected(client=client) as c:
+            auth = c.authentication({"api_url": server.url, "api_key": canary})
+            with pytest.raises(errors.CredentialScopeError):
+                c.run("get_current_user", {}, auth)
+    finally:
+        client.close()
+    assert len(sb.log) == 0
