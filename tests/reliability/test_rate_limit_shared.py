@@ -14,11 +14,15 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from engine.ratelimit import FileLimiter, RedisLimiter, limiter_key, make_limiter
+from engine.clock import FakeClock
+from engine.ratelimit import FileLimiter, MovingWindowLimiter, RedisLimiter, limiter_key, make_limiter
 from sandbox import Sandbox, SandboxServer
 
 from .support import ROOT, connected
@@ -244,3 +248,30 @@ def test_the_product_chooses_the_backend_from_the_environment(monkeypatch, tmp_p
         c.close()
     with pytest.raises(ValueError):
         make_limiter("ftp://nowhere", 4, 1.0)
+
+
+@pytest.mark.parametrize("kind", ["memory", "file"])
+@given(gaps=st.lists(st.floats(0, 0.4), min_size=1, max_size=60), requests=st.integers(1, 5),
+       pauses=st.lists(st.tuples(st.integers(0, 59), st.floats(0, 2)), max_size=3))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_moving_window_never_admits_more_than_its_budget(tmp_path, kind, gaps, requests, pauses):
+    """Any arrival pattern, any pauses: no rolling window holds more than the budget, and a pause admits nothing."""
+    clock = FakeClock()
+    limiter = MovingWindowLimiter(requests, 1.0, clock, guard=0.0) if kind == "memory" else \
+        FileLimiter(tmp_path / f"w{uuid.uuid4().hex}", requests, 1.0, clock, guard=0.0)
+    now = clock.time if kind == "file" else clock.monotonic
+    admitted: list[float] = []
+    paused_until = -1.0
+    pause_at = dict(pauses)
+    for i, gap in enumerate(gaps):
+        clock.now += gap
+        if i in pause_at:
+            limiter.pause("k", pause_at[i])
+            paused_until = max(paused_until, now() + pause_at[i])
+        wait = limiter.try_acquire("k")
+        if wait == 0:
+            assert now() >= paused_until
+            admitted.append(now())
+        else:
+            assert wait > 0
+    assert max_in_window(admitted) <= requests

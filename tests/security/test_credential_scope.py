@@ -309,3 +309,23 @@ def test_an_injected_client_that_reads_proxy_variables_is_refused(monkeypatch, w
     finally:
         client.close()
     assert len(sb.log) == 0
+
+
+def test_credentials_can_only_be_applied_as_headers(tmp_path):
+    """The manifest cannot put the key in a query string or a body (ActiveCampaign's old v1 took api_key in the query)."""
+    import shutil
+
+    from reliability.support import ROOT, spec
+
+    from engine.loader import load_connector
+
+    assert set(spec().auth.apply_headers) == {"Api-Token"}
+    text = (ROOT / "connector.yaml").read_text()
+    assert "  apply:\n    headers:\n" in text
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "operations", tmp_path / "operations")
+    (tmp_path / "connector.yaml").write_text(
+        text.replace("  apply:\n    headers:\n", "  apply:\n    query: {api_key: \"{{ auth.api_key }}\"}\n    headers:\n"))
+    with pytest.raises(errors.SpecError) as info:
+        load_connector(tmp_path)
+    assert any("query" in p["message"] for p in info.value.problems)
