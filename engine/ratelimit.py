@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import struct
 import threading
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from .clock import Clock
 
+log = logging.getLogger(__name__)
 DEFAULT_GUARD = 0.05
 MAX_PAUSE = 3600.0
 
@@ -90,6 +92,28 @@ class MovingWindowLimiter:
             self._paused[key] = max(self._paused.get(key, 0.0), until)
 
 
+class _Fallback:
+    """When the shared store cannot be reached, keep limiting in this process (and say so, once a minute).
+
+    Failing every call because a rate-limit store is down would stop the automations it protects;
+    the per-process window still keeps each worker polite, and the API's own 429s are still honoured.
+    """
+
+    def __init__(self, requests: int, per_seconds: float, guard: float, where: str) -> None:
+        self.local = MovingWindowLimiter(requests, per_seconds, guard=guard)
+        self.where = where
+        self._warned = -60.0
+
+    def warn(self, exc: Exception) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self._warned >= 60:
+            self._warned = now
+            log.warning("rate-limit store %s unavailable (%s); limiting per process until it is back",
+                        self.where, type(exc).__name__)
+
+
 class FileLimiter:
     """Several processes on one host: one small file per account, read and rewritten under ``flock``.
 
@@ -105,6 +129,7 @@ class FileLimiter:
         self.requests = requests
         self.window = per_seconds + guard
         self.clock = clock or Clock()
+        self._fallback = _Fallback(requests, per_seconds, guard, "file")
 
     @contextmanager
     def _locked(self, key: str) -> Iterator[tuple[list[float], deque[float]]]:
@@ -126,17 +151,25 @@ class FileLimiter:
             os.close(fd)  # closing releases the lock
 
     def try_acquire(self, key: str) -> float:
-        with self._locked(key) as (paused, hits):
-            now = self.clock.time()
-            if paused[0] > now + MAX_PAUSE:
-                paused[0] = 0.0  # a clock that jumped back: do not block for ever
-            if paused[0] > now:
-                return paused[0] - now
-            return _decide(hits, now, self.requests, self.window)
+        try:
+            with self._locked(key) as (paused, hits):
+                now = self.clock.time()
+                if paused[0] > now + MAX_PAUSE:
+                    paused[0] = 0.0  # a clock that jumped back: do not block for ever
+                if paused[0] > now:
+                    return paused[0] - now
+                return _decide(hits, now, self.requests, self.window)
+        except OSError as exc:
+            self._fallback.warn(exc)
+            return self._fallback.local.try_acquire(key)
 
     def pause(self, key: str, seconds: float) -> None:
-        with self._locked(key) as (paused, _):
-            paused[0] = max(paused[0], self.clock.time() + min(seconds, MAX_PAUSE))
+        self._fallback.local.pause(key, seconds)
+        try:
+            with self._locked(key) as (paused, _):
+                paused[0] = max(paused[0], self.clock.time() + min(seconds, MAX_PAUSE))
+        except OSError as exc:
+            self._fallback.warn(exc)
 
 
 class RedisLimiter:
@@ -162,8 +195,19 @@ class RedisLimiter:
         self._redis = storage.get_connection()
         self._prefix = prefix
         self._pause_script = self._redis.register_script(_PAUSE_LUA)
+        import redis
+
+        self._errors = (redis.RedisError, OSError)
+        self._fallback = _Fallback(requests, per_seconds, guard, "redis")
 
     def try_acquire(self, key: str) -> float:
+        try:
+            return self._shared_acquire(key)
+        except self._errors as exc:
+            self._fallback.warn(exc)
+            return self._fallback.local.try_acquire(key)
+
+    def _shared_acquire(self, key: str) -> float:
         paused_ms = self._redis.pttl(f"{self._prefix}:pause:{key}")
         if paused_ms and paused_ms > 0:
             return paused_ms / 1000
@@ -177,8 +221,12 @@ class RedisLimiter:
         return max(stats.reset_time - time.time(), 0.001)
 
     def pause(self, key: str, seconds: float) -> None:
+        self._fallback.local.pause(key, seconds)
         ms = max(1, int(min(seconds, MAX_PAUSE) * 1000))
-        self._pause_script(keys=[f"{self._prefix}:pause:{key}"], args=[ms])
+        try:
+            self._pause_script(keys=[f"{self._prefix}:pause:{key}"], args=[ms])
+        except self._errors as exc:
+            self._fallback.warn(exc)
 
 
 # Extend the pause only: two workers hit by one throttle do not shorten each other's wait.

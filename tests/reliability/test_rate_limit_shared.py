@@ -275,3 +275,19 @@ def test_the_moving_window_never_admits_more_than_its_budget(tmp_path, kind, gap
         else:
             assert wait > 0
     assert max_in_window(admitted) <= requests
+
+
+def test_an_unreachable_store_falls_back_to_a_per_process_window(caplog, tmp_path):
+    """A dead Redis (or an unwritable folder) must not stop the automations: each process still keeps the budget."""
+    from .support import free_port
+
+    for limiter in (RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", 2, 1), FileLimiter(tmp_path / "gone", 2, 1.0)):
+        if isinstance(limiter, FileLimiter):
+            (tmp_path / "gone").chmod(0o500)
+            if os.access(tmp_path / "gone", os.W_OK):  # root ignores permissions: remove the folder instead
+                (tmp_path / "gone").rmdir()
+        waits = [limiter.try_acquire("acc-x") for _ in range(3)]
+        assert waits[:2] == [0.0, 0.0] and waits[2] > 0
+        limiter.pause("acc-x", 5)
+        assert limiter.try_acquire("acc-y") == 0.0 and limiter.try_acquire("acc-x") > 4
+    assert "unavailable" in caplog.text
