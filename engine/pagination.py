@@ -20,7 +20,7 @@ from .model import OperationSpec
 from .requests import build_request
 from .templating import ABSENT, iter_templates, render_structure
 from .transport import Call, exchange
-from .upstream import parse_body
+from .upstream import headers_dict, parse_body
 
 
 @dataclass
@@ -93,7 +93,7 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             raise PaginationError(f"paging stopped after {count} items: {exc.message}", cause=exc,
                                   resume_cursor=cursor, items_so_far=collected,
                                   resume_input=_resume_input(op, cursor)) from None
-        response = {"status": result.response.status_code, "headers": dict(result.response.headers),
+        response = {"status": result.response.status_code, "headers": headers_dict(result.response.headers),
                     "body": parse_body(result.content)}
         rctx = {"input": input, "response": response}
         page_items = _value(p.items, rctx, [])

@@ -13,6 +13,7 @@ window apart on our side can land inside one window on the server's.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -32,6 +33,7 @@ DEFAULT_GUARD = 0.05
 MAX_PAUSE = 3600.0
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every request; a hash per origin is enough
 def limiter_key(origin: tuple[str, str, int]) -> str:
     scheme, host, port = origin
     return "acc-" + hashlib.sha256(f"{scheme}://{host}:{port}".encode()).hexdigest()[:32]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
@@ -44,6 +45,7 @@ class Secret:
         raise TypeError("Secret values cannot be pickled")
 
 
+@functools.lru_cache(maxsize=64)  # called for every response and header; the key's forms never change
 def censored(value: str) -> str:
     """Zapier-style stand-in: length and a short hash, enough to tell two keys apart."""
     digest = hashlib.sha256(value.encode()).hexdigest()[:10]
@@ -52,9 +54,14 @@ def censored(value: str) -> str:
 
 def secret_forms(value: str) -> list[str]:
     """The forms in which a key could leak: raw, URL-encoded, base64."""
+    return list(_secret_forms(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(value: str) -> tuple[str, ...]:
     forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value),
              base64.b64encode(value.encode()).decode(), base64.urlsafe_b64encode(value.encode()).decode()}
-    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
 
 
 def scrub(text: str, secrets: list[str]) -> str:

@@ -145,8 +145,10 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
                                                  f"{call.spec.defaults.max_request_bytes} bytes")
             headers.setdefault("Content-Type", "application/json")
     url = call.auth.base_url + path
+    query = _query(render_structure(spec.query, context))
     try:
-        request = httpx.Request(method, url, params=_query(render_structure(spec.query, context)), headers=headers,
+        # Merging an empty parameter list only parses the URL a second time (and drops a "?..." already in it).
+        request = httpx.Request(method, url, params=query if query or "?" in url else None, headers=headers,
                                 content=content)
     except (httpx.InvalidURL, UnicodeError) as exc:
         raise _invalid(_pointer_of(spec.raw_path or spec.query), "format",

@@ -30,7 +30,7 @@ from .requests import build_request
 from .retry import RetryPolicy, TimeoutsLike, as_timeouts
 from .templating import ABSENT, render_structure
 from .transport import Call, exchange
-from .upstream import parse_body
+from .upstream import headers_dict, parse_body
 
 log = logging.getLogger("engine")
 
@@ -223,7 +223,7 @@ class Connector:
                 output = render_structure(op.output, {"input": input, "result": result.context()})
         else:
             exchanged = yield from exchange(call, build_request(call, op, input, None))
-            response = {"status": exchanged.response.status_code, "headers": dict(exchanged.response.headers),
+            response = {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
                         "body": parse_body(exchanged.content)}
             context = {"input": input, "response": response}
             if op.success_when is not None and not render_structure(op.success_when, context):

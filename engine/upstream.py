@@ -17,6 +17,17 @@ from .errors import UPSTREAM_TYPES, UpstreamError
 from .model import ErrorRule
 
 
+def headers_dict(headers: Any) -> dict[str, str]:
+    """``dict(response.headers)`` in one pass (httpx looks each name up again through the whole list).
+
+    Same result: lower-case names in first-seen order, a repeated header's values joined with ", ".
+    """
+    out: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
 def parse_body(content: bytes) -> Any:
     if not content:
         return None

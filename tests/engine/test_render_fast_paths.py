@@ -120,3 +120,14 @@ def test_copy_json_is_a_deep_copy() -> None:
     copied = copy_json(data)
     assert copied == data and copied["a"] is not data["a"] and copied["a"][1] is not data["a"][1]
     assert copied["g"] == (1, 2)
+
+
+def test_headers_dict_is_dict_of_httpx_headers() -> None:
+    import httpx
+
+    from engine.upstream import headers_dict
+
+    headers = httpx.Headers([("Content-Type", "application/json"), ("Set-Cookie", "a=1"), ("X-Thing", "é".encode()),
+                             ("set-cookie", "b=2"), ("Retry-After", "3")])
+    assert headers_dict(headers) == dict(headers)
+    assert list(headers_dict(headers)) == list(dict(headers))
