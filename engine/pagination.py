@@ -16,9 +16,10 @@ from typing import Any
 
 from .effects import Emit, Pipeline
 from .errors import ConnectorError, PaginationError, PaginationOverflow, SpecError
+from .idset import IdSet
 from .model import OperationSpec
 from .requests import build_request
-from .templating import ABSENT, iter_templates, render_structure
+from .templating import ABSENT, RenderMemo, iter_templates, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
 
@@ -63,7 +64,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
     page_limit = p.page_size if return_all else (single_page_size or _as_int(_value(p.limit, ctx)) or p.page_size)
     keyset = return_all and p.keyset_when is not None and bool(_value(p.keyset_when, ctx, False))
     collected: list[Any] = []
-    seen: set[Any] = set()
+    seen = IdSet()  # a set; ascending numeric ids take constant memory, so streaming stays flat
+    memo = RenderMemo(frozenset({"input"}))  # the input is the same for every page
     count = 0
     total: int | None = None
     pages = 0
@@ -80,7 +82,7 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
                 page["after"] = after
         else:
             page["offset"] = offset
-        request = build_request(call, op, input, page)
+        request = build_request(call, op, input, page, memo)
         # The deadline bounds each page (R1 per page), not a listing of any length, nor the time a
         # streaming caller spends between pages.
         call.restart_deadline()
@@ -108,9 +110,8 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         where: list[int] = []  # each fresh item's index in the page, to resume right after a cut
         for index, item in enumerate(page_items):
             item_id = render_structure(p.item_id, {"item": item})
-            if item_id in seen:
+            if not seen.add_new(item_id):  # seen before
                 continue
-            seen.add(item_id)
             if p.keep is not None and not _value(p.keep, {"item": item, "input": input}, True):
                 continue
             fresh.append(item)

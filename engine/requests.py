@@ -13,7 +13,7 @@ import httpx
 from .auth import origin_of
 from .errors import SpecError, ValidationError
 from .model import OperationSpec
-from .templating import ABSENT, Template, render_structure
+from .templating import ABSENT, RenderMemo, Template, render_structure
 from .transport import Call
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
@@ -120,21 +120,23 @@ def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
     return out
 
 
-def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None) -> httpx.Request:
+def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None,
+                  memo: RenderMemo | None = None) -> httpx.Request:
+    """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages."""
     context = {"input": input, "page": page or {}}
     spec = op.request
-    method = str(render_structure(spec.method, context)).upper()
+    method = str(render_structure(spec.method, context, memo)).upper()
     if method not in METHODS:
         raise _invalid(_pointer_of(spec.method), "enum", f"method must be one of {', '.join(sorted(METHODS))}")
     if spec.path is not None:
-        path = render_structure(spec.path, context)
+        path = render_structure(spec.path, context, memo)
     else:
-        path = check_raw_path(render_structure(spec.raw_path, context), call, _pointer_of(spec.raw_path))
+        path = check_raw_path(render_structure(spec.raw_path, context, memo), call, _pointer_of(spec.raw_path))
     headers = {"Accept": "application/json"}
-    headers.update(_headers(render_structure(spec.headers, context), call, _pointer_of(spec.headers)))
+    headers.update(_headers(render_structure(spec.headers, context, memo), call, _pointer_of(spec.headers)))
     content = None
     if spec.body is not None:
-        body = render_structure(spec.body, context)
+        body = render_structure(spec.body, context, memo)
         if body is not ABSENT:
             try:
                 content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
@@ -145,7 +147,7 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
                                                  f"{call.spec.defaults.max_request_bytes} bytes")
             headers.setdefault("Content-Type", "application/json")
     url = call.auth.base_url + path
-    query = _query(render_structure(spec.query, context))
+    query = _query(render_structure(spec.query, context, memo))
     try:
         # Merging an empty parameter list only parses the URL a second time (and drops a "?..." already in it).
         request = httpx.Request(method, url, params=query if query or "?" in url else None, headers=headers,

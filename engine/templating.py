@@ -163,6 +163,7 @@ class Template:
     _segment: bool = field(default=False, repr=False, compare=False)
     _make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     _globals: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _pure: bool = field(default=False, repr=False, compare=False)  # no calls, no random: a function of its inputs
 
     @property
     def compiled(self) -> Any:
@@ -289,7 +290,8 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
         lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
                 and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
-        return Template(source, True, None if lazy else make(), frozenset(_uses(ast)), _plan=plan, _make=make)
+        return Template(source, True, None if lazy else make(), frozenset(_uses(ast)), _plan=plan, _make=make,
+                        _pure=_is_pure(ast))
     env = _PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
 
@@ -298,7 +300,31 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
 
     lazy = _codegen_cannot_fail(ast, env)
     return Template(source, False, None if lazy else make_template(), frozenset(_uses(ast)), _plan=_fast_plan(ast),
-                    _segment=finalize_segment, _make=make_template)
+                    _segment=finalize_segment, _make=make_template, _pure=_is_pure(ast))
+
+
+def _is_pure(ast: nodes.Template) -> bool:
+    """No calls (globals such as lipsum or cycler, methods) and no ``random`` filter: same context, same result.
+
+    The sandbox forbids changing data, so rendering such a template twice over the same values gives
+    the same value twice.
+    """
+    return ast.find(nodes.Call) is None and not any(f.name == "random" for f in ast.find_all(nodes.Filter))
+
+
+@dataclass
+class RenderMemo:
+    """Results of pure templates that only read ``constant`` roots, kept while those roots do not change.
+
+    Paging renders the same request for every page; everything in it that depends on the input alone
+    (most query parameters) is rendered on the first page and reused after.
+    """
+
+    constant: frozenset[str]
+    values: dict[int, Any] = field(default_factory=dict)
+
+    def applies_to(self, template: Template) -> bool:
+        return template._pure and all(u.root in self.constant for u in template.uses)
 
 
 def _finalize_segment(value: Any) -> Any:
@@ -347,31 +373,37 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
     return value
 
 
-def render_structure(value: Any, context: Mapping[str, Any]) -> Any:
+def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | None = None) -> Any:
     """Render a compiled structure: absent leaves drop their key or list slot."""
     if isinstance(value, Template):
+        if memo is not None and memo.applies_to(value):
+            key = id(value)
+            if key not in memo.values:
+                memo.values[key] = value.render(context)
+            return memo.values[key]
         return value.render(context)
     if isinstance(value, Each):
-        items = value.source.render(context)
+        items = render_structure(value.source, context, memo)
         if items is ABSENT or items is None:
             return ABSENT
         if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Mapping)):
             raise SpecError(f"$each {value.source.source!r} did not give a list")
         out = []
+        inner = memo if memo is None or value.name not in memo.constant else None  # the loop name hides a root
         for item in items:
-            rendered = render_structure(value.item, {**context, value.name: item})
+            rendered = render_structure(value.item, {**context, value.name: item}, inner)
             if rendered is not ABSENT:
                 out.append(rendered)
         return out
     if isinstance(value, dict):
         out_map = {}
         for key, sub in value.items():
-            rendered = render_structure(sub, context)
+            rendered = render_structure(sub, context, memo)
             if rendered is not ABSENT:
                 out_map[key] = rendered
         return out_map
     if isinstance(value, list):
-        return [r for r in (render_structure(v, context) for v in value) if r is not ABSENT]
+        return [r for r in (render_structure(v, context, memo) for v in value) if r is not ABSENT]
     return value
 
 

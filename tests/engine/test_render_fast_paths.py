@@ -131,3 +131,70 @@ def test_headers_dict_is_dict_of_httpx_headers() -> None:
                              ("set-cookie", "b=2"), ("Retry-After", "3")])
     assert headers_dict(headers) == dict(headers)
     assert list(headers_dict(headers)) == list(dict(headers))
+
+
+PAGED = sorted(op.name for op in SPEC.operations.values() if op.pagination is not None)
+
+
+@pytest.mark.parametrize("name", PAGED)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_requests_reusing_input_renders_are_the_same(name: str, data: st.DataObject) -> None:
+    """Paging renders the input-only parts of a request once; every page's request is still the same."""
+    from hypothesis import assume
+    from hypothesis_jsonschema import from_schema
+
+    from engine.errors import ConnectorError
+    from engine.requests import build_request
+    from engine.templating import RenderMemo
+
+    connector = _connector()
+    op = SPEC.operations[name]
+    raw = data.draw(from_schema(op.input_schema), label="input")
+    try:
+        call, prepared = connector._prepare(name, raw, _auth(connector), None)
+    except ConnectorError:
+        assume(False)
+    memo = RenderMemo(frozenset({"input"}))
+    pages = [{"limit": 100, "offset": 0}, {"limit": 100, "offset": 100}, {"limit": 100, "keyset": True},
+             {"limit": 100, "keyset": True, "after": "17"}, {"limit": 100, "keyset": True, "after": "18"}]
+
+    def built(page: dict[str, Any], with_memo: bool) -> Any:
+        try:
+            r = build_request(call, op, prepared, page, memo if with_memo else None)
+        except ConnectorError as exc:
+            return type(exc).__name__, exc.message
+        return r.method, str(r.url), sorted(r.headers.items()), r.content
+
+    for page in pages:
+        assert built(page, True) == built(page, False)
+
+
+_CONNECTOR: list[Any] = []
+
+
+def _connector() -> Any:
+    import httpx
+
+    from engine.ratelimit import NoLimit
+    from engine.runtime import Connector
+
+    if not _CONNECTOR:
+        _CONNECTOR.append(Connector(SPEC, transport=httpx.MockTransport(lambda r: httpx.Response(500)),
+                                    limiter=NoLimit(), allow_loopback=True))
+    return _CONNECTOR[0]
+
+
+def _auth(connector: Any) -> Any:
+    return connector.authentication({"api_url": "http://127.0.0.1:9", "api_key": "test-not-a-key"})
+
+
+def test_memo_skips_impure_and_page_templates() -> None:
+    from engine.templating import RenderMemo
+
+    memo = RenderMemo(frozenset({"input"}))
+    assert memo.applies_to(compile_string("{{ input.a if input.b is defined else none }}"))
+    assert not memo.applies_to(compile_string("{{ page.limit }}"))
+    assert not memo.applies_to(compile_string("{{ input.a | random }}"))
+    assert not memo.applies_to(compile_string("{{ lipsum() }}"))
+    assert not memo.applies_to(compile_string("{{ input.a.upper() }}"))
