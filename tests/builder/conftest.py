@@ -85,7 +85,7 @@ def api(served) -> Iterator[LeakCheckingClient]:
         client.assert_no_secret()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("chromium is not installed (Debian package `chromium`; scripts/system-deps.sh installs it)")
