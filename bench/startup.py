@@ -30,6 +30,16 @@ _LOAD_SCRIPT = (
 )
 
 
+# The same one-off call written by hand with httpx: what `ac-connector run` replaces, for scale.
+_HAND_SCRIPT = (
+    "import json, os, sys, httpx\n"
+    "r = httpx.get(os.environ['AC_API_URL'] + '/api/3/contacts/1',\n"
+    "              headers={'Api-Token': os.environ['AC_API_KEY'], 'Accept': 'application/json'})\n"
+    "r.raise_for_status()\n"
+    "sys.stdout.write(json.dumps(r.json(), indent=2) + '\\n')\n"
+)
+
+
 def cli_command() -> list[str]:
     """``ac-connector`` as installed next to this interpreter, else the same entry point through ``-c``."""
     for candidate in (Path(sys.executable).with_name("ac-connector"), shutil.which("ac-connector")):
@@ -62,6 +72,7 @@ def run(sizes: Sizes) -> list[Figure]:
             "httpx": ([sys.executable, "-c", "import httpx"], env),
             "load": ([sys.executable, "-c", _LOAD_SCRIPT], env),
             "run": ([*cli_command(), "run", "get_contact", "--input", '{"contact_id": "1"}'], run_env),
+            "script": ([sys.executable, "-c", _HAND_SCRIPT], run_env),
         }
         out = json.loads(_timed(*commands["run"])[1])  # warm the file cache, and check the answer
         if out.get("contact", {}).get("id") != "1":
@@ -78,17 +89,23 @@ def run(sizes: Sizes) -> list[Figure]:
     imports = median([i["imports"] for i in inside])
     load = median([i["load"] for i in inside])
     operations = int(inside[0]["operations"])
-    whole = ratio_figure(SECTION, f"load and check every spec ({operations} operations), whole process",
+    whole = ratio_figure(SECTION, "the same, whole process: python -c \"...load_connector('.')\"",
                          median(times["load"]), httpx_time, "s", higher_is_better=False, limit=None,
                          baseline_name='python -c "import httpx"',
                          detail=f"median of {sizes.startup_runs} fresh processes each; "
                                 f"`python -c pass` takes {median(times['python']) * 1e3:.0f} ms here")
-    in_process = Figure(SECTION, "load and check every spec: imports + load_connector, inside the process",
-                        imports + load, "s", httpx_time, 'python -c "import httpx"', (imports + load) / httpx_time,
-                        f"< {LOAD_LIMIT * 1e3:.0f} ms", imports + load < LOAD_LIMIT,
-                        f"imports {imports * 1e3:.0f} ms + load_connector {load * 1e3:.0f} ms")
+    in_process = Figure(SECTION, f"load and check every spec ({operations} operations): load_connector() in a "
+                                 "fresh process", load, "s", target=f"< {LOAD_LIMIT * 1e3:.0f} ms",
+                        met=load < LOAD_LIMIT,
+                        detail=f"timed inside the process, median of {sizes.startup_runs}; the imports before it "
+                               f"(engine, jsonschema, Jinja, PyYAML) take another {imports * 1e3:.0f} ms")
     in_process.extra.update(imports=imports, load=load)
     cli = ratio_figure(SECTION, "`ac-connector run get_contact` against a running sandbox, whole process",
                        median(times["run"]), httpx_time, "s", higher_is_better=False, limit=RUN_LIMIT,
                        baseline_name='python -c "import httpx"', detail=f"median of {sizes.startup_runs} runs")
-    return [in_process, whole, cli]
+    script = ratio_figure(SECTION, "`ac-connector run get_contact` next to a one-off hand-written httpx script",
+                          median(times["run"]), median(times["script"]), "s", higher_is_better=False, limit=None,
+                          baseline_name="python -c \"httpx.get(...); print(json)\"",
+                          detail="for scale: the script's first request already costs more than `import httpx` "
+                                 f"({median(times['script']) / httpx_time:.2f}x)")
+    return [in_process, whole, cli, script]

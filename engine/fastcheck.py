@@ -149,8 +149,13 @@ class _Gen:
             slow = Draft202012Validator(schema, format_checker=self.format_checker)
             body.append(f"return {self.const(slow.is_valid)}(x)")
         else:
-            body.extend(["t = type(x)", "if t not in _JSON: return False"])
-            body.extend(self.checks(schema))
+            body.append("t = type(x)")
+            if "type" in schema:  # its set holds JSON types only, so it is the gate as well
+                body.append(f"if t not in {self.const(_type_set(schema['type']))}: return False")
+                body.extend(self.checks({k: v for k, v in schema.items() if k != "type"}))
+            else:
+                body.append("if t not in _JSON: return False")
+                body.extend(self.checks(schema))
             body.append("return True")
         self.lines.append(f"def {name}(x):")
         self.lines.extend("    " + line for line in body)

@@ -47,7 +47,11 @@ class IdSet:
 
     def add_new(self, value: Any) -> bool:
         """Add ``value``; True if it was not there yet (``x not in s`` then ``s.add(x)``, in one step)."""
-        number = _as_number(value)
+        if (type(value) is str and value.isdigit() and value.isascii() and len(value) <= 30
+                and (value[0] != "0" or value == "0")):  # _as_number, inlined: this runs for every record
+            number: int | None = int(value)
+        else:
+            number = None
         if number is None:
             if value in self._other:
                 return False

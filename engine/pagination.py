@@ -19,7 +19,7 @@ from .errors import ConnectorError, PaginationError, PaginationOverflow, SpecErr
 from .idset import IdSet
 from .model import OperationSpec
 from .requests import build_request
-from .templating import ABSENT, RenderMemo, iter_templates, render_structure
+from .templating import ABSENT, RenderMemo, item_reader, iter_templates, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
 
@@ -66,6 +66,7 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
     collected: list[Any] = []
     seen = IdSet()  # a set; ascending numeric ids take constant memory, so streaming stays flat
     memo = RenderMemo(frozenset({"input"}))  # the input is the same for every page
+    read_id = item_reader(p.item_id, "item")
     count = 0
     total: int | None = None
     pages = 0
@@ -109,7 +110,7 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
         fresh = []
         where: list[int] = []  # each fresh item's index in the page, to resume right after a cut
         for index, item in enumerate(page_items):
-            item_id = render_structure(p.item_id, {"item": item})
+            item_id = read_id(item)
             if not seen.add_new(item_id):  # seen before
                 continue
             if p.keep is not None and not _value(p.keep, {"item": item, "input": input}, True):

@@ -106,6 +106,11 @@ def _uses(ast: nodes.Node) -> set[VariableUse]:
 
 
 _MISS = object()
+_NO_ROOT = object()
+# Values whose equality means identical rendering (not float: 0.0 == -0.0 but they print differently).
+_KEY_TYPES = frozenset({str, int, bool, type(None)})
+_KEPT_RESULTS = _KEY_TYPES | {float}
+_RESULTS_KEPT = 256
 
 
 def _lookup(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
@@ -115,6 +120,23 @@ def _lookup(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
         if type(value) is not dict:
             return _MISS
         value = value.get(attr, _MISS)
+    return value
+
+
+def _lookup_value(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
+    """The value of a whole ``{{ a.b.c }}``: like _lookup, and ABSENT when only the last name is missing.
+
+    That is Jinja's answer too: the environment's getattr gives Undefined for a key a mapping lacks, and a
+    whole expression that is Undefined is ABSENT. A gap earlier in the path is an error, left to Jinja.
+    """
+    value = context.get(path[0], _MISS)
+    last = len(path) - 1
+    for i in range(1, last + 1):
+        if type(value) is not dict:
+            return _MISS
+        value = value.get(path[i], _MISS)
+        if value is _MISS:
+            return ABSENT if i == last else _MISS
     return value
 
 
@@ -164,6 +186,26 @@ class Template:
     _make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     _globals: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _pure: bool = field(default=False, repr=False, compare=False)  # no calls, no random: a function of its inputs
+    _results: dict[tuple[Any, ...], Any] | None = field(default=None, repr=False, compare=False)
+
+    def _key(self, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """What the result depends on: each ``root.attr`` read, as (type, value) or absent; None if not that simple."""
+        parts: list[Any] = []
+        for use in self.uses:
+            obj = context.get(use.root, _NO_ROOT)
+            if obj is _NO_ROOT:
+                parts.append(_NO_ROOT)
+                continue
+            if type(obj) is not dict:
+                return None
+            value = obj.get(use.attr, _MISS)
+            if value is _MISS:
+                parts.append(_MISS)
+            elif type(value) in _KEY_TYPES:
+                parts.append((type(value), value))
+            else:
+                return None
+        return tuple(parts)
 
     @property
     def compiled(self) -> Any:
@@ -179,7 +221,7 @@ class Template:
         if plan is None:
             return _MISS
         if self.whole_expression:
-            return _lookup(plan[0], context)
+            return _lookup_value(plan[0], context)
         out = []
         for part in plan:
             if type(part) is str:
@@ -222,13 +264,26 @@ class Template:
             value = self._shortcut(context)
             if value is not _MISS and (self.whole_expression or len(value) <= MAX_RENDERED_CHARS):
                 return value
+            results = self._results
+            if results is not None and (key := self._key(context)) is not None:
+                value = results.get(key, _MISS)
+                if value is _MISS:
+                    value = self._render_jinja(context, direct=True)
+                    if type(value) in _KEPT_RESULTS or value is ABSENT:  # never hand out a shared list or dict
+                        if len(results) >= _RESULTS_KEPT:
+                            results.clear()
+                        results[key] = value
+                return value
+        return self._render_jinja(context, direct=fast)
+
+    def _render_jinja(self, context: Mapping[str, Any], direct: bool) -> Any:
         try:
             if self.whole_expression:
-                value = self._jinja(context, fast)
+                value = self._jinja(context, direct)
                 if isinstance(value, Undefined):
                     return ABSENT
                 return value
-            text = self._jinja(context, fast)
+            text = self._jinja(context, direct)
         except UndefinedError as exc:
             raise SpecError(f"template {self.source!r}: {exc.message}") from None
         except SecurityError as exc:
@@ -290,8 +345,9 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
         lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
                 and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
-        return Template(source, True, None if lazy else make(), frozenset(_uses(ast)), _plan=plan, _make=make,
-                        _pure=_is_pure(ast))
+        uses = frozenset(_uses(ast))
+        return Template(source, True, None if lazy else make(), uses, _plan=plan, _make=make, _pure=_is_pure(ast),
+                        _results={} if plan is None and _keyable(ast, uses) else None)
     env = _PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
 
@@ -299,8 +355,20 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
         return env.from_string(source)
 
     lazy = _codegen_cannot_fail(ast, env)
-    return Template(source, False, None if lazy else make_template(), frozenset(_uses(ast)), _plan=_fast_plan(ast),
-                    _segment=finalize_segment, _make=make_template, _pure=_is_pure(ast))
+    uses = frozenset(_uses(ast))
+    plan = _fast_plan(ast)
+    return Template(source, False, None if lazy else make_template(), uses, _plan=plan, _segment=finalize_segment,
+                    _make=make_template, _pure=_is_pure(ast),
+                    _results={} if plan is None and _keyable(ast, uses) else None)
+
+
+def _keyable(ast: nodes.Template, uses: frozenset[VariableUse]) -> bool:
+    """Whether a template's result is fixed by the values of the ``root.attr`` it reads (so it can be kept).
+
+    Pure, and every variable read as ``root.attr`` with a constant name: then equal values (same type,
+    same value, same absent names) give the same result. Kept results are reused across calls.
+    """
+    return _is_pure(ast) and bool(uses) and all(u.attr is not None for u in uses)
 
 
 def _is_pure(ast: nodes.Template) -> bool:
@@ -405,6 +473,24 @@ def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | 
     if isinstance(value, list):
         return [r for r in (render_structure(v, context, memo) for v in value) if r is not ABSENT]
     return value
+
+
+def item_reader(value: Any, name: str) -> Callable[[Any], Any]:
+    """``lambda x: render_structure(value, {name: x})``, direct for the usual ``{{ item.id }}`` on a dict."""
+    if isinstance(value, Template) and value.whole_expression and value._plan is not None:
+        path = value._plan[0]
+        if len(path) == 2 and path[0] == name:
+            attr = path[1]
+
+            def read(item: Any) -> Any:
+                if type(item) is dict:
+                    found = item.get(attr, _MISS)
+                    if found is not _MISS:
+                        return found
+                return value.render({name: item})
+
+            return read
+    return lambda item: render_structure(value, {name: item})
 
 
 def iter_templates(value: Any):

@@ -91,7 +91,8 @@ def test_edge_cases_render_as_jinja_does(source: str, segment: bool, context: di
 def test_code_is_generated_only_when_needed() -> None:
     lazy = compile_string("{{ input.lazy_one }}")
     assert lazy._compiled is None and lazy.render({"input": {"lazy_one": 1}}) == 1 and lazy._compiled is None
-    assert lazy.render({"input": {}}) is ABSENT and lazy._compiled is not None
+    assert lazy.render({"input": {}}) is ABSENT and lazy._compiled is None  # a missing last name is ABSENT
+    assert lazy.render({"input": "text"}) is ABSENT and lazy._compiled is not None  # not a dict: Jinja decides
     assert compile_string("{{ input.x | upper }}")._compiled is None  # a known filter: nothing can fail
     assert compile_string("{% if input.x %}y{% endif %}")._compiled is not None  # statements: compiled at load
     assert compile_string("{{ input.x if input.x is no_such_test else 1 }}")._compiled is not None
@@ -198,3 +199,38 @@ def test_memo_skips_impure_and_page_templates() -> None:
     assert not memo.applies_to(compile_string("{{ input.a | random }}"))
     assert not memo.applies_to(compile_string("{{ lipsum() }}"))
     assert not memo.applies_to(compile_string("{{ input.a.upper() }}"))
+
+
+@pytest.mark.parametrize("source", [
+    "{{ input.x if input.x is defined else none }}",
+    "v={{ input.x }} w={{ input.y | default('d') }}",
+    "{{ input.x is sameas true }}",
+    "{{ 'a' if page.keyset is defined else input.x }}",
+])
+def test_kept_results_match_jinja_for_lookalike_values(source: str) -> None:
+    template = compile_string(source)
+    contexts = [{"input": {"x": v}, "page": {}} for v in (True, 1, "1", None, 1.0, 0.0, -0.0, [1], {"a": 1})]
+    contexts += [{"input": {}, "page": {}}, {"input": {"y": 2}}, {"page": {"keyset": True}, "input": {"x": 1}}, {}]
+    for _ in range(2):  # the second pass reads kept results
+        for context in contexts:
+            assert _outcome(template, context) == _outcome(template, context, fast=False), context
+    listed = compile_string("{{ [input.x] }}").render({"input": {"x": 1}})
+    listed.append(2)
+    assert compile_string("{{ [input.x] }}").render({"input": {"x": 1}}) == [1]
+
+
+@pytest.mark.parametrize("item", [{"id": "7"}, {"id": 7}, {}, {"id": None}, {"x": 1}, "text", None, [1]])
+def test_item_reader_is_render_structure(item: Any) -> None:
+    from engine.templating import item_reader, render_structure
+
+    for source in ("{{ item.id }}", "{{ item.id ~ '-' ~ item.x }}", "{{ item }}"):
+        template = compile_string(source)
+
+        def outcome(fn: Any) -> tuple[str, Any]:
+            try:
+                return "value", repr(fn())
+            except SpecError as exc:
+                return "error", exc.message
+
+        assert (outcome(lambda: item_reader(template, "item")(item))  # noqa: B023
+                == outcome(lambda: render_structure(template, {"item": item})))  # noqa: B023
