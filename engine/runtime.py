@@ -10,6 +10,7 @@ import asyncio
 import copy
 import logging
 import random
+import re
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -133,10 +134,7 @@ class Connector:
         data = {} if input is None else input
         if not isinstance(data, Mapping):
             raise ValidationError([{"pointer": "/", "keyword": "type", "message": "the input must be an object"}])
-        errors = [
-            {"pointer": _error_pointer(e), "keyword": str(e.validator), "message": e.message[:500]}
-            for e in op.input_validator.iter_errors(data)
-        ]
+        errors = [item for e in op.input_validator.iter_errors(data) for item in _describe_error(e)]
         if errors:
             errors.sort(key=lambda e: (e["pointer"], e["keyword"]))
             raise ValidationError(errors)
@@ -288,6 +286,20 @@ class Connector:
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+
+
+def _describe_error(error: Any) -> list[dict[str, str]]:
+    """One entry per field at fault: each unexpected property is named at its own pointer."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extra = [k for k in error.instance if k not in known and not any(p.search(k) for p in patterns)]
+        if extra and schema.get("additionalProperties") is False:
+            base = "".join(f"/{p}" for p in error.absolute_path)
+            return [{"pointer": f"{base}/{name}", "keyword": "additionalProperties",
+                     "message": f"{name!r} is not a field of this operation"} for name in sorted(extra)]
+    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": error.message[:500]}]
 
 
 def _error_pointer(error: Any) -> str:

@@ -74,7 +74,7 @@ def test_raw_http_request_adds_the_authentication(run):
 @pytest.mark.parametrize(("operation", "data", "pointer", "keyword"), [
     ("create_contact", {}, "/email", "required"),
     ("create_contact", {"email": "not-an-email"}, "/email", "format"),
-    ("create_contact", {"email": "a@example.com", "surname": "x"}, "", "additionalProperties"),
+    ("create_contact", {"email": "a@example.com", "surname": "x"}, "/surname", "additionalProperties"),
     ("create_contact", {"email": "a@example.com", "field_values": [{"field": "x1", "value": "v"}]},
      "/field_values/0/field", "pattern"),
     ("get_contact", {"contact_id": "1/../../users/me"}, "/contact_id", "pattern"),

@@ -98,7 +98,7 @@ def test_a_pipeline_without_auto_assign_needs_an_owner(run):
     ({"percent": 101}, "/percent", "maximum"),
     ({"contact_id": "jane"}, "/contact_id", "pattern"),
     ({"pipeline_id": None}, "/pipeline_id", "type"),
-    ({"stage": "1"}, "", "additionalProperties"),
+    ({"stage": "1"}, "/stage", "additionalProperties"),
     ({"custom_fields": [{"field_id": "1"}]}, "/custom_fields/0/value", "required"),
 ])
 def test_invalid_deal_input_is_refused_before_sending(connector, auth, sandbox, data, pointer, keyword):

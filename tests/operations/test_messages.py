@@ -55,7 +55,7 @@ def test_a_blank_sender_name_is_activecampaigns_422(run):
     ({**SENDER, "from_email": "not-an-address"}, "/from_email", "format"),
     ({**SENDER, "reply_to": "hello at example.com"}, "/reply_to", "format"),
     ({**SENDER, "from_name": ""}, "/from_name", "minLength"),
-    ({**SENDER, "email": "x@example.com"}, "", "additionalProperties"),
+    ({**SENDER, "email": "x@example.com"}, "/email", "additionalProperties"),
 ])
 def test_create_message_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     with pytest.raises(ValidationError) as info:

@@ -27,7 +27,7 @@ def test_get_user_that_does_not_exist_is_not_found(run):
 @pytest.mark.parametrize(("data", "pointer", "keyword"), [
     ({}, "/user_id", "required"),
     ({"user_id": "me"}, "/user_id", "pattern"),
-    ({"user_id": "1", "extra": True}, "", "additionalProperties"),
+    ({"user_id": "1", "extra": True}, "/extra", "additionalProperties"),
 ])
 def test_get_user_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     with pytest.raises(ValidationError) as info:
