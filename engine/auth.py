@@ -8,8 +8,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
+import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +36,13 @@ def origin_of(url: httpx.URL | str) -> tuple[str, str, int]:
     return scheme, host, url.port or _DEFAULT_PORTS.get(scheme, 0)
 
 
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+def is_loopback_host(host: str) -> bool:
+    """True for names and addresses that never leave this machine (brackets, case and a final dot ignored)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
 
@@ -54,6 +58,28 @@ def _system_resolver(host: str) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
 
 
+def cached_resolver(resolver: Callable[[str], list[str]] | None = None, *, seconds: float = 60.0,
+                    clock: Callable[[], float] = time.monotonic) -> Callable[[str], list[str]]:
+    """A resolver that keeps each answer for ``seconds``: for a long-running service that checks a URL at
+    every use. Thread-safe; failures are not kept."""
+    resolve = resolver or _system_resolver
+    answers: dict[str, tuple[float, list[str]]] = {}
+    lock = threading.Lock()
+
+    def cached(host: str) -> list[str]:
+        now = clock()
+        with lock:
+            kept = answers.get(host)
+        if kept and now - kept[0] < seconds:
+            return kept[1]
+        addresses = resolve(host)
+        with lock:
+            answers[host] = (now, addresses)
+        return addresses
+
+    return cached
+
+
 @dataclass(frozen=True)
 class UrlPolicy:
     """Where an authentication may point.
@@ -63,17 +89,26 @@ class UrlPolicy:
     :meth:`service` also resolves the name and refuses loopback and private
     addresses (unless started to allow them, for the sandbox). IP literals are
     always refused, except loopback when ``allow_loopback`` is set.
+
+    ``allowed_origins`` are exact origins trusted whatever their address (a service's
+    own in-process sandbox). ``allow_unresolved`` accepts a name that does not resolve
+    (nothing to connect to, so nothing to protect: the run fails plainly later).
     """
 
     allow_loopback: bool = False
     allow_private: bool = True
     resolve: bool = False
     resolver: Callable[[str], list[str]] | None = field(default=None, compare=False)
+    allowed_origins: frozenset[tuple[str, str, int]] = frozenset()
+    allow_unresolved: bool = False
 
     @classmethod
     def service(cls, *, allow_loopback: bool = False, allow_private: bool = False,
-                resolver: Callable[[str], list[str]] | None = None) -> UrlPolicy:
-        return cls(allow_loopback=allow_loopback, allow_private=allow_private, resolve=True, resolver=resolver)
+                resolver: Callable[[str], list[str]] | None = None, allowed_origins: Iterable[str] = (),
+                allow_unresolved: bool = False) -> UrlPolicy:
+        return cls(allow_loopback=allow_loopback, allow_private=allow_private, resolve=True, resolver=resolver,
+                   allowed_origins=frozenset(origin_of(url) for url in allowed_origins),
+                   allow_unresolved=allow_unresolved)
 
 
 def _address_problem(address: str, policy: UrlPolicy) -> str | None:
@@ -135,22 +170,28 @@ def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), all
             break
     if path:
         raise bad("format", "the URL must be the account's API URL, without a path")
-    if _is_loopback(host):
+    default = _DEFAULT_PORTS[scheme]
+    if (scheme, host, port or default) not in policy.allowed_origins:
+        _check_host(scheme, host, literal, policy, bad)
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host}" + (f":{port}" if port and port != default else "")
+
+
+def _check_host(scheme: str, host: str, literal: bool, policy: UrlPolicy,
+                bad: Callable[[str, str], ValidationError]) -> None:
+    if is_loopback_host(host):
         if not policy.allow_loopback:
             raise bad("host", "loopback addresses are not allowed here (only for the local sandbox)")
-    else:
-        if literal:
-            raise bad("host", "use the account's host name, not an IP address")
-        tld = host.rsplit(".", 1)[-1]
-        if "." not in host or host.endswith(".local") or tld.isdigit() or tld.startswith("0x"):
-            raise bad("host", "the host must be a public DNS name")
-        if scheme != "https":
-            raise bad("scheme", "the URL must use https")
-        if policy.resolve:
-            _check_resolved(host, policy, bad)
-    shown_host = f"[{host}]" if ":" in host else host
-    default = _DEFAULT_PORTS[scheme]
-    return f"{scheme}://{shown_host}" + (f":{port}" if port and port != default else "")
+        return
+    if literal:
+        raise bad("host", "use the account's host name, not an IP address")
+    tld = host.rsplit(".", 1)[-1]
+    if "." not in host or host.endswith(".local") or tld.isdigit() or tld.startswith("0x"):
+        raise bad("host", "the host must be a public DNS name")
+    if scheme != "https":
+        raise bad("scheme", "the URL must use https")
+    if policy.resolve:
+        _check_resolved(host, policy, bad)
 
 
 def _check_resolved(host: str, policy: UrlPolicy, bad: Callable[[str, str], ValidationError]) -> None:
@@ -158,8 +199,10 @@ def _check_resolved(host: str, policy: UrlPolicy, bad: Callable[[str, str], Vali
     try:
         addresses = (policy.resolver or _system_resolver)(host)
     except (OSError, UnicodeError):
-        raise bad("host", f"the host {host} could not be resolved") from None
+        addresses = []
     if not addresses:
+        if policy.allow_unresolved:
+            return
         raise bad("host", f"the host {host} could not be resolved")
     for address in addresses:
         problem = _address_problem(address, policy)

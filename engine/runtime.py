@@ -77,10 +77,12 @@ class Connector:
         return cls(load_connector(root), **options)
 
     # -- authentication ------------------------------------------------------------------------
-    def authentication(self, fields: Mapping[str, Any], *, name: str = "") -> Authentication:
-        """Check and prepare an authentication's fields (URL normalised, secrets wrapped)."""
+    def authentication(self, fields: Mapping[str, Any], *, name: str = "",
+                       url_policy: UrlPolicy | None = None) -> Authentication:
+        """Check and prepare an authentication's fields (URL normalised, secrets wrapped); ``url_policy``
+        overrides the connector's own for this call (a service sharing a connector applies its own rule)."""
         return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback,
-                                   policy=self.url_policy)
+                                   policy=url_policy or self.url_policy)
 
     def test_auth(self, auth: Authentication, *, deadline: float = 10.0) -> Any:
         """Run the manifest's auth test operation; a short deadline, since a person is waiting."""

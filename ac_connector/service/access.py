@@ -18,7 +18,7 @@ import urllib.parse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .settings import is_loopback_host
+from engine.auth import is_loopback_host
 
 COOKIE = "ac_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from engine.auth import UrlPolicy, cached_resolver
 from engine.errors import ConnectorError
 
 from .. import load
@@ -27,7 +28,6 @@ from .offer import SandboxOffer
 from .openapi import document
 from .registry import Registry
 from .settings import ServiceSettings
-from .urlguard import UrlGuard
 
 
 @dataclass
@@ -59,19 +59,28 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     """
     owns_connector = connector is None
     if connector is None:
-        # Loopback is allowed in the engine so the sandbox works; the URL guard decides what this service accepts.
+        # Loopback is allowed in the engine so the sandbox works; the service's URL policy decides what it accepts.
         connector = load(allow_loopback=True, **connector_options)
     spec = connector.spec.auth
     store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
-    guard = UrlGuard(allow_private=settings.allow_loopback)
     offer = None
     if sandbox is not None or (settings.offer_sandbox and not store.list()):
         offer = SandboxOffer(sandbox).start()
-        guard.allow_origin(offer.url)
-    registry = Registry(connector, store, guard, offer)
+    registry = Registry(connector, store, service_url_policy(settings, offer), offer)
     service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
     service.app = create_app(service)
     return service
+
+
+def service_url_policy(settings: ServiceSettings, offer: SandboxOffer | None) -> UrlPolicy:
+    """Whoever can add an authentication chooses where the service sends requests (SSRF). Unless started with
+    --allow-loopback, no account URL may name or resolve to a loopback, private, link-local or otherwise
+    non-public address; the offered sandbox is the one exception. A name that does not resolve is accepted
+    (nothing to reach; the run fails plainly). Answers are kept a minute, since the check runs at every use."""
+    if settings.allow_loopback:
+        return UrlPolicy(allow_loopback=True)
+    return UrlPolicy.service(allowed_origins=[offer.url] if offer else [], allow_unresolved=True,
+                             resolver=cached_resolver())
 
 
 def create_app(service: Service) -> Starlette:

@@ -9,20 +9,20 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from engine.auth import Authentication
+from engine.auth import Authentication, UrlPolicy
 from engine.errors import AuthenticationMissing, ValidationError
 
 from ..store import TYPES, AuthStore
 from .errors import AuthenticationNotFound, Conflict
 from .offer import SandboxOffer
-from .urlguard import UrlGuard
 
 
 class Registry:
-    def __init__(self, connector: Any, store: AuthStore, guard: UrlGuard, offer: SandboxOffer | None = None) -> None:
+    def __init__(self, connector: Any, store: AuthStore, url_policy: UrlPolicy,
+                 offer: SandboxOffer | None = None) -> None:
         self.connector = connector
         self.store = store
-        self.guard = guard
+        self.url_policy = url_policy
         self.offer = offer
         self._spec = connector.spec.auth
         self._lock = threading.Lock()  # one SQLite connection shared by the server's threads
@@ -49,8 +49,8 @@ class Registry:
         if self.offer and name == self.offer.name:
             raise Conflict(f"{name!r} is the offered sandbox; choose another name")
         url_field = self._spec.url_field
-        checked = self.connector.authentication({url_field: api_url, self.secret_field: api_key}, name=name)
-        self.guard.check(checked.base_url_origin, pointer=f"/{url_field}")
+        checked = self.connector.authentication({url_field: api_url, self.secret_field: api_key}, name=name,
+                                                url_policy=self.url_policy)
         with self._lock:
             if not replace and name in {a.name for a in self.store.list()}:
                 raise Conflict(f"an authentication named {name!r} exists already")
@@ -67,7 +67,7 @@ class Registry:
             self.store.remove(name)
 
     def get(self, name: str | None) -> Authentication:
-        """The engine authentication for ``name``, checked against the URL guard at every use."""
+        """The engine authentication for ``name``, checked against the URL policy at every use (DNS answers change)."""
         if not name:
             raise AuthenticationMissing("choose an authentication (see GET /api/authentications)")
         if self.offer and name == self.offer.name:
@@ -77,6 +77,4 @@ class Registry:
                 if name not in {a.name for a in self.store.list()}:
                     raise AuthenticationNotFound(f"no authentication named {name!r}")
                 fields = self.store.fields(name)
-        auth = self.connector.authentication(fields, name=name)
-        self.guard.check(auth.base_url_origin, pointer=f"/{self._spec.url_field}")
-        return auth
+        return self.connector.authentication(fields, name=name, url_policy=self.url_policy)

@@ -13,8 +13,10 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from starlette.routing import Mount, Route
 
+from ac_connector.service.app import service_url_policy
 from ac_connector.service.openapi import document
-from ac_connector.service.urlguard import UrlGuard
+from ac_connector.service.settings import ServiceSettings
+from engine.auth import UrlPolicy, normalise_account_url
 from engine.errors import ValidationError
 
 
@@ -248,20 +250,24 @@ def test_add_authentication_refusals_point_at_the_field(api, served, fields, poi
     assert pointer in {e["pointer"] for e in response.json()["error"]["errors"]}
 
 
-def test_url_guard_refuses_names_that_resolve_to_private_addresses():
+def test_url_policy_refuses_names_that_resolve_to_private_addresses():
     def resolver(answer: str):
-        return lambda host, port, **kw: [(2, 1, 6, "", (answer, port))]
+        return lambda host: [answer]
+
+    def check(policy: UrlPolicy, url: str) -> str:
+        return normalise_account_url(url, policy=policy, pointer="/api_url")
 
     with pytest.raises(ValidationError) as refused:
-        UrlGuard(allow_private=False, resolve=resolver("10.1.2.3")).check("https://intranet.example.com")
+        check(UrlPolicy.service(allow_unresolved=True, resolver=resolver("10.1.2.3")), "https://intranet.example.com")
     assert refused.value.errors[0]["pointer"] == "/api_url"
-    UrlGuard(allow_private=False, resolve=resolver("93.184.216.34")).check("https://youraccount.api-us1.com")
-    UrlGuard(allow_private=True, resolve=resolver("10.1.2.3")).check("https://intranet.example.com")
-    guard = UrlGuard(allow_private=False, resolve=resolver("127.0.0.1"))
-    guard.allow_origin("http://127.0.0.1:5555")
-    guard.check("http://127.0.0.1:5555")
+    check(UrlPolicy.service(resolver=resolver("93.184.216.34")), "https://youraccount.api-us1.com")
+    check(UrlPolicy.service(allow_private=True, resolver=resolver("10.1.2.3")), "https://intranet.example.com")
+    check(UrlPolicy.service(allow_unresolved=True, resolver=lambda host: []), "https://youraccount.api-us1.com")
+    policy = UrlPolicy.service(resolver=resolver("127.0.0.1"), allowed_origins=["http://127.0.0.1:5555"])
+    check(policy, "http://127.0.0.1:5555")
     with pytest.raises(ValidationError):
-        guard.check("http://127.0.0.1:5556")
+        check(policy, "http://127.0.0.1:5556")
+    check(service_url_policy(ServiceSettings(allow_loopback=True), None), "http://127.0.0.1:5556")
 
 
 def test_stored_authentication_to_loopback_is_refused_at_use(api, served):

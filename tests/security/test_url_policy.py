@@ -7,7 +7,7 @@ import pytest
 from reliability.support import connected
 
 from engine import errors
-from engine.auth import UrlPolicy, normalise_account_url
+from engine.auth import UrlPolicy, cached_resolver, normalise_account_url
 
 
 def resolver(table: dict[str, list[str]]):
@@ -74,3 +74,20 @@ def test_the_connector_applies_its_policy(api_key):
         assert "private" in info.value.errors[0]["message"]
         assert c.authentication({"api_url": "https://acme.api-us1.com", "api_key": api_key}).origin == (
             "https", "acme.api-us1.com", 443)
+
+
+def test_a_cached_resolver_keeps_answers_for_a_while_but_not_failures():
+    now, asked = [0.0], []
+
+    def dns(host: str) -> list[str]:
+        asked.append(host)
+        return DNS(host)
+
+    cached = cached_resolver(dns, seconds=60.0, clock=lambda: now[0])
+    assert cached("acme.api-us1.com") == cached("acme.api-us1.com") == ["104.18.1.10"]
+    now[0] = 61.0
+    cached("acme.api-us1.com")
+    for _ in range(2):
+        with pytest.raises(OSError):
+            cached("unknown.example.com")
+    assert asked == ["acme.api-us1.com", "acme.api-us1.com", "unknown.example.com", "unknown.example.com"]
