@@ -6,13 +6,11 @@ leaked: method, path, headers unmasked, body).
 
 from __future__ import annotations
 
-import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from .listener import BackgroundServer, NoDelayHandler, QuietServer
 
 
 @dataclass
@@ -28,16 +26,8 @@ class RecordedRequest:
         return next((v for k, v in self.headers.items() if k.lower() == low), None)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(NoDelayHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
 
     def _record(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -48,34 +38,21 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _record
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
+class _Server(QuietServer):
     def __init__(self, address: tuple[str, int], owner: RecordingServer):
         self.owner = owner
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
 
-
-class RecordingServer:
+class RecordingServer(BackgroundServer):
     """Loopback listener that records everything it receives. Use as a context manager."""
+
+    thread_name = "recording"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
-        self._server = _Server((host, port), self)
-        self.host, self.port = self._server.server_address[:2]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().__init__(_Server((host, port), self))
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -89,23 +66,3 @@ class RecordingServer:
     def _add(self, item: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(item)
-
-    def start(self) -> RecordingServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"recording:{self.port}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> RecordingServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -9,66 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from .account import Sandbox
+from .listener import BackgroundServer, NoDelayHandler, QuietServer
 from .wire import Headers, Response, reason
 
 MAX_BODY = 50 * 1024 * 1024
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
+class _Server(QuietServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox):
         self.sandbox = sandbox
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
         super().__init__(address, _Handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.sockets_lock:
-            self.open_sockets.add(request)
-        super().process_request(request, client_address)
 
-    def shutdown_request(self, request: Any) -> None:
-        with self.sockets_lock:
-            self.open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up (timeouts, dropped connections) is normal here, not an error."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-    def close_all(self) -> None:
-        with self.sockets_lock:
-            sockets = list(self.open_sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(NoDelayHandler):
     server_version = "ac-sandbox"
     sys_version = ""
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr access logs
-        pass
 
     def _read_body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -125,41 +86,17 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
 
-class SandboxServer:
-    """Serve one Sandbox on loopback in background threads. Use as a context manager."""
+class SandboxServer(BackgroundServer):
+    """Serve one Sandbox on loopback in background threads. Use as a context manager.
+
+    ``url`` is the account URL; the API root is ``api_url`` (url + "/api/3")."""
+
+    thread_name = "sandbox"
 
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0):
         self.sandbox = sandbox
-        self._server = _Server((host, port), sandbox)
-        self._thread: threading.Thread | None = None
-        self.host, self.port = self._server.server_address[:2]
-
-    @property
-    def url(self) -> str:
-        """The account URL; the API root is url + "/api/3"."""
-        return f"http://{self.host}:{self.port}"
+        super().__init__(_Server((host, port), sandbox))
 
     @property
     def api_url(self) -> str:
         return self.url + "/api/3"
-
-    def start(self) -> SandboxServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"sandbox:{self.port}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.close_all()
-        self._server.server_close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
