@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers.api_calls import api_requests, last, new_deal
 
 from engine import errors
-
-
-def api_requests(sandbox) -> list:
-    return [r for r in sandbox.log if r.path.startswith("/api/3")]
-
-
-def last(sandbox, method: str):
-    return [r for r in api_requests(sandbox) if r.method == method][-1]
-
-
-def new_deal(run, title: str = "Noted deal") -> str:
-    return run("create_deal", {"title": title, "value": 10, "currency": "usd", "contact_id": "1",
-                               "pipeline_id": "1"})["deal"]["id"]
 
 
 def test_create_note_on_a_deal(run, sandbox):

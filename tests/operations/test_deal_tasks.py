@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from helpers.api_calls import api_requests, last, new_deal
 
 from engine import errors
 
 # Seeded (sandbox/seed.py): task types 1 "Call" and 2 "Email"; task 1 "Call Jane about the renewal"
 # on deal 1, due 2024-01-17.
 DUE = "2030-03-14T15:00:00-05:00"
-
-
-def api_requests(sandbox) -> list:
-    return [r for r in sandbox.log if r.path.startswith("/api/3")]
-
-
-def last(sandbox, method: str):
-    return [r for r in api_requests(sandbox) if r.method == method][-1]
-
-
-def new_deal(run, title: str = "Task deal") -> str:
-    return run("create_deal", {"title": title, "value": 10, "currency": "usd", "contact_id": "1",
-                               "pipeline_id": "1"})["deal"]["id"]
 
 
 # -- task types --------------------------------------------------------------------------------

@@ -4,18 +4,11 @@ paging) and the deals dropdown."""
 from __future__ import annotations
 
 import pytest
+from helpers.api_calls import api_requests, last
 
 from engine import errors
 
 SEEDED_DEAL = "1"  # "Example Widget renewal", 1,200.00 usd, contact 1, pipeline 1, stage 1 (sandbox/seed.py)
-
-
-def api_requests(sandbox) -> list:
-    return [r for r in sandbox.log if r.path.startswith("/api/3")]
-
-
-def last(sandbox, method: str):
-    return [r for r in api_requests(sandbox) if r.method == method][-1]
 
 
 def new_pipeline(run, title: str = "Deals test pipeline", **extra) -> tuple[str, list[str]]:

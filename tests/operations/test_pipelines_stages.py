@@ -4,18 +4,11 @@ dropdown and what happens when a pipeline or a stage that still holds deals is d
 from __future__ import annotations
 
 import pytest
+from helpers.api_calls import api_requests, last
 
 from engine import errors
 
 SEEDED_PIPELINE = "1"  # "Sales Pipeline" (usd) with stages 1, 2, 3 and deal 1 in stage 1 (sandbox/seed.py)
-
-
-def api_requests(sandbox) -> list:
-    return [r for r in sandbox.log if r.path.startswith("/api/3")]
-
-
-def last(sandbox, method: str):
-    return [r for r in api_requests(sandbox) if r.method == method][-1]
 
 
 def new_pipeline(run, title: str = "Test pipeline", **extra) -> dict:
