@@ -145,7 +145,7 @@ def test_add_contact_to_automation_is_not_retried_after_a_server_error(run, sand
     ({"automation_id": "1"}, "/contact_id", "required"),
     ({"contact_id": "1", "automation_id": "welcome"}, "/automation_id", "pattern"),
     ({"contact_id": 1, "automation_id": "1"}, "/contact_id", "type"),
-    ({"contact_id": "1", "automation_id": "1", "start_at": "x"}, "", "additionalProperties"),
+    ({"contact_id": "1", "automation_id": "1", "start_at": "x"}, "/start_at", "additionalProperties"),
 ])
 def test_add_contact_to_automation_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "add_contact_to_automation", data)

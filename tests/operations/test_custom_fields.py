@@ -59,7 +59,7 @@ def test_duplicate_field_title_is_already_exists_with_activecampaigns_words(run)
     ({"title": "", "type": "text"}, "/title", "minLength"),
     ({"title": "X", "type": "text", "personalization_tag": "has space"}, "/personalization_tag", "pattern"),
     ({"title": "X", "type": "text", "order": 0}, "/order", "minimum"),
-    ({"title": "X", "type": "text", "colour": "red"}, "", "additionalProperties"),
+    ({"title": "X", "type": "text", "colour": "red"}, "/colour", "additionalProperties"),
 ])
 def test_create_custom_field_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_custom_field", data)
