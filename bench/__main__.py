@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from .common import Sizes
-from .report import render, summary_lines
+from .report import load_result, render, save_result, summary_lines
 from .suite import SECTIONS, run_suite
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+SAVED = Path(__file__).with_name(".out") / "results.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="run only these sections")
     parser.add_argument("--output", type=Path, help=f"where to write the results (default: {RESULTS} for a full run)")
     parser.add_argument("--raise", dest="raise_errors", action="store_true", help="stop at the first crash")
+    parser.add_argument("--render", action="store_true",
+                        help=f"only rewrite RESULTS.md from the last full run's figures ({SAVED}), e.g. after "
+                             "editing bench/NOTES.md")
     args = parser.parse_args(argv)
 
+    if args.render:
+        result, command, measured = load_result(SAVED)
+        (args.output or RESULTS).write_text(render(result, command, measured), encoding="utf-8")
+        print(f"wrote {args.output or RESULTS}")
+        return 0
     sizes = Sizes.quick() if args.quick else Sizes.full()
     result = run_suite(sizes, args.only, raise_errors=args.raise_errors,
                        progress=lambda line: print(f"[bench] {line}", file=sys.stderr, flush=True))
@@ -31,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     if output is not None:
         command = "python -m bench" + (" --quick" if args.quick else "") + (
             f" --only {' '.join(args.only)}" if args.only else "")
-        output.write_text(render(result, command), encoding="utf-8")
+        text = render(result, command)
+        output.write_text(text, encoding="utf-8")
+        if output == RESULTS:
+            save_result(SAVED, result, command)
         print(f"wrote {output}")
     return 1 if result.errors else 0  # a crash is a failure; a missed timing target never is
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
-from .common import Figure, fmt, machine
+from .common import Figure, Sizes, fmt, machine
 from .suite import SuiteResult
 
 NOTES = Path(__file__).with_name("NOTES.md")
@@ -31,8 +33,24 @@ def table(figures: list[Figure]) -> list[str]:
     return lines
 
 
-def render(result: SuiteResult, command: str) -> str:
-    m = machine()
+def save_result(path: Path, result: SuiteResult, command: str) -> None:
+    """The figures and the machine as JSON (bench/.out, not committed), so RESULTS.md can be re-rendered."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"command": command, "machine": machine(), "sizes": dataclasses.asdict(result.sizes),
+                                "figures": [dataclasses.asdict(f) for f in result.figures],
+                                "errors": result.errors, "seconds": result.seconds}, indent=1), encoding="utf-8")
+
+
+def load_result(path: Path) -> tuple[SuiteResult, str, dict[str, str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sizes = data["sizes"]
+    result = SuiteResult(Sizes(**{k: tuple(v) if isinstance(v, list) else v for k, v in sizes.items()}),
+                         [Figure(**f) for f in data["figures"]], data["errors"], data["seconds"])
+    return result, data["command"], data["machine"]
+
+
+def render(result: SuiteResult, command: str, measured: dict[str, str] | None = None) -> str:
+    m = measured or machine()
     out = [
         "# Benchmark results",
         "",

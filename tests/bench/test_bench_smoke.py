@@ -20,3 +20,15 @@ def test_every_section_produces_figures() -> None:
             assert fig.ratio is not None and math.isfinite(fig.ratio), fig
     report = render(result, "pytest")
     assert "# Benchmark results" in report and "Python" in report and "CPU" in report
+
+
+def test_saved_figures_render_again(tmp_path) -> None:
+    from bench.common import Figure
+    from bench.report import load_result, save_result
+    from bench.suite import SuiteResult
+
+    result = SuiteResult(Sizes.tiny(), [Figure("1. Per-call overhead", "x", 1.5, "s", 1.0, "hand", 1.5, "≤ 1.3", False)])
+    save_result(tmp_path / "r.json", result, "python -m bench")
+    again, command, measured = load_result(tmp_path / "r.json")
+    assert again.figures == result.figures and again.sizes == result.sizes
+    assert "**missed**" in render(again, command, measured)
