@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.specs import ROOT, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -16,7 +16,6 @@ from engine.fastcheck import compile_check, json_equal
 from engine.loader import load_connector
 from engine.schemas import FORMATS, validator_for
 
-ROOT = Path(__file__).resolve().parents[2]
 SPEC = load_connector(ROOT)
 SCHEMAS = [(f"{op.name}.{side}", schema) for op in SPEC.operations.values()
            for side, schema in (("input", op.input_schema), ("output", op.output_schema))]
@@ -39,13 +38,7 @@ def _sound(schema: dict[str, Any], instance: Any) -> None:
 
 def _mutate(draw: st.DrawFn, value: Any) -> Any:
     """Replace one nested value of a valid instance with arbitrary JSON."""
-    if isinstance(value, dict) and value and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(value)))
-        return {**value, key: _mutate(draw, value[key])}
-    if isinstance(value, list) and value and draw(st.booleans()):
-        i = draw(st.integers(0, len(value) - 1))
-        return [*value[:i], _mutate(draw, value[i]), *value[i + 1:]]
-    return draw(json_values)
+    return mutate(draw, value, json_values)
 
 
 @pytest.mark.parametrize(("name", "schema"), SCHEMAS, ids=[n for n, _ in SCHEMAS])

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.specs import ROOT, mutate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -17,7 +18,6 @@ from engine.fastcheck import certainly_valid_schema
 from engine.loader import load_connector
 from engine.schemas import check_schema
 
-ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted([ROOT / "connector.yaml", *(ROOT / "operations").glob("*.yaml"), *(ROOT / "schemas").glob("*.yaml"),
                      *(ROOT / "engine" / "metaschemas").glob("*.yaml")])
 SPEC = load_connector(ROOT)
@@ -55,13 +55,7 @@ schema_like = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | s
 
 
 def _mutate(draw: st.DrawFn, value: Any) -> Any:
-    if isinstance(value, dict) and value and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(value)))
-        return {**value, key: _mutate(draw, value[key])}
-    if isinstance(value, list) and value and draw(st.booleans()):
-        i = draw(st.integers(0, len(value) - 1))
-        return [*value[:i], _mutate(draw, value[i]), *value[i + 1:]]
-    return draw(schema_like)
+    return mutate(draw, value, schema_like)
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers.specs import PING, ROOT, minimal_connector
 
 from ac_connector.cli import main as cli
 from engine.errors import SpecError
 from engine.loader import load_connector
-
-ROOT = Path(__file__).resolve().parents[2]
-
-PING = """\
-name: ping
-title: Ping
-description: The auth test.
-idempotency: safe
-input: {type: object, additionalProperties: false, properties: {}}
-output: {type: object}
-request: {method: GET, path: /users/me}
-"""
 
 DDL = """\
 name: things_ddl
@@ -42,15 +30,7 @@ option: {text: "{{ item.name }}", value: "{{ item.id }}"}
 
 
 def make_connector(tmp_path: Path, **operations: str) -> Path:
-    shutil.copy(ROOT / "connector.yaml", tmp_path / "connector.yaml")
-    (tmp_path / "connector.yaml").write_text(
-        (ROOT / "connector.yaml").read_text().replace("test_operation: get_current_user", "test_operation: ping"))
-    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    ops = tmp_path / "operations"
-    ops.mkdir()
-    for name, text in {"ping": PING, "things_ddl": DDL, **operations}.items():
-        (ops / f"{name}.yaml").write_text(text)
-    return tmp_path
+    return minimal_connector(tmp_path, **{"things_ddl": DDL, **operations})
 
 
 def problems(root: Path) -> list[dict[str, str]]:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers.specs import minimal_connector
 
 from engine.errors import ValidationError
 from engine.runtime import Connector
-
-ROOT = Path(__file__).resolve().parents[2]
-PING = """\
-name: ping
-title: Ping
-description: The auth test.
-idempotency: safe
-input: {type: object, additionalProperties: false, properties: {}}
-output: {type: object}
-request: {method: GET, path: /users/me}
-"""
 
 NESTED = """\
 name: nested
@@ -48,13 +37,7 @@ request: {method: GET, path: /things}
 
 @pytest.fixture
 def connector(tmp_path: Path):
-    (tmp_path / "connector.yaml").write_text(
-        (ROOT / "connector.yaml").read_text().replace("test_operation: get_current_user", "test_operation: ping"))
-    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    (tmp_path / "operations").mkdir()
-    (tmp_path / "operations" / "ping.yaml").write_text(PING)
-    (tmp_path / "operations" / "nested.yaml").write_text(NESTED)
-    c = Connector.load(tmp_path)
+    c = Connector.load(minimal_connector(tmp_path, nested=NESTED))
     yield c
     c.close()
 
