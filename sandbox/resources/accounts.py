@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import duplicate, field_invalid, field_missing, not_found, related_missing
+from ..errors import duplicate, field_invalid, field_missing, related_missing
 from ..router import Router
 from ..wire import Request
-from .common import contains, flt, now, paginate
+from .common import contains, flt, now, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -79,10 +79,7 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _account(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["accounts"].get(id_)
-    if row is None:
-        raise not_found("Account", id_)
-    return row
+    return require(sb.store["accounts"].get(id_), "Account", id_)
 
 
 def _counts(sb: Sandbox, row: dict) -> tuple[int, int]:
@@ -157,10 +154,7 @@ def list_links(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _link(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["accountContacts"].get(id_)
-    if row is None:
-        raise not_found("CustomerAccountContact", id_)
-    return row
+    return require(sb.store["accountContacts"].get(id_), "CustomerAccountContact", id_)
 
 
 def get_link(sb: Sandbox, req: Request) -> tuple[int, Any]:

@@ -16,7 +16,7 @@ from ..errors import field_invalid, field_missing, not_found, related_missing
 from ..router import Router
 from ..store import Store
 from ..wire import ApiError, Request
-from .common import contains, date_window, flt, int_field, now, order, paginate
+from .common import contains, date_window, flt, int_field, now, order, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -71,10 +71,7 @@ def render_written(req: Request, row: dict) -> dict:
 
 
 def _require(store: Store, id_: str) -> dict:
-    row = store["deals"].get(id_)
-    if row is None:
-        raise not_found("Deal", id_)
-    return row
+    return require(store["deals"].get(id_), "Deal", id_)
 
 
 def _custom_fields(store: Store, items: Any) -> list[dict]:

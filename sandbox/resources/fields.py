@@ -16,7 +16,7 @@ from ..errors import duplicate, field_invalid, field_missing, not_found, related
 from ..router import Router
 from ..store import Store
 from ..wire import ApiError, Request
-from .common import flt, need, now, paginate, ref
+from .common import flt, need, now, paginate, ref, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -130,10 +130,7 @@ def create_value(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _value_or_403(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["fieldValues"].get(id_)
-    if row is None:
-        raise not_found("FieldValue", id_, status=403)
-    return row
+    return require(sb.store["fieldValues"].get(id_), "FieldValue", id_, status=403)
 
 
 def get_value(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -223,10 +220,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _field(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["fields"].get(id_)
-    if row is None:
-        raise not_found("Field", id_)
-    return row
+    return require(sb.store["fields"].get(id_), "Field", id_)
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:

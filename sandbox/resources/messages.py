@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import field_invalid, field_missing, not_found
+from ..errors import field_invalid, field_missing
 from ..router import Router
 from ..wire import Request
-from .common import contains, flt, now, paginate, valid_email
+from .common import contains, flt, now, paginate, require, valid_email
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -49,10 +49,7 @@ def _fields(data: dict, creating: bool) -> dict[str, Any]:
 
 
 def _message(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["messages"].get(id_)
-    if row is None:
-        raise not_found("Message", id_)
-    return row
+    return require(sb.store["messages"].get(id_), "Message", id_)
 
 
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import error, field_invalid, not_found, related_missing, status_error, unprocessable
+from ..errors import error, field_invalid, related_missing, status_error, unprocessable
 from ..router import Router
 from ..store import Store
 from ..wire import Request
-from .common import contains, flt, int_field, need, now, order, paginate
+from .common import contains, flt, int_field, need, now, order, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -103,10 +103,7 @@ def _written_group(req: Request, store: Store, row: dict) -> dict:
 
 # -- pipelines ------------------------------------------------------------------------------
 def _pipeline(store: Store, id_: str) -> dict:
-    row = store["dealGroups"].get(id_)
-    if row is None:
-        raise not_found("DealGroup", id_)
-    return row
+    return require(store["dealGroups"].get(id_), "DealGroup", id_)
 
 
 def _id_list(data: dict, key: str, table: Any, label: str) -> list[str] | None:
@@ -208,10 +205,7 @@ def delete_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 # -- stages ---------------------------------------------------------------------------------
 def _stage(store: Store, id_: str) -> dict:
-    row = store["dealStages"].get(id_)
-    if row is None:
-        raise not_found("DealStage", id_)
-    return row
+    return require(store["dealStages"].get(id_), "DealStage", id_)
 
 
 def _stage_fields(data: dict) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import duplicate, field_invalid, not_found, status_error
 from ..router import Router
 from ..wire import Request
-from .common import apply_ops, contains, need, now, op_filter, order, paginate
+from .common import apply_ops, contains, need, now, op_filter, order, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -76,10 +76,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _tag(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["tags"].get(id_)
-    if row is None:
-        raise not_found("Tag", id_)
-    return row
+    return require(sb.store["tags"].get(id_), "Tag", id_)
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:

@@ -11,11 +11,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..clock import iso, parse_moment
-from ..errors import duplicate, error, field_invalid, not_found, related_missing, unprocessable
+from ..errors import duplicate, error, field_invalid, related_missing, unprocessable
 from ..router import Router
 from ..store import Store
 from ..wire import Request
-from .common import contains, flt, int_field, need, now, paginate
+from .common import contains, flt, int_field, need, now, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -128,10 +128,7 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _task(store: Store, id_: str) -> dict:
-    row = store["dealTasks"].get(id_)
-    if row is None:
-        raise not_found("DealTask", id_)
-    return row
+    return require(store["dealTasks"].get(id_), "DealTask", id_)
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -199,10 +196,7 @@ def render_type(req: Request, row: dict) -> dict:
 
 
 def _type(store: Store, id_: str) -> dict:
-    row = store["dealTasktypes"].get(id_)
-    if row is None:
-        raise not_found("DealTasktype", id_)
-    return row
+    return require(store["dealTasktypes"].get(id_), "DealTasktype", id_)
 
 
 def _type_fields(sb: Sandbox, data: dict, current: dict | None) -> dict:

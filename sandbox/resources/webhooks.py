@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..errors import field_invalid, field_missing, not_found
+from ..errors import field_invalid, field_missing
 from ..router import Router
 from ..wire import Request
-from .common import contains, flt, now, paginate
+from .common import contains, flt, now, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -71,10 +71,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def _hook(sb: Sandbox, id_: str) -> dict:
-    row = sb.store["webhooks"].get(id_)
-    if row is None:
-        raise not_found("Webhook", id_)
-    return row
+    return require(sb.store["webhooks"].get(id_), "Webhook", id_)
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
