@@ -48,7 +48,7 @@ def test_every_spec_schema_compiles(name: str, schema: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("name", "schema"), SCHEMAS, ids=[n for n, _ in SCHEMAS])
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-          max_examples=25)
+          max_examples=max(4, settings.default.max_examples // 10))  # ci 5, nightly 100
 @given(data=st.data())
 def test_fast_path_agrees_with_jsonschema(name: str, schema: dict[str, Any], data: st.DataObject) -> None:
     valid = data.draw(from_schema(schema), label="valid")

@@ -15,7 +15,7 @@ ids = st.one_of(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=settings.default.max_examples * 4)  # cheap: ci 200
 @given(st.lists(st.tuples(st.booleans(), ids), max_size=80))
 def test_idset_is_a_set(operations: list[tuple[bool, object]]) -> None:
     ours, theirs = IdSet(), set()

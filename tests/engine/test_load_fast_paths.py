@@ -58,7 +58,7 @@ def _mutate(draw: st.DrawFn, value: Any) -> Any:
     return mutate(draw, value, schema_like)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=settings.default.max_examples * 4, deadline=None)  # cheap: ci 200
 @given(data=st.data())
 def test_plainly_valid_means_valid(data: st.DataObject) -> None:
     candidate = data.draw(schema_like | st.sampled_from(SCHEMAS).flatmap(

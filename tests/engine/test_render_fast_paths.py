@@ -61,7 +61,7 @@ contexts = st.fixed_dictionaries({}, optional={
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[f"{t.source[:40]}{'/seg' if t._segment else ''}"
                                                      for t in TEMPLATES])
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=max(5, settings.default.max_examples // 4), deadline=None)  # ci 12
 @given(context=contexts)
 def test_every_spec_template_renders_as_jinja_does(template: Template, context: dict[str, Any]) -> None:
     assert _outcome(template, context) == _outcome(template, context, fast=False)
@@ -138,7 +138,7 @@ PAGED = sorted(op.name for op in SPEC.operations.values() if op.pagination is no
 
 
 @pytest.mark.parametrize("name", PAGED)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=max(5, settings.default.max_examples // 6), deadline=None)  # ci 8
 @given(data=st.data())
 def test_requests_reusing_input_renders_are_the_same(name: str, data: st.DataObject) -> None:
     """Paging renders the input-only parts of a request once; every page's request is still the same."""
