@@ -162,3 +162,13 @@ def test_describe_and_operations(capsys):
 def test_demo_runs_end_to_end(capsys):
     code, out, _ = cli(capsys, "demo")
     assert code == 0 and "Demo finished" in out and "Step 5" in out
+
+
+def test_input_from_standard_input(home, capsys, monkeypatch, sandbox_server, sandbox, api_key):
+    import io
+
+    monkeypatch.setenv("AC_API_URL", sandbox_server.url)
+    monkeypatch.setenv("AC_API_KEY", api_key)
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"user_id": "999"}'))
+    code, out, err = cli(capsys, "run", "get_user", "--input", "-")
+    assert code == 1 and out == "" and json.loads(err)["error"]["type"] == "not_found"
