@@ -50,9 +50,9 @@ def served(home, account, service_connector):
         response.read()
         seen.append(str(response.headers) + response.text)
 
-    with running(settings, sandbox=account, connector=service_connector) as (service, url):
-        with httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client:
-            yield service, client
+    with running(settings, sandbox=account, connector=service_connector) as (service, url), \
+            httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client:
+        yield service, client
     assert seen and not [text for text in seen if account.api_key in text], "a key came back in a response"
 
 
