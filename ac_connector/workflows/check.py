@@ -13,7 +13,7 @@ often a typo than a wish, and the builder's picker only offers declared fields.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,17 +23,6 @@ from .document import Workflow, build_workflow, schema_errors
 from .references import Reference, ReferenceSyntaxError, Template, format_path, scan
 
 ALL_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
-
-# What $.trigger holds, per trigger type: a function of the trigger's definition returning a JSON Schema
-# (or None: anything). Trigger types other than manual register theirs (e.g. a webhook's payload).
-TRIGGER_DATA_SCHEMAS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "manual": lambda trigger: trigger.get("input_schema"),
-}
-
-
-def register_trigger_schema(trigger_type: str, schema_of: Callable[[Mapping[str, Any]], Any]) -> None:
-    """Say what ``$.trigger`` holds for ``trigger_type``, so references to it are checked like step outputs."""
-    TRIGGER_DATA_SCHEMAS[trigger_type] = schema_of
 
 
 @dataclass
@@ -63,8 +52,7 @@ def check_references(connector: Any, workflow: Workflow) -> CheckResult:
     result = CheckResult()
     described: dict[str, dict[str, Any] | None] = {}
     index = {s.id: i for i, s in enumerate(workflow.steps)}
-    schema_of = TRIGGER_DATA_SCHEMAS.get(str(workflow.trigger.get("type", "manual")))
-    trigger_schema = schema_of(workflow.trigger) if schema_of else None
+    trigger_schema = workflow.trigger.get("input_schema")
     for i, step in enumerate(workflow.steps):
         base = f"/steps/{i}"
         op = _describe(connector, step.operation, described)
