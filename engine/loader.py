@@ -277,7 +277,7 @@ def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[
             loader.problems.add(path, f"{where}/name", f"step name {doc['name']!r} is used twice")
         ctx: dict[str, set[str] | None] = {"input": inputs, "steps": earlier}
         as_name = doc.get("as", "item")
-        each_ctx = {**ctx, as_name: None} if "for_each" in doc else ctx
+        each_ctx = {**ctx, as_name: None, "index": None} if "for_each" in doc else ctx
         steps.append(StepSpec(
             name=doc["name"], operation=doc.get("operation"),
             input=c(path, f"{where}/input", doc.get("input"), each_ctx),

@@ -39,8 +39,8 @@ def run_steps(call: Call, op: OperationSpec, input: dict[str, Any], operation: C
         if not isinstance(elements, Iterable) or isinstance(elements, (str, bytes, Mapping)):
             raise SpecError(f"{op.name}: for_each of step {step.name!r} did not give a list")
         outputs = []
-        for element in elements:
-            scoped = {**context, step.as_name: element}
+        for index, element in enumerate(elements):
+            scoped = {**context, step.as_name: element, "index": index}
             outputs.append((yield from _run_once(call, step, scoped, operation, validate, sub_pipeline)))
         done[step.name] = outputs
     output = render_structure(op.output, {"input": input, "steps": done}) if op.output is not None else done
