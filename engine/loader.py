@@ -281,7 +281,7 @@ def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[
         steps.append(StepSpec(
             name=doc["name"], operation=doc.get("operation"),
             input=c(path, f"{where}/input", doc.get("input"), each_ctx),
-            value=c(path, f"{where}/value", doc.get("value"), ctx),
+            value=c(path, f"{where}/value", doc.get("value"), each_ctx),
             when=c(path, f"{where}/when", doc["when"], ctx) if "when" in doc else None,
             for_each=c(path, f"{where}/for_each", doc["for_each"], ctx) if "for_each" in doc else None,
             as_name=as_name,
