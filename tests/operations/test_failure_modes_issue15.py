@@ -156,5 +156,5 @@ def test_a_server_error_on_a_create_is_outcome_unknown_not_repeated(run, sandbox
 
 def test_a_server_error_on_a_read_is_retried(run, sandbox):
     sandbox.faults.add("GET /api/3/accounts/*", [500], body={"message": "Something broke"})
-    assert run("get_account", {"account_id": "1"})["account"]["name"] == "Example Inc"
+    assert run("get_account", {"account_id": "1"})["account"]["name"] == "Globex Corporation"
     assert len(api_requests(sandbox, "GET")) == 2

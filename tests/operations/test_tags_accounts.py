@@ -1,5 +1,5 @@
 """Tags (by id or by name) and accounts with their contacts, through the engine against the sandbox.
-Seeded: tag 1 "customer" on contact 1 (Jane), account 1 "Example Inc" with no contacts."""
+Seeded: tag 1 "customer" on contact 1 (Jane), account 1 "Globex Corporation" with no contacts."""
 
 from __future__ import annotations
 
@@ -87,9 +87,9 @@ def test_account_lifecycle(run, sandbox):
     assert updated["name"] == "Acme Corp" and updated["accountUrl"] == "https://www.acme.example"
     assert [a["name"] for a in run("list_accounts", {"search": "acme"})["accounts"]] == ["Acme Corp"]
     assert run("delete_account", {"account_id": created["id"]}) == {"deleted": True, "id": created["id"]}
-    assert [a["name"] for a in run("list_accounts", {"return_all": True})["accounts"]] == ["Example Inc"]
+    assert [a["name"] for a in run("list_accounts", {"return_all": True})["accounts"]] == ["Globex Corporation"]
     with pytest.raises(AlreadyExists):
-        run("create_account", {"name": "example inc"})
+        run("create_account", {"name": "globex corporation"})
 
 
 def test_contact_joins_and_leaves_an_account_with_a_job_title(run, sandbox):
@@ -109,5 +109,5 @@ def test_contact_joins_and_leaves_an_account_with_a_job_title(run, sandbox):
 
 
 def test_account_dropdown_through_the_options_call(connector, auth):
-    out = connector.options("add_contact_to_account", "account_id", {}, auth, search="example")
-    assert out["result"] == [{"text": "Example Inc", "value": "1"}]
+    out = connector.options("add_contact_to_account", "account_id", {}, auth, search="globex")
+    assert out["result"] == [{"text": "Globex Corporation", "value": "1"}]
