@@ -116,8 +116,8 @@ def test_malformed_requests_are_refused_before_sending(run, sandbox, data, point
 # -- body types (issue 15): form-encoded and plain text besides JSON --------------------------------
 @pytest.mark.parametrize(("body_type", "body", "content", "content_type"), [
     ("json", {"tag": {"tag": "VIP"}}, b'{"tag":{"tag":"VIP"}}', "application/json"),
-    ("form", {"tag[tag]": "VIP & co", "ids[]": ["1", "2"], "flag": True}, b"tag%5Btag%5D=VIP+%26+co&ids%5B%5D=1&ids%5B%5D=2&flag=true",
-     "application/x-www-form-urlencoded"),
+    ("form", {"tag[tag]": "VIP & co", "ids[]": ["1", "2"], "flag": True},
+     b"tag%5Btag%5D=VIP+%26+co&ids%5B%5D=1&ids%5B%5D=2&flag=true", "application/x-www-form-urlencoded"),
     ("text", "hello, world", b"hello, world", "text/plain; charset=utf-8"),
 ])
 def test_raw_request_body_types(connector, auth, body_type, body, content, content_type):
