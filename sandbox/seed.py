@@ -114,6 +114,7 @@ def seed_account(store: Store) -> None:
     stamp, ts = _at(17)
     store["deals"].insert(deals.new_row(title="Example Widget renewal", value=120000, currency="usd", contact="1",
                                         group="1", stage="1", owner="1", stamp=stamp, ts=ts))
+    store["deals"].update(store["deals"].get("1"), {"fields": [{"customFieldId": 1, "fieldValue": "Renewal"}]})
     store["notes"].insert({"note": "Asked for a quote for 20 seats.", "relid": "1", "reltype": "Deal",
                            "userid": "1", "cdate": stamp, "mdate": stamp})
     store["dealTasks"].insert({"title": "Call Jane about the renewal", "note": "Follow up on the quote",
