@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from helpers.api_calls import api_requests
+from helpers.specs import ROOT
 
 from ac_connector.cli import main as cli
 
@@ -66,3 +67,24 @@ def test_the_command_line_streams_a_json_lines_file(tmp_path, monkeypatch, capsy
     assert "accepted 5, refused 2" in captured.err
     assert [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")] == [2, 2, 1]
     assert api_key not in captured.out + captured.err
+
+
+def test_activecampaigns_400_rate_limit_is_waited_out_and_the_batch_sent_again(sandbox, sandbox_server, api_key):
+    """The bulk import's own limit answers 400 "Rate limit exceeded."; the connector waits a minute (on a
+    fake clock here) and sends the same batch again, once."""
+    from engine.clock import FakeClock
+    from engine.ratelimit import NoLimit
+    from engine.runtime import Connector
+    from sandbox.resources.imports import RATE_LIMITED
+
+    clock = FakeClock()
+    connector = Connector.load(ROOT, clock=clock, limiter=NoLimit(), allow_loopback=True, strict_output=True)
+    try:
+        auth = connector.authentication({"api_url": sandbox_server.url, "api_key": api_key})
+        sandbox.faults.add("POST /api/3/import/bulk_import", [400], body=RATE_LIMITED)
+        out = connector.run("bulk_import_contacts", {"contacts": _contacts(300)}, auth)
+    finally:
+        connector.close()
+    assert (out["accepted"], out["refused"]) == (300, 0)
+    assert [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")] == [250, 250, 50]
+    assert 60.0 in clock.sleeps
