@@ -260,6 +260,7 @@ def _request(loader: _Loader, path: Path, req: dict[str, Any], inputs: set[str],
         body=c(path, "/request/body", req["body"], request_ctx) if "body" in req else None,
         timeout=req.get("timeout"),
         encoding=c(path, "/request/encoding", req["encoding"], request_ctx) if "encoding" in req else None,
+        max_bytes=req.get("max_bytes"),
     )
     if request.raw_path is not None and not isinstance(request.raw_path, Template):
         loader.problems.add(path, "/request/raw_path", "raw_path must be a template")

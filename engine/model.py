@@ -22,6 +22,7 @@ class RequestSpec:
     body: Any
     timeout: dict[str, float] | None
     encoding: Template | str | None = None  # json (default), form or text
+    max_bytes: int | None = None  # the API's own limit on a body, when below the connector's default
 
 
 @dataclass(frozen=True)

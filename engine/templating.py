@@ -9,9 +9,10 @@ variable is an error. Everything is compiled once, at load.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,24 @@ def path_segment(value: Any) -> str:
     return urllib.parse.quote(text, safe="")
 
 
+def chunks(items: Iterable[Any], size: int, max_bytes: int | None = None) -> Iterator[list[Any]]:
+    """Split a list into runs of at most ``size`` items and, when given, ``max_bytes`` of compact JSON each: the
+    batches an API with per-request limits takes. An item bigger than ``max_bytes`` is a run of its own."""
+    if size < 1:
+        raise SpecError("chunks needs a size of at least 1")
+    run: list[Any] = []
+    used = 0
+    for item in items:
+        cost = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1 if max_bytes else 0
+        if run and (len(run) >= size or (max_bytes and used + cost > max_bytes)):
+            yield run
+            run, used = [], 0
+        run.append(item)
+        used += cost
+    if run:
+        yield run
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """On mappings, ``a.b`` means the key only: an input named ``items`` or ``values`` must mean
     the input (or be undefined when absent), never the dict method."""
@@ -67,6 +86,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.pop("range", None)
     env.filters["path_segment"] = path_segment
+    env.filters["chunks"] = chunks
     return env
 
 

@@ -170,3 +170,36 @@ def test_a_wrong_composite_fails_at_load_with_its_place(tmp_path, text, extra, m
         load_connector(root)
     assert any(message in p["message"] for p in info.value.problems), info.value.problems
     assert {p["file"] for p in info.value.problems} <= {"operations/bad.yaml", "operations/other.yaml"}
+
+
+# -- batching and body limits ---------------------------------------------------------------------
+def test_chunks_respects_both_the_count_and_the_size():
+    from engine.templating import chunks
+
+    items = [{"n": "x" * 10}] * 7  # 17 bytes of JSON each, 18 with its comma
+    assert [len(c) for c in chunks(items, 3)] == [3, 3, 1]
+    assert [len(c) for c in chunks(items, 5, 40)] == [2, 2, 2, 1]
+    assert [len(c) for c in chunks([{"n": "x" * 100}, {"n": 1}], 5, 40)] == [1, 1]  # too big alone: its own run
+    assert list(chunks([], 3)) == []
+
+
+SEND = """\
+name: send
+title: Send
+description: Sends a body to an endpoint that takes at most 50 bytes.
+idempotency: unsafe
+input: {type: object, properties: {text: {type: string}}}
+output: {type: object}
+request: {method: POST, path: /tags, body: {tag: {tag: "{{ input.text }}"}}, max_bytes: 50}
+"""
+
+
+def test_a_body_over_the_endpoints_own_limit_is_refused_before_sending(tmp_path, sandbox_server, sandbox, api_key):
+    c = Connector(load_connector(minimal_connector(tmp_path, send=SEND)), allow_loopback=True, limiter=NoLimit())
+    auth = c.authentication({"api_url": sandbox_server.url, "api_key": api_key})
+    with pytest.raises(ValidationError) as info:
+        c.run("send", {"text": "x" * 40}, auth)
+    assert info.value.errors[0]["keyword"] == "maxLength" and "50 bytes" in info.value.errors[0]["message"]
+    assert sandbox.log.matching("POST") == []
+    assert c.run("send", {"text": "short"}, auth)["tag"]["tag"] == "short"
+    c.close()

@@ -88,3 +88,13 @@ def test_activecampaigns_400_rate_limit_is_waited_out_and_the_batch_sent_again(s
     assert (out["accepted"], out["refused"]) == (300, 0)
     assert [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")] == [250, 250, 50]
     assert 60.0 in clock.sleeps
+
+
+def test_big_contacts_make_smaller_batches_under_the_byte_limit(run, sandbox):
+    """250 contacts of about 2 KB each would pass 400,000 bytes: the batches are cut by size as well."""
+    contacts = [{"email": f"big{i}@example.com", "field_values": [{"field_id": "1", "value": "x" * 2000}]}
+                for i in range(250)]
+    out = run("bulk_import_contacts", {"contacts": contacts})
+    sizes = [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")]
+    assert sum(sizes) == 250 and len(sizes) > 1 and out["accepted"] == 250
+    assert all(len(json.dumps(r.body)) < 400_000 for r in api_requests(sandbox, "POST"))
