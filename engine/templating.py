@@ -9,10 +9,9 @@ variable is an error. Everything is compiled once, at load.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import SpecError
+from .filters import chunks
 
 MAX_RENDERED_CHARS = 1_000_000
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
@@ -50,24 +50,6 @@ def path_segment(value: Any) -> str:
     if text in ("", ".", ".."):
         raise SpecError(f"value {text!r} cannot be a path segment")
     return urllib.parse.quote(text, safe="")
-
-
-def chunks(items: Iterable[Any], size: int, max_bytes: int | None = None) -> Iterator[list[Any]]:
-    """Split a list into runs of at most ``size`` items and, when given, ``max_bytes`` of compact JSON each: the
-    batches an API with per-request limits takes. An item bigger than ``max_bytes`` is a run of its own."""
-    if size < 1:
-        raise SpecError("chunks needs a size of at least 1")
-    run: list[Any] = []
-    used = 0
-    for item in items:
-        cost = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1 if max_bytes else 0
-        if run and (len(run) >= size or (max_bytes and used + cost > max_bytes)):
-            yield run
-            run, used = [], 0
-        run.append(item)
-        used += cost
-    if run:
-        yield run
 
 
 class _Environment(ImmutableSandboxedEnvironment):

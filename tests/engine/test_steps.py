@@ -174,7 +174,7 @@ def test_a_wrong_composite_fails_at_load_with_its_place(tmp_path, text, extra, m
 
 # -- batching and body limits ---------------------------------------------------------------------
 def test_chunks_respects_both_the_count_and_the_size():
-    from engine.templating import chunks
+    from engine.filters import chunks
 
     items = [{"n": "x" * 10}] * 7  # 17 bytes of JSON each, 18 with its comma
     assert [len(c) for c in chunks(items, 3)] == [3, 3, 1]
