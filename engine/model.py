@@ -57,6 +57,7 @@ class StepSpec:
     until: Template | None = None
     every: float = 1.0
     attempts: int = 1
+    tolerate: frozenset[str] = frozenset()  # error types that make the step's output null instead of failing
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,33 @@ def test_a_body_over_the_endpoints_own_limit_is_refused_before_sending(tmp_path,
     assert sandbox.log.matching("POST") == []
     assert c.run("send", {"text": "short"}, auth)["tag"]["tag"] == "short"
     c.close()
+
+
+TOLERANT = """\
+name: tolerant
+title: Tolerant
+description: A step whose not_found is expected.
+idempotency: safe
+input: {type: object, properties: {id: {type: string}}}
+output: {type: object}
+steps:
+  - name: found
+    operation: user
+    input: {id: "{{ input.id }}"}
+    tolerate: [not_found]
+response:
+  output: {found: "{{ steps.found is not none }}"}
+"""
+
+
+def test_a_tolerated_error_type_makes_the_step_null_and_others_still_fail(tmp_path, sandbox_server, sandbox, api_key):
+    c = Connector(load_connector(minimal_connector(tmp_path, user=USER, tolerant=TOLERANT)), allow_loopback=True,
+                  limiter=NoLimit())
+    auth = c.authentication({"api_url": sandbox_server.url, "api_key": api_key})
+    assert c.run("tolerant", {"id": "999"}, auth) == {"found": False}
+    assert c.run("tolerant", {"id": "1"}, auth) == {"found": True}
+    sandbox.faults.add("GET /api/3/users/*", [402], body={"message": "Payment due"})
+    with pytest.raises(Exception) as info:
+        c.run("tolerant", {"id": "1"}, auth)
+    assert info.value.type == "account"
+    c.close()

@@ -111,3 +111,15 @@ def test_contact_joins_and_leaves_an_account_with_a_job_title(run, sandbox):
 def test_account_dropdown_through_the_options_call(connector, auth):
     out = connector.options("add_contact_to_account", "account_id", {}, auth, search="globex")
     assert out["result"] == [{"text": "Globex Corporation", "value": "1"}]
+
+
+def test_a_tag_created_by_someone_else_meanwhile_is_found_and_used(run, sandbox):
+    """A lost race: our look-up sees no tag, another step creates it, our create gets already_exists; the
+    tag is looked up again and the contact tagged, without a second tag."""
+    sandbox.faults.add("GET /api/3/tags", [200], body={"tags": [], "meta": {"total": "0"}})
+    sandbox.store["tags"].insert({"tag": "Raced", "tagType": "contact", "description": "", "cdate": None})
+    out = run("add_tag_to_contact", {"contact_id": "2", "tag": "raced"})
+    assert out["tag_created"] is False
+    assert len(api_requests(sandbox, "POST", "/api/3/tags")) == 1 and len(api_requests(sandbox, "GET", "/api/3/tags")) == 2
+    assert _tag_names(run, "2") == ["Raced"]
+    assert [t["tag"] for t in run("list_tags", {"search": "raced"})["tags"]] == ["Raced"]
