@@ -13,7 +13,7 @@ MISSING = [
     ("create_tag", None, "POST /api/3/tags"),
     ("list_tags", None, "GET /api/3/tags"),
     ("list_contact_tags", {"contact_id": "999"}, "GET /api/3/contacts/*"),
-    ("add_tag_to_contact", {"contact_id": "999", "tag": "1"}, "POST /api/3/contactTags"),
+    ("add_tag_to_contact", {"contact_id": "999", "tag": "1"}, "GET /api/3/contacts/*"),
     ("remove_tag_from_contact", {"contact_id": "999", "tag": "1"}, "GET /api/3/contacts/*"),
     ("create_account", None, "POST /api/3/accounts"),
     ("get_account", {"account_id": "999"}, "GET /api/3/accounts/*"),
@@ -53,7 +53,7 @@ VALID = {
     "create_tag": {"tag": "VIP"},
     "list_tags": {},
     "list_contact_tags": {"contact_id": "1"},
-    "add_tag_to_contact": {"contact_id": "1", "tag": "1"},
+    "add_tag_to_contact": {"contact_id": "2", "tag": "1"},
     "remove_tag_from_contact": {"contact_id": "1", "tag": "1"},
     "create_account": {"name": "Acme"},
     "get_account": {"account_id": "1"},
@@ -172,6 +172,14 @@ def test_a_server_error_on_a_create_is_outcome_unknown_not_repeated(run, sandbox
         run(operation, VALID[operation])
     assert info.value.type == "outcome_unknown"
     assert len(api_requests(sandbox, "POST")) == 1
+
+
+def test_a_server_error_when_tagging_is_outcome_unknown_not_repeated(run, sandbox):
+    sandbox.faults.add("POST /api/3/contactTags", [500], body={"message": "Something broke"})
+    with pytest.raises(ConnectorError) as info:
+        run("add_tag_to_contact", {"contact_id": "2", "tag": "1"})
+    assert info.value.type == "outcome_unknown"
+    assert len(api_requests(sandbox, "POST", "/api/3/contactTags")) == 1
 
 
 def test_a_server_error_on_a_read_is_retried(run, sandbox):

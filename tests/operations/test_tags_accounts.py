@@ -46,7 +46,9 @@ def test_add_tag_by_name_creates_it_once_then_reuses_it(run, sandbox):
 def test_add_tag_by_id_from_the_dropdown_and_twice_is_harmless(run, sandbox):
     out = run("add_tag_to_contact", {"contact_id": "2", "tag": "1"})
     assert str(out["contactTag"]["tag"]) == "1" and out["tag_created"] is False
-    run("add_tag_to_contact", {"contact_id": "2", "tag": "1"})
+    again = run("add_tag_to_contact", {"contact_id": "2", "tag": "1"})
+    assert again["contactTag"]["id"] == out["contactTag"]["id"]
+    assert len(api_requests(sandbox, "POST", "/api/3/contactTags")) == 1  # a tag the contact has is not sent again
     assert api_requests(sandbox, "GET", "/api/3/tags") == []  # an id needs no look-up
     assert _tag_names(run, "2") == ["customer"]
 
