@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,7 +22,10 @@ from engine.errors import ConnectorError
 from .. import load
 from ..builder import STATIC_DIR
 from ..store import AuthStore
-from . import api_authentications, api_connector, errors
+from ..triggers.receiver import hook_route
+from ..triggers.runtime import TriggerContext
+from ..workflows import RunStore
+from . import api_authentications, api_connector, api_triggers, errors
 from .access import AccessGuard
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
@@ -40,8 +44,12 @@ class Service:
     offer: SandboxOffer | None
     app: Starlette
     owns_connector: bool = True
+    triggers: Any = None  # ac_connector.triggers.runtime.TriggerContext
 
     def close(self) -> None:
+        if self.triggers:
+            self.triggers.stop()
+            self.triggers.run_store.close()
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
@@ -68,6 +76,7 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
     service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
+    service.triggers = TriggerContext(connector, RunStore.open(settings.home), registry.get)
     service.app = create_app(service)
     return service
 
@@ -103,6 +112,9 @@ def create_app(service: Service) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if service.triggers:  # events answered by a process that died before starting their runs; pollers
+            await run_in_threadpool(service.triggers.recover)
+            service.triggers.start_pollers()
         yield
         await service.connector.aclose()
 
@@ -111,8 +123,10 @@ def create_app(service: Service) -> Starlette:
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/service", service_info, methods=["GET"]),
+        hook_route(service.triggers),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
+        *api_triggers.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -70,3 +70,15 @@ def webhook_trigger_schema(events: list[str]) -> dict[str, Any]:
     for s in schemas[1:]:
         s.pop("$defs")
     return {"oneOf": schemas, "$defs": defs}
+
+
+def trigger_output_schema(connector: Any, trigger: dict[str, Any]) -> dict[str, Any] | None:
+    """`$.trigger`'s schema for a webhook trigger (its events) or a poll trigger (its event)."""
+    if trigger.get("type") == "webhook":
+        events = [e for e in trigger.get("events") or [] if e in webhook_events()]
+        return webhook_trigger_schema(events) if events else None
+    if trigger.get("type") == "poll":
+        from .polling import poll_output_schema, poll_specs
+
+        return poll_output_schema(trigger["event"], connector) if trigger.get("event") in poll_specs() else None
+    return None

@@ -42,9 +42,9 @@ class PollSpec:
     field: str | None = None
     parameter: str | None = None
 
-    def public(self) -> dict[str, Any]:
+    def public(self, connector: Any) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "parameter": self.parameter, "output_schema": poll_output_schema(self.name)}
+                "parameter": self.parameter, "output_schema": poll_output_schema(self.name, connector)}
 
 
 @cache
@@ -57,11 +57,12 @@ def poll_specs() -> dict[str, PollSpec]:
             for name, p in data.items()}
 
 
-def poll_output_schema(name: str) -> dict[str, Any]:
-    """`$.trigger` of a poll event: the event name and the object as the listing returns it."""
+def poll_output_schema(name: str, connector: Any) -> dict[str, Any]:
+    """`$.trigger` of a poll event: the event name and the object as its listing operation returns it."""
     spec = poll_specs()[name]
-    ref = {"contact": "contact.yaml", "deal": "deal.yaml"}[spec.object]
-    properties: dict[str, Any] = {"event": {"const": name}, spec.object: {"$ref": f"../schemas/{ref}"}}
+    listing = connector.describe(spec.operation)["output"]
+    item = listing.get("properties", {}).get(spec.items, {}).get("items", {"type": "object"})
+    properties: dict[str, Any] = {"event": {"const": name}, spec.object: item}
     if spec.strategy == "change":
         properties["previous"] = {"type": ["string", "null"], "title": f"Previous {spec.field}"}
     return {"type": "object", "title": spec.title, "required": ["event", spec.object], "properties": properties}

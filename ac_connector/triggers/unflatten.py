@@ -5,6 +5,7 @@ become null. Everything is data: nothing is evaluated, and a key never reaches a
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -83,8 +84,12 @@ def typed(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None
             return [typed(value[k], items, defs) for k in order]
         props = schema.get("properties", {})
         extra = schema.get("additionalProperties")
-        return {k: typed(v, props[k], defs) if k in props else
-                typed(v, extra, defs) if isinstance(extra, dict) else v for k, v in value.items()}
+        out = {k: typed(v, props[k], defs) if k in props else
+               typed(v, extra, defs) if isinstance(extra, dict) else v for k, v in value.items()}
+        for key, sub in props.items():  # documented defaults (contact.fields: {}), so references always resolve
+            if key not in out and "default" in _resolve(sub, defs):
+                out[key] = copy.deepcopy(_resolve(sub, defs)["default"])
+        return out
     if isinstance(value, str):
         if "null" in kinds and (value == "" or value.startswith("0000-00-00")):
             return None
