@@ -41,6 +41,8 @@ class TriggerContext:
         return disable(self.connector, self.triggers, workflow_name, authentications=self.authentications)
 
     def recover(self) -> list[str]:
+        """Forget event records past the dedupe window, then start the runs of events never started."""
+        self.triggers.prune_events()
         return dispatch_pending(self.connector, self.triggers, self.run_store, authentications=self.authentications)
 
     def poll_once(self, trigger_id: str, **options: Any) -> list[str]:

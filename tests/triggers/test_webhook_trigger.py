@@ -135,3 +135,39 @@ def test_the_catalogue_gives_titles_descriptions_and_output_schemas(client):
     assert "fields" in subscribe["output_schema"]["properties"]["contact"]["properties"]
     assert {p["name"] for p in catalog["poll_events"]} >= {"new_contact", "deal_stage_changed"}
     assert {s["name"] for s in catalog["sources"]} == {"public", "admin", "api", "system"}
+
+
+def test_two_services_on_one_store_and_a_restart_still_start_one_run(service, base_url, client, tmp_path_factory,
+                                                                     trigger_connector):
+    from ac_connector.service.server import running
+    from ac_connector.service.settings import ServiceSettings
+
+    name = f"Shared {uuid.uuid4().hex[:6]}"
+    enable(client, workflow(name), base_url)
+    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")
+    assert service.offer.sandbox.hooks.wait_idle(10)
+    delivery = service.offer.sandbox.hooks.log()[-1]
+    path = delivery["url"][len(base_url):]
+    wait_for(lambda: runs(service, name))
+    settings = ServiceSettings(host="127.0.0.1", port=0, home=service.settings.home)
+    with running(settings, sandbox=service.offer.sandbox, connector=trigger_connector) as (_, other_url):
+        again = httpx.post(other_url + path, content=delivery["body"],
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert again.status_code == 200 and again.json()["started"] is False
+    assert len(runs(service, name)) == 1
+
+
+def test_an_event_answered_but_never_started_is_started_once_on_recovery(service, base_url, client):
+    from ac_connector.triggers.store import event_key
+
+    name = f"Recover {uuid.uuid4().hex[:6]}"
+    trigger_id = enable(client, workflow(name), base_url)["trigger_id"]
+    payload = {"type": "subscribe", "date_time": "2024-01-01T00:00:00-05:00", "initiated_by": "api",
+               "contact": {"id": "1", "fields": {}}}
+    triggers = service.triggers.triggers
+    assert triggers.record_event(trigger_id, event_key("subscribe", "contact:1", payload["date_time"], payload),
+                                 "subscribe", payload) is not None     # as if the process died right after
+    assert len(service.triggers.recover()) == 1
+    assert service.triggers.recover() == []
+    [record] = runs(service, name)
+    assert record.trigger["contact"]["id"] == "1" and record.status == "succeeded"
