@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,7 +26,7 @@ from ..store import AuthStore
 from ..triggers.receiver import hook_route
 from ..triggers.runtime import TriggerContext
 from ..workflows import RunStore
-from . import api_authentications, api_connector, api_triggers, errors
+from . import api_authentications, api_connector, api_triggers, api_workflows, errors
 from .access import AccessGuard
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
@@ -43,16 +44,18 @@ class Service:
     registry: Registry
     offer: SandboxOffer | None
     app: Starlette
+    runs: RunStore
     owns_connector: bool = True
-    triggers: Any = None  # ac_connector.triggers.runtime.TriggerContext
+    tasks: set[Any] = field(default_factory=set)  # workflow runs in progress (kept referenced until done)
+    triggers: Any = None  # ac_connector.triggers.runtime.TriggerContext (over the same run store)
 
     def close(self) -> None:
         if self.triggers:
             self.triggers.stop()
-            self.triggers.run_store.close()
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
+        self.runs.close()
         if self.owns_connector:
             self.connector.close()
 
@@ -75,8 +78,10 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     if sandbox is not None or (settings.offer_sandbox and not store.list()):
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
-    service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
-    service.triggers = TriggerContext(connector, RunStore.open(settings.home), registry.get)
+    runs = RunStore.open(home=settings.home)
+    service = Service(settings, connector, registry, offer, app=None, runs=runs,  # type: ignore[arg-type]
+                      owns_connector=owns_connector)
+    service.triggers = TriggerContext(connector, runs, registry.get)
     service.app = create_app(service)
     return service
 
@@ -116,6 +121,8 @@ def create_app(service: Service) -> Starlette:
             await run_in_threadpool(service.triggers.recover)
             service.triggers.start_pollers()
         yield
+        if service.tasks:  # let runs in progress finish their step and be recorded
+            await asyncio.wait(list(service.tasks), timeout=10)
         await service.connector.aclose()
 
     routes = [
@@ -126,6 +133,7 @@ def create_app(service: Service) -> Starlette:
         hook_route(service.triggers),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
+        *api_workflows.ROUTES,
         *api_triggers.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
