@@ -171,3 +171,30 @@ def test_an_event_answered_but_never_started_is_started_once_on_recovery(service
     assert service.triggers.recover() == []
     [record] = runs(service, name)
     assert record.trigger["contact"]["id"] == "1" and record.status == "succeeded"
+
+
+def test_neither_the_key_nor_the_hook_secret_is_stored(service, base_url, client):
+    name = f"Secrets {uuid.uuid4().hex[:6]}"
+    enable(client, workflow(name), base_url)
+    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")
+    assert service.offer.sandbox.hooks.wait_idle(10)
+    wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    secret = next(h["url"] for h in sandbox_hooks(service) if h["name"].endswith(name)).rsplit("/", 1)[1]
+    stored = b"".join(p.read_bytes() for p in service.settings.home.glob("*.sqlite3*"))
+    assert service.offer.sandbox.api_key.encode() not in stored
+    assert secret.encode() not in stored
+    listed = client.get("/api/triggers").text
+    assert secret not in listed and service.offer.sandbox.api_key not in listed
+
+
+def test_check_follows_trigger_references_into_the_events_schema(trigger_connector):
+    from ac_connector.workflows import check_workflow
+
+    good = check_workflow(trigger_connector, workflow("Check"))
+    assert good.ok, good.errors
+    doc = workflow("Check", events=("deal_add",))
+    doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.contactid"
+    assert check_workflow(trigger_connector, doc).ok
+    doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.value"          # a number into an id string
+    checked = check_workflow(trigger_connector, doc)
+    assert checked.warnings or checked.errors
