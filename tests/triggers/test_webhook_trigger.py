@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import wait_for
+from helpers.waiting import wait_for
 
 from ac_connector.triggers.registration import HOOK_PREFIX
 
