@@ -8,8 +8,10 @@ with ``--json``. The exit code says how the run ended: 0 succeeded, 1 failed or 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from engine.errors import ValidationError
@@ -75,8 +77,11 @@ class Progress:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.steps: list[dict[str, Any]] = []
+        self.run_id: str | None = None
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if event["event"] == "run_started":
+            self.run_id = event["run_id"]
         if self.as_json:
             _json_line(event)
             return
@@ -140,9 +145,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems = _authentication_problems(connector, parse_workflow(document))
     if problems:
         raise WorkflowInvalid(problems)
-    with _runs() as store:
+    progress = Progress(args.json)
+    with _runs() as store, _interruptible(progress):
         record = run_workflow(connector, document, authentications=_resolver(connector), store=store,
-                              trigger=trigger, on_event=Progress(args.json))
+                              trigger=trigger, on_event=progress)
     return _finish(record, args.json)
 
 
@@ -150,17 +156,33 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from .cli import _connector
 
     connector = _connector(args)
-    with _runs() as store:
+    progress = Progress(args.json)
+    with _runs() as store, _interruptible(progress):
         record = resume_run(connector, store.get(args.run).id, authentications=_resolver(connector), store=store,
-                            retry_unknown=args.retry_unknown, on_event=Progress(args.json))
+                            retry_unknown=args.retry_unknown, on_event=progress)
     return _finish(record, args.json)
+
+
+@contextlib.contextmanager
+def _interruptible(progress: Progress) -> Iterator[None]:
+    """Ctrl+C: the runner has recorded where it stopped; say how to go on (the exit code stays 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if progress.run_id:
+            sys.stderr.write(json.dumps({"error": {
+                "type": "interrupted", "retryable": True, "run_id": progress.run_id,
+                "message": f"run {progress.run_id} was interrupted; see `ac-connector workflow show "
+                           f"{progress.run_id}`, go on with `ac-connector workflow resume {progress.run_id}`"}},
+                indent=2) + "\n")
+        raise
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from .cli import _print
 
     with _runs() as store:
-        runs = store.list(workflow=args.workflow, limit=args.limit)
+        runs = store.list(workflow=args.workflow, limit=args.limit, status=args.status)
     if args.json:
         _print([r.summary() for r in runs])
         return EXIT_OK
@@ -200,6 +222,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 1000")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError("a whole number, 0 or more")
+    return int(text)
+
+
 def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -226,7 +260,8 @@ def add_commands(sub: Any) -> None:
 
     runs = commands.add_parser("runs", help="list past runs, newest first")
     runs.add_argument("--workflow", help="only runs of the workflow with this name")
-    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("--status", choices=["running", "succeeded", "failed", "outcome_unknown"])
+    runs.add_argument("--limit", type=_limit, default=50, help="at most this many (1 to 1000)")
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(func=cmd_runs)
 
@@ -242,7 +277,7 @@ def add_commands(sub: Any) -> None:
     resume.set_defaults(func=cmd_resume)
 
     prune = commands.add_parser("prune", help="forget old finished runs")
-    prune.add_argument("--keep", type=int, help="keep the N newest runs")
+    prune.add_argument("--keep", type=_count, help="keep the N newest runs")
     prune.add_argument("--older-than", type=_non_negative, metavar="DAYS", help="forget runs started DAYS ago or more")
     prune.set_defaults(func=cmd_prune)
 
