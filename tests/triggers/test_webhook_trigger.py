@@ -198,3 +198,16 @@ def test_check_follows_trigger_references_into_the_events_schema(trigger_connect
     doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.value"          # a number into an id string
     checked = check_workflow(trigger_connector, doc)
     assert checked.warnings or checked.errors
+
+
+def test_a_poll_trigger_enabled_through_the_service_is_polled_at_once(service, client):
+    name = f"Poll {uuid.uuid4().hex[:6]}"
+    doc = {"version": 1, "name": name, "trigger": {"type": "poll", "authentication": "Sandbox", "event": "new_contact",
+                                                   "interval_seconds": 1}, "steps": workflow(name)["steps"]}
+    assert client.post("/api/triggers/enable", json={"workflow": doc}).json()["kind"] == "poll"
+    trigger_id = next(t["trigger_id"] for t in client.get("/api/triggers").json()["triggers"] if t["workflow"] == name)
+    assert wait_for(lambda: service.triggers.triggers.cursor(trigger_id) is not None)  # the first pass: a baseline
+    contact_id = create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    assert [r.trigger["contact"]["id"] for r in done] == [contact_id]
+    client.post("/api/triggers/disable", json={"workflow": name})
