@@ -211,3 +211,19 @@ def test_a_poll_trigger_enabled_through_the_service_is_polled_at_once(service, c
     done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
     assert [r.trigger["contact"]["id"] for r in done] == [contact_id]
     client.post("/api/triggers/disable", json={"workflow": name})
+
+
+def test_sources_and_list_filter_decide_which_changes_start_runs(service, base_url, client):
+    name = f"Form {uuid.uuid4().hex[:6]}"
+    doc = workflow(name, sources=("public",))
+    doc["trigger"]["list_id"] = "1"
+    enable(client, doc, base_url)
+    sandbox = service.offer.sandbox
+    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")                      # source api: no run
+    sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="2", source="public")  # list 2
+    sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="1", source="public")
+    assert sandbox.hooks.wait_idle(10)
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    time.sleep(0.3)
+    assert [(r.trigger["contact"]["id"], r.trigger["list"], r.trigger["initiated_by"]) for r in runs(service, name)] == [
+        ("2", "1", "public")] and done
