@@ -227,3 +227,17 @@ def test_sources_and_list_filter_decide_which_changes_start_runs(service, base_u
     time.sleep(0.3)
     assert [(r.trigger["contact"]["id"], r.trigger["list"], r.trigger["initiated_by"]) for r in runs(service, name)] == [
         ("2", "1", "public")] and done
+
+
+def test_the_delivery_is_answered_before_the_run_goes_on(service, base_url, client):
+    name = f"Fast {uuid.uuid4().hex[:6]}"
+    enable(client, workflow(name), base_url)
+    hook_url = next(h["url"] for h in sandbox_hooks(service) if h["name"].endswith(name))
+    service.offer.sandbox.faults.add("GET /api/3/contacts/*", delay_headers=2.0)   # the run's only step is slow
+    body = "type=subscribe&date_time=2024-02-02T10%3A00%3A00-05%3A00&initiated_by=api&list=0&contact%5Bid%5D=1"
+    answer = httpx.post(hook_url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        timeout=30)
+    assert answer.status_code == 200 and answer.json()["started"] is True
+    assert [r.status for r in runs(service, name)] in ([], ["running"])            # answered, step still waiting
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    assert [r.status for r in done] == ["succeeded"]
