@@ -235,9 +235,12 @@ def _count(text: str) -> int:
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 365_000:  # NaN and infinities fail too
+        raise argparse.ArgumentTypeError("a number of days, 0 or more")
     return value
 
 
