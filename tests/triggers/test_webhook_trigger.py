@@ -62,7 +62,7 @@ def test_a_new_contact_starts_exactly_one_run_reading_the_nested_contact(service
     assert len(runs(service, name)) == 1
     listed = client.get("/api/triggers").json()["triggers"]
     mine = next(t for t in listed if t["workflow"] == name)
-    assert [e["run_id"] for e in mine["recent_events"]] == [run.id]
+    assert [(e["run_id"], e["state"]) for e in mine["recent_events"]] == [(run.id, "done")]
 
 
 def test_the_same_event_delivered_twice_starts_one_run(service, base_url, client):
