@@ -164,7 +164,7 @@ def test_invalid_email_shows_next_to_its_field_then_custom_fields_run(page, serv
     add_step_by_dragging(page)
     pick_operation(page, "create_contact")
     email = field(page, "/email")
-    email.get_by_label("Email").fill("not-an-email")
+    email.get_by_role("textbox", name="Email").fill("not-an-email")
     page.get_by_role("button", name="Run step").click()
     expect(email.locator(".field-error")).to_be_visible()
     expect(email.locator(".field-error")).to_contain_text("email")
@@ -176,7 +176,7 @@ def test_invalid_email_shows_next_to_its_field_then_custom_fields_run(page, serv
     page.locator("#tab-btn-authenticate").click()
     page.locator("#auth-select").select_option("Sandbox")
     page.locator("#tab-btn-properties").click()
-    email.get_by_label("Email").fill("ada@example.com")
+    email.get_by_role("textbox", name="Email").fill("ada@example.com")
     values = field(page, "/field_values")
     values.get_by_role("button", name=re.compile("Add")).click()
     choose(page, "/field_values/0/field", "Company Size")
@@ -194,7 +194,7 @@ def test_steps_reorder_remove_and_the_workflow_saves_and_loads(page, browser, se
     for operation in ("get_contact", "create_contact", "create_deal"):
         add_step_by_dragging(page)
         pick_operation(page, operation)
-    field(page, "/title").get_by_label("Title").fill("Renewal")
+    field(page, "/title").get_by_role("textbox", name="Title").fill("Renewal")
     expect(titles).to_have_text(["Get contact", "Create contact", "Create deal"])
 
     page.get_by_role("button", name="Move step 3 up").click()
@@ -225,6 +225,6 @@ def test_steps_reorder_remove_and_the_workflow_saves_and_loads(page, browser, se
         expect(fresh.locator(".step .step-title")).to_have_text(["Create deal", "Get contact"])
         expect(fresh.get_by_label("Workflow name")).to_have_value("Deal follow-up")
         fresh.locator("#tab-btn-properties").click()
-        expect(field(fresh, "/title").get_by_label("Title")).to_have_value("Renewal")
+        expect(field(fresh, "/title").get_by_role("textbox", name="Title")).to_have_value("Renewal")
     finally:
         other.close()

@@ -4,8 +4,11 @@
 import { api, ApiError } from "./api.js";
 import { h, clear, uid } from "./dom.js";
 
+const LAST_USED = "ac-connector-builder:last-authentication";
+
 export class AuthPanel {
-  constructor({ tab, dialog, manifest, workflow }) {
+  constructor({ tab, dialog, manifest, workflow, service }) {
+    this.service = service || {};
     this.tab = tab;
     this.dialog = dialog;
     this.manifest = manifest;
@@ -16,11 +19,31 @@ export class AuthPanel {
     this.select.addEventListener("change", () => {
       const step = workflow.current;
       if (step) workflow.update(step.id, { authentication: this.select.value }, "authentication");
+      this.remember(this.select.value);
       this.result.replaceChildren();
     });
     tab.querySelector("#add-auth").addEventListener("click", () => this.openDialog());
     tab.querySelector("#test-auth").addEventListener("click", () => this.test());
     this.buildDialog();
+  }
+
+  // The authentication last chosen is what a new step starts with.
+  remember(name) {
+    try {
+      if (name) localStorage.setItem(LAST_USED, name);
+    } catch {
+      /* no storage: new steps start without one */
+    }
+  }
+
+  lastUsed() {
+    let name = null;
+    try {
+      name = localStorage.getItem(LAST_USED);
+    } catch {
+      name = null;
+    }
+    return name && this.authentications.some((a) => a.name === name) ? name : "";
   }
 
   async refresh() {
@@ -170,6 +193,7 @@ export class AuthPanel {
       const step = this.workflow.current;
       if (step) this.workflow.update(step.id, { authentication: stored.name }, "authentication");
       this.select.value = stored.name;
+      this.remember(stored.name);
     } catch (err) {
       if (err instanceof ApiError && err.fieldErrors.length) this.showErrors(err.fieldErrors);
       else if (err instanceof ApiError && err.error.type === "conflict") this.showErrors([{ pointer: "/name", message: err.message }]);

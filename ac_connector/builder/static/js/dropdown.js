@@ -6,7 +6,9 @@ import { api } from "./api.js";
 import { h, clear, uid, debounce } from "./dom.js";
 
 export class LookupDropdown {
-  constructor({ operation, field, labelId, getForm, getAuthentication, onChange, value, text }) {
+  constructor({ operation, field, labelId, getForm, getAuthentication, onChange, value, text, pattern, dependsOn }) {
+    this.pattern = pattern ? new RegExp(pattern, "u") : /^\S+$/u; // what a typed id must look like
+    this.dependsOn = dependsOn || []; // [{name, title}]: fields of the form this list needs first
     this.operation = operation; // the operation whose form holds the field
     this.field = field; // lookup pointer, "-" for array items
     this.getForm = getForm;
@@ -22,9 +24,11 @@ export class LookupDropdown {
     this.active = -1;
     const listId = uid("lookup-list");
 
+    const toggleId = uid("lookup-toggle");
     this.toggle = h("button", {
-      type: "button", class: "lookup-toggle", "aria-haspopup": "listbox", "aria-expanded": "false",
-      "aria-labelledby": labelId, onclick: () => (this.isOpen ? this.close() : this.open()),
+      type: "button", class: "lookup-toggle", id: toggleId, "aria-haspopup": "listbox", "aria-expanded": "false",
+      "aria-labelledby": `${labelId} ${toggleId}`, // the field's label, then the chosen value
+      onclick: () => (this.isOpen ? this.close() : this.open()),
     });
     this.search = h("input", {
       type: "search", class: "lookup-search", placeholder: "Search…", "aria-label": "Search choices",
@@ -112,6 +116,19 @@ export class LookupDropdown {
       this.status.textContent = "Choose an authentication first (Authenticate tab).";
       return;
     }
+    const form = this.getForm() || {};
+    const missing = this.dependsOn.find((d) => form[d.name] === undefined || form[d.name] === "");
+    if (missing) {
+      this.status.textContent = `Choose a ${missing.title.toLowerCase()} first.`;
+      return;
+    }
+    const mapped = this.dependsOn.find((d) => typeof form[d.name] === "string" && form[d.name].startsWith("$."));
+    if (mapped) {
+      this.status.textContent = `${mapped.title} comes from an earlier step, so its choices are known only when the `
+        + "workflow runs: type an id, or map this field too.";
+      this.offerTyped();
+      return;
+    }
     const generation = this.generation;
     this.element.classList.add("loading");
     this.status.textContent = "Loading…";
@@ -124,6 +141,7 @@ export class LookupDropdown {
       if (generation !== this.generation) return; // a newer search or reset won
       this.loaded = true;
       this.nextOffset = page.next_offset ?? null;
+      if (!offset) this.offerTyped();
       for (const item of page.result) this.addItem(item);
       this.status.textContent = this.items.length ? (this.nextOffset !== null ? "Scroll for more" : "")
         : "No choices found";
@@ -137,14 +155,22 @@ export class LookupDropdown {
     }
   }
 
-  addItem(item) {
+  // A typed id is a choice too: "Use the id 1234" when the search looks like an id of this field.
+  offerTyped() {
+    const term = this.search.value.trim();
+    if (!term || !this.pattern.test(term) || this.list.querySelector(".typed")) return;
+    this.addItem({ value: term, text: term }, `Use the id “${term}”`);
+    this.list.lastElementChild.classList.add("typed");
+  }
+
+  addItem(item, shown) {
     const index = this.items.length;
     this.items.push(item);
     const li = h("li", {
       role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(item.value === this.value),
       dataset: { value: item.value }, onmousedown: (e) => e.preventDefault(),
       onclick: () => this.select(item.value, item.text),
-    }, item.text || item.value);
+    }, shown || item.text || item.value);
     this.list.append(li);
   }
 
@@ -169,8 +195,12 @@ export class LookupDropdown {
       const item = this.items[this.active];
       if (item) this.select(item.value, item.text);
     } else if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
       this.close();
       this.toggle.focus();
+    } else if (e.key === "Tab") {
+      this.close(); // focus moves on to the next control as usual
     }
   }
 
@@ -180,7 +210,9 @@ export class LookupDropdown {
     this.text = text;
     for (const li of this.list.children) li.setAttribute("aria-selected", String(li.dataset.value === value));
     this.renderToggle();
+    const wasOpen = this.isOpen;
     this.close();
+    if (wasOpen && !silent) this.toggle.focus(); // after a choice, focus is back on the field
     if (changed && !silent) this.onChange(value, text);
   }
 }

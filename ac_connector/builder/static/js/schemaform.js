@@ -3,6 +3,8 @@
 
 import { h, uid } from "./dom.js";
 import { LookupDropdown } from "./dropdown.js";
+import { isReference } from "./references.js";
+import { ReferencePicker } from "./refpicker.js";
 
 const humanize = (name) => String(name).replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 export const patternOf = (pointer) => pointer.replace(/\/\d+(?=\/|$)/g, "/-");
@@ -120,8 +122,10 @@ class LookupField {
     const labelId = uid("label");
     this.lookup = lookup;
     this.pointer = pointer;
+    const rootProps = ctx.schema.properties || {};
     this.dropdown = new LookupDropdown({
-      operation: ctx.operation, field: lookup.field, labelId,
+      operation: ctx.operation, field: lookup.field, labelId, pattern: schema.pattern,
+      dependsOn: lookup.depends_on.map((name) => ({ name, title: rootProps[name]?.title || humanize(name) })),
       getForm: () => ctx.root.get(), getAuthentication: ctx.getAuthentication,
       value, text: ctx.labels[pointer],
       onChange: (v, text) => {
@@ -279,7 +283,114 @@ class ObjectField {
   }
 }
 
-function makeField(schema, ctx, pointer, name, required, value, { bare = false } = {}) {
+// Any field but a group can take its value from an earlier step: a "Map" button opens the picker; a
+// whole-value reference shows as a chip in place of the control; in a text that already has words the
+// reference is inserted at the cursor as {$.steps...} (interpolated as text when the step runs).
+class Mappable {
+  constructor(field, ctx, schema, name, ref) {
+    this.field = field;
+    this.ctx = ctx;
+    this.element = field.element;
+    this.ref = ref || "";
+    const head = this.element.querySelector(":scope > .field-head");
+    this.control = head.nextElementSibling;
+    const label = schema.title || humanize(name) || "this field";
+    this.button = h("button", { type: "button", class: "map-button", "aria-haspopup": "dialog",
+      "aria-label": `Map ${label} from an earlier step`, title: "Map a field from the trigger or an earlier step",
+      onclick: () => this.openPicker() }, "Map");
+    head.append(this.button);
+    this.chipText = h("span", { class: "ref-text", id: uid("ref-text") });
+    this.chip = h("div", { class: "ref-chip", hidden: true },
+      h("span", { class: "ref-icon", "aria-hidden": "true" }, "↳"), this.chipText,
+      h("button", { type: "button", class: "ref-clear", "aria-label": `Remove the mapping of ${label}`,
+        title: "Remove the mapping", onclick: () => { this.setRef(""); this.button.focus(); } }, "×"));
+    this.control.after(this.chip);
+    this.element.classList.add("mappable");
+    this.render();
+  }
+
+  render() {
+    const mapped = Boolean(this.ref);
+    this.chip.hidden = !mapped;
+    this.control.hidden = mapped;
+    this.element.classList.toggle("mapped", mapped);
+    this.element.dataset.ref = this.ref;
+    if (mapped) this.chipText.textContent = this.ctx.references.describe(this.ref);
+  }
+
+  setRef(ref) {
+    this.ref = ref;
+    this.render();
+    this.element.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  textInput() {
+    const input = this.field.input;
+    return input && (input.tagName === "TEXTAREA" || input.type === "text") && this.field.type === "string" ? input : null;
+  }
+
+  async openPicker() {
+    if (this.picker) return;
+    const text = this.textInput();
+    const inserting = Boolean(text && text.value);
+    const groups = await this.ctx.references.choices();
+    this.picker = new ReferencePicker({
+      groups, returnFocus: this.button,
+      hint: inserting ? "The field's value is inserted into the text at the cursor." : "The field's value becomes this input.",
+      onPick: (ref) => {
+        if (inserting) {
+          const at = text.selectionStart ?? text.value.length;
+          const end = text.selectionEnd ?? at;
+          text.value = `${text.value.slice(0, at)}{${ref}}${text.value.slice(end)}`;
+          text.dispatchEvent(new Event("input", { bubbles: true }));
+        } else {
+          this.setRef(ref);
+        }
+      },
+    });
+    const close = this.picker.close.bind(this.picker);
+    this.picker.close = (refocus) => { close(refocus); this.picker = null; };
+    this.picker.open(this.element);
+  }
+
+  refresh() {
+    if (this.ref) this.chipText.textContent = this.ctx.references.describe(this.ref);
+  }
+
+  get() {
+    return this.ref || this.field.get();
+  }
+
+  set(value) {
+    if (isReference(value)) this.setRef(value);
+    else {
+      this.ref = "";
+      this.render();
+      if (this.field.set) this.field.set(value);
+    }
+  }
+
+  get dropdown() {
+    return this.field.dropdown;
+  }
+}
+
+// The controls a field's error describes: its own inputs, not those of nested fields.
+function controlsOf(field) {
+  return [...field.querySelectorAll("input, select, textarea, button.lookup-toggle")]
+    .filter((c) => c.closest(".field") === field && !c.closest(".lookup-panel, .ref-panel"));
+}
+
+function makeField(schema, ctx, pointer, name, required, value, options = {}) {
+  const ref = isReference(value) ? value : "";
+  const field = makeBareField(schema, ctx, pointer, name, required, ref ? undefined : value, options);
+  if (!ctx.references || options.bare || field instanceof ObjectField) return field;
+  const mappable = new Mappable(field, ctx, schema, name, ref);
+  ctx.mappables.push(mappable);
+  return mappable;
+}
+
+function makeBareField(schema, ctx, pointer, name, required, value, { bare = false } = {}) {
   const lookup = ctx.lookups.get(patternOf(pointer));
   if (lookup && !bare) return new LookupField(schema, ctx, pointer, name, required, value, lookup);
   const choices = choicesOf(schema);
@@ -299,9 +410,9 @@ function makeField(schema, ctx, pointer, name, required, value, { bare = false }
 
 // The form for one operation. onChange(pointer) runs after any field changes.
 export class SchemaForm {
-  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange }) {
+  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange, references }) {
     this.ctx = {
-      operation, getAuthentication, labels: labels || {}, lookupFields: [],
+      operation, getAuthentication, labels: labels || {}, lookupFields: [], mappables: [], references, schema: schema || {},
       lookups: new Map((lookups || []).map((l) => [l.field, l])),
     };
     this.root = new ObjectField(schema || {}, this.ctx, "", "", false, value || {}, { root: true });
@@ -311,6 +422,7 @@ export class SchemaForm {
       if (e.target.closest(".lookup-panel")) return; // typing a search is not a change of value
       const field = e.target.closest("[data-pointer]");
       const pointer = field ? field.dataset.pointer : "";
+      if (field && e.type === "input") this.clearFieldError(field); // the check after the change says anew
       this.refreshDependents(pointer);
       if (onChange) onChange(pointer);
     };
@@ -335,21 +447,38 @@ export class SchemaForm {
     }
   }
 
+  // A step was renamed, moved or removed: mapped fields say where their value comes from anew.
+  refreshReferences() {
+    for (const m of this.ctx.mappables) if (m.element.isConnected) m.refresh();
+  }
+
   // The step's authentication changed: every dropdown must load its choices again.
   invalidateLookups() {
     for (const field of this.ctx.lookupFields) field.dropdown.invalidate();
   }
 
   clearErrors() {
-    for (const el of this.element.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
+    for (const el of this.element.querySelectorAll(".field.invalid, .field.warned")) el.classList.remove("invalid", "warned");
+    for (const el of this.element.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
     for (const el of this.element.querySelectorAll(".field-error")) {
       el.textContent = "";
       el.hidden = true;
     }
   }
 
-  // Puts each error next to its field; returns those that match no field.
-  showErrors(errors) {
+  clearFieldError(field) {
+    field.classList.remove("invalid", "warned");
+    const slot = field.querySelector(":scope > .field-error");
+    if (slot) {
+      slot.textContent = "";
+      slot.hidden = true;
+    }
+    for (const control of controlsOf(field)) control.removeAttribute("aria-invalid");
+  }
+
+  // Puts each error next to its field, linked to its control (aria-describedby, aria-invalid);
+  // returns those that match no field. Items with `warning` are shown but do not mark the field invalid.
+  showErrors(errors, { scroll = true } = {}) {
     this.clearErrors();
     const unplaced = [];
     let first = null;
@@ -362,14 +491,21 @@ export class SchemaForm {
         unplaced.push(err);
         continue;
       }
-      field.classList.add("invalid");
+      field.classList.add(err.warning ? "warned" : "invalid");
       const slot = field.querySelector(":scope > .field-error");
+      if (!slot.id) slot.id = uid("err");
       slot.textContent = slot.textContent ? `${slot.textContent}; ${err.message}` : err.message;
       slot.hidden = false;
+      for (const control of controlsOf(field)) {
+        if (!err.warning) control.setAttribute("aria-invalid", "true");
+        const described = new Set((control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean));
+        described.add(slot.id);
+        control.setAttribute("aria-describedby", [...described].join(" "));
+      }
       for (let p = field.parentElement; p; p = p.parentElement) if (p.tagName === "DETAILS") p.open = true;
       if (!first) first = field;
     }
-    if (first) first.scrollIntoView({ block: "nearest" });
+    if (first && scroll) first.scrollIntoView({ block: "nearest" });
     return unplaced;
   }
 
