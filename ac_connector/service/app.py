@@ -11,9 +11,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from engine.auth import UrlPolicy, cached_resolver
 from engine.errors import ConnectorError
@@ -23,6 +22,7 @@ from ..builder import STATIC_DIR
 from ..store import AuthStore
 from . import api_authentications, api_connector, errors
 from .access import AccessGuard
+from .assets import IMMUTABLE, REVALIDATE, BuilderAssets, accepts_gzip, assets_version, compressed_response
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
 from .openapi import document
@@ -98,8 +98,15 @@ def create_app(service: Service) -> Starlette:
                              "loopback_allowed": service.settings.allow_loopback,
                              "token_required": bool(service.settings.token)})
 
-    async def page(request: Request) -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-store"})
+    version_prefix = f"/static/{assets_version(STATIC_DIR)}/"
+    page_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace('"/static/', f'"{version_prefix}')
+
+    async def page(request: Request) -> Response:
+        """The page links its assets by content version (cached for good); the page itself is never cached."""
+        headers = {"cache-control": "no-store"}
+        if accepts_gzip(request.headers):
+            return compressed_response(page_html.encode(), "text/html", headers)
+        return HTMLResponse(page_html, headers={**headers, "vary": "Accept-Encoding"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -113,7 +120,8 @@ def create_app(service: Service) -> Starlette:
         Route("/api/service", service_info, methods=["GET"]),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(version_prefix.rstrip("/"), BuilderAssets(directory=STATIC_DIR, cache_control=IMMUTABLE)),
+        Mount("/static", BuilderAssets(directory=STATIC_DIR, cache_control=REVALIDATE), name="static"),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 import httpx
@@ -303,3 +304,24 @@ def test_page_and_assets_are_self_contained(api):
     assert "http://" not in page.text and "https://" not in page.text
     for asset in ("/static/builder.css", "/static/js/main.js", "/static/js/schemaform.js", "/static/activecampaign.svg"):
         assert api.get(asset).status_code == 200, asset
+
+
+def test_assets_are_compressed_and_cached_and_the_page_is_not(api):
+    page = api.get("/", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and page.headers["cache-control"] == "no-store"
+    versioned = re.search(r'"(/static/[0-9a-f]{12}/)js/main\.js"', page.text)
+    assert versioned, "the page links its assets by content version"
+    prefix = versioned.group(1)
+    for asset in ("js/main.js", "builder.css", "activecampaign.svg"):
+        raw = api.get(prefix + asset, headers={"accept-encoding": "identity"})
+        gz = api.get(prefix + asset, headers={"accept-encoding": "gzip, br"})
+        assert raw.status_code == gz.status_code == 200, asset
+        assert "content-encoding" not in raw.headers and gz.headers["content-encoding"] == "gzip"
+        assert gz.content == raw.content  # httpx decodes: the same bytes
+        assert int(gz.headers["content-length"]) < len(raw.content)
+        assert gz.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "Accept-Encoding" in gz.headers["vary"]
+    unversioned = api.get("/static/js/main.js")
+    assert unversioned.headers["cache-control"] == "no-cache"
+    again = api.get("/static/js/main.js", headers={"if-none-match": unversioned.headers["etag"]})
+    assert again.status_code == 304
