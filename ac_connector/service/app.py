@@ -51,9 +51,9 @@ class Service:
 
 def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None,
                   **connector_options: Any) -> Service:
-    """Load the connector and open the store; offer a sandbox when nothing is stored yet.
+    """Load the connector and open the store; offer the in-memory sandbox unless told not to.
 
-    ``sandbox`` (a ``sandbox.Sandbox``) is offered even when authentications exist: tests use it to
+    ``sandbox`` (a ``sandbox.Sandbox``) is offered even with ``offer_sandbox=False``: tests use it to
     preload data. ``connector`` is an already loaded Connector (loaded with allow_loopback=True) that
     the caller keeps owning; else one is loaded with ``connector_options`` (e.g. a limiter).
     """
@@ -64,7 +64,9 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     spec = connector.spec.auth
     store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
     offer = None
-    if sandbox is not None or (settings.offer_sandbox and not store.list()):
+    # Offered at every start (not only while nothing is stored): workflows saved against "Sandbox" must keep
+    # working after the user adds an account and the service restarts. `serve --no-sandbox` turns it off.
+    if sandbox is not None or settings.offer_sandbox:
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
     service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]

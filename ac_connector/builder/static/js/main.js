@@ -194,9 +194,10 @@ async function start() {
     container: $("#runs-panel"), runs, workflow, notify: notice,
     open: async (id) => {
       const record = await runs.show(id);
-      if (record.workflow && JSON.stringify(record.workflow) !== JSON.stringify(workflow.toJSON())) {
+      const document = record.document;
+      if (document && JSON.stringify(document) !== JSON.stringify(workflow.toJSON())) {
         const labels = Object.fromEntries(workflow.steps.map((s) => [s.id, s.labels]));
-        workflow.load(record.workflow, labels);
+        workflow.load(document, labels);
         $("#workflow-name").value = workflow.name;
       }
       workflow.lastRunId = id;

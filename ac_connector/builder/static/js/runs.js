@@ -122,12 +122,12 @@ export class RunHistory {
     if (!data.runs.length) this.list.append(h("li", { class: "muted" }, "No runs yet: press Run workflow."));
     for (const run of data.runs) {
       const when = run.started_at ? new Date(run.started_at).toLocaleString() : "";
-      const resumable = run.status === "failed" || run.status === "outcome_unknown";
+      const resumable = (run.status === "failed" || run.status === "outcome_unknown" || run.interrupted) && !run.resumed_by;
       const current = this.runs.run && this.runs.run.id === run.id;
       this.list.append(h("li", { class: `run-item ${run.status}${current ? " current" : ""}`, dataset: { runId: run.id } },
         h("span", { class: `status-badge ${run.status}` },
           h("span", { "aria-hidden": "true" }, STATUS_ICON[run.status] || "•"), ` ${STATUS_TEXT[run.status] || run.status}`),
-        h("span", { class: "run-when" }, when),
+        h("span", { class: "run-when" }, when, run.resumed_by ? " · resumed" : "", run.resumed_from ? " · a resume" : ""),
         h("div", { class: "run-actions" },
           h("button", { type: "button", class: "secondary small", "aria-label": `Open the run of ${when}`,
             onclick: () => this.open(run.id) }, "Open"),
