@@ -233,6 +233,32 @@ def test_authentications_add_list_test_remove_never_return_the_key(api, served, 
     assert [a["name"] for a in api.get("/api/authentications").json()] == ["Sandbox"]
 
 
+def test_edit_authentication_rename_retype_new_key_and_a_new_url_needs_the_key(api, served, openapi):
+    key = served.sandbox.api_key
+    wrong_key = fake_key("wrong")
+    served.secrets.add(wrong_key)
+    api.post("/api/authentications", json={"name": "Editable", "type": "personal", "api_url": served.sandbox_url,
+                                           "api_key": wrong_key}).raise_for_status()
+    assert api.post("/api/authentications/Editable/test").json()["error"]["culprit"] == "key"
+
+    renamed = api.patch("/api/authentications/Editable", json={"name": "Edited", "type": "organisational",
+                                                               "api_key": key})
+    assert renamed.status_code == 200, renamed.text
+    conforms(openapi, "Authentication", renamed.json())
+    assert (renamed.json()["name"], renamed.json()["type"]) == ("Edited", "organisational")
+    assert [a["name"] for a in api.get("/api/authentications").json()].count("Editable") == 0
+    assert api.post("/api/authentications/Edited/test").json()["ok"] is True  # the key entered again is used
+
+    moved = api.patch("/api/authentications/Edited", json={"api_url": "https://elsewhere.api-us1.com"})
+    assert moved.status_code == 422
+    assert moved.json()["error"]["errors"][0]["pointer"] == "/api_key"
+    assert api.patch("/api/authentications/Edited", json={}).status_code == 422
+    assert api.patch("/api/authentications/Sandbox", json={"name": "Mine"}).status_code == 409
+    assert api.patch("/api/authentications/Nobody", json={"name": "X"}).status_code == 404
+    api.delete("/api/authentications/Edited").raise_for_status()
+
+
+
 @pytest.mark.parametrize("fields, pointer", [
     ({"api_url": "http://127.0.0.1:9"}, "/api_url"),                       # loopback, not the offered sandbox
     ({"api_url": "http://localhost:8080"}, "/api_url"),
