@@ -81,6 +81,7 @@ export const api = {
   authentications: () => request("GET", "/api/authentications"),
   addAuthentication: (body) => request("POST", "/api/authentications", body),
   testAuthentication: (name) => request("POST", `/api/authentications/${enc(name)}/test`),
+  editAuthentication: (name, body) => request("PATCH", `/api/authentications/${enc(name)}`, body),
   removeAuthentication: (name) => request("DELETE", `/api/authentications/${enc(name)}`),
   checkWorkflow: (workflow, signal) => request("POST", "/api/workflows/check", { workflow }, signal),
   runWorkflow: (workflow, trigger, onEvent) => stream("/api/workflows/runs", { workflow, trigger }, onEvent),
