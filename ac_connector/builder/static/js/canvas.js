@@ -24,7 +24,7 @@ export function renderConnectors(container, connectors, workflow) {
           e.dataTransfer.setData("text/plain", c.title);
           e.dataTransfer.effectAllowed = "copy";
         },
-        onkeydown: (e) => { if (e.key === "Enter") workflow.add(c.name); },
+        onkeydown: (e) => { if (e.key === "Enter" && e.target === e.currentTarget) workflow.add(c.name); },
       },
       h("img", { src: "/static/activecampaign.svg", alt: "", class: "connector-icon", width: 32, height: 32 }),
       h("div", { class: "connector-text" }, h("strong", {}, c.title), h("span", { class: "version" }, `v${c.version}`),

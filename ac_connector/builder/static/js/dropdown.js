@@ -36,7 +36,7 @@ export class LookupDropdown {
       oninput: debounce(() => this.reload(), 250),
       onkeydown: (e) => this.onKey(e),
     });
-    this.list = h("ul", { class: "lookup-options", role: "listbox", id: listId, tabindex: "-1" });
+    this.list = h("ul", { class: "lookup-options", role: "listbox", id: listId, tabindex: "-1", "aria-labelledby": labelId });
     this.list.addEventListener("scroll", () => this.onScroll());
     this.status = h("div", { class: "lookup-status", "aria-live": "polite" });
     this.panel = h("div", { class: "lookup-panel", hidden: true }, this.search, this.list, this.status);

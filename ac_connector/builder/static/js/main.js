@@ -157,9 +157,7 @@ async function start() {
       notice(`Could not load the file: ${err.message}`);
     }
   });
-  $("label[for=load-workflow]").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("#load-workflow").click(); }
-  });
+  $("#load-button").addEventListener("click", () => $("#load-workflow").click());
 
   // Run workflow: every step through the service, statuses and outputs as they arrive.
   const runButton = $("#run-workflow");

@@ -1,0 +1,147 @@
+"""The builder page a person can use all day (issue 16): keyboard alone, axe-core, phone size,
+authentications, undo and confirmations, dependent dropdowns. Headless Chromium against `serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.builder_pages import axe_violations, builder_page, field, focused, named, tab_to
+
+expect: Any = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _expect(browser) -> None:
+    global expect
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=10_000)
+    expect = playwright_expect
+
+
+def test_keyboard_alone_builds_runs_saves_and_loads_a_step(browser, served, tmp_path):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        keys = page.keyboard
+        tab_to(page, named("Add ActiveCampaign step"))
+        keys.press("Enter")
+        expect(page.locator(".step")).to_have_count(1)
+
+        # The Authenticate tab: the only authentication is already chosen; arrows move between tabs.
+        tab_to(page, lambda f: f["id"] == "auth-select")
+        assert page.locator("#auth-select").input_value() == "Sandbox"
+        tab_to(page, lambda f: f["id"] == "tab-btn-authenticate", backwards=True)
+        keys.press("ArrowRight")
+        assert focused(page)["id"] == "tab-btn-properties"
+        expect(page.locator("#tab-properties")).to_be_visible()
+
+        # The operation picker: type-ahead on the focused select.
+        tab_to(page, lambda f: f["id"] == "operation-select")
+        keys.type("Get contact")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        assert page.locator("#operation-select").input_value() == "get_contact"
+        assert focused(page)["id"] == "operation-select"
+
+        # The dropdown: open with Enter, search, arrows, Enter; focus comes back to the field.
+        tab_to(page, lambda f: "lookup-toggle" in f["cls"] and f["pointer"] == "/contact_id")
+        keys.press("Enter")
+        assert "lookup-search" in focused(page)["cls"]
+        keys.type("John")
+        options = field(page, "/contact_id").get_by_role("option")
+        expect(options.first).to_contain_text("John Smith")  # the server's search has answered
+        expect(field(page, "/contact_id").get_by_role("option", name=re.compile("Jane"))).to_have_count(0)
+        keys.press("ArrowDown")
+        keys.press("Enter")
+        expect(field(page, "/contact_id").locator(".lookup-panel")).to_be_hidden()
+        now = focused(page)
+        assert "lookup-toggle" in now["cls"] and "John Smith" in page.locator("#" + now["id"]).text_content()
+        # Tab closes an open list and moves on.
+        keys.press("Enter")
+        expect(field(page, "/contact_id").locator(".lookup-panel")).to_be_visible()
+        keys.press("Tab")
+        expect(field(page, "/contact_id").locator(".lookup-panel")).to_be_hidden()
+
+        tab_to(page, named("Run step"))
+        keys.press("Enter")
+        expect(page.locator("#output-section")).to_be_visible()
+        assert json.loads(page.locator("#run-output").text_content())["contact"]["firstName"] == "John"
+        assert focused(page)["name"] == "Run step"  # focus returns to Run after the run
+
+        # Save JSON and Load JSON from the keyboard.
+        tab_to(page, named("Save JSON"), backwards=True)
+        with page.expect_download() as download:
+            keys.press("Enter")
+        saved = tmp_path / "keyboard.json"
+        download.value.save_as(saved)
+        document = json.loads(saved.read_text())
+        assert document["version"] == 1 and document["steps"][0]["operation"] == "get_contact"
+        keys.press("Tab")
+        assert focused(page)["name"] == "Load JSON"
+        with page.expect_file_chooser() as chooser:
+            keys.press("Enter")
+        document["name"] = "Loaded by keyboard"
+        saved.write_text(json.dumps(document))
+        chooser.value.set_files(str(saved))
+        expect(page.get_by_label("Workflow name")).to_have_value("Loaded by keyboard")
+
+
+def test_no_serious_or_critical_accessibility_violation_over_the_main_views(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        seen: dict[str, list[str]] = {"empty page": axe_violations(page)}
+
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_deal")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        seen["a step with its form"] = axe_violations(page)
+
+        field(page, "/contact_id").locator(".lookup-toggle").click()
+        expect(field(page, "/contact_id").locator(".lookup-option").first).to_be_visible()
+        seen["a dropdown open"] = axe_violations(page)
+        page.keyboard.press("Escape")
+
+        page.get_by_role("button", name="Run step").click()
+        expect(page.locator("#run-error")).to_be_visible()
+        title = field(page, "/title")
+        expect(title.locator(".field-error")).to_be_visible()
+        control = title.get_by_role("textbox", name="Title")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        described = control.get_attribute("aria-describedby")
+        assert described and page.locator(f"#{described}").text_content()  # the error is linked to its field
+        seen["errors shown"] = axe_violations(page)
+
+        page.locator("#tab-btn-authenticate").click()
+        page.get_by_role("button", name="Add new authentication").click()
+        expect(page.locator("#auth-dialog")).to_be_visible()
+        seen["the authentication dialog"] = axe_violations(page)
+    assert not any(seen.values()), seen
+
+
+def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(browser, served, tmp_path):
+    served.sandbox.reset()
+    with builder_page(browser, served, width=390, height=844) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_deal")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"horizontal scroll: content {width[0]}px in a {width[1]}px window"
+        for name in ("Run workflow", "Save JSON", "Load JSON", "Run step", "Add ActiveCampaign step", "Remove step 1"):
+            control = page.get_by_role("button", name=name, exact=True).first
+            control.scroll_into_view_if_needed()
+            box = control.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+        shot = tmp_path / "phone.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        wanted = os.environ.get("AC_BUILDER_PHONE_SCREENSHOT")
+        if wanted:
+            Path(wanted).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=wanted)
