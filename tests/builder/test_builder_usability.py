@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers.builder_pages import axe_violations, builder_page, field, focused, named, tab_to
 
 expect: Any = None
