@@ -54,7 +54,7 @@ export class ReferencePicker {
           : item.title;
         const li = h("li", { role: "option", class: "ref-option", id: uid("ref"), "aria-selected": "false",
           dataset: { ref: item.ref }, onmousedown: (e) => e.preventDefault(), onclick: () => this.pick(item.ref) },
-        h("span", { class: "ref-path" }, `${group.title} › ${label}`),
+        h("span", { class: "ref-path" }, h("span", { class: "visually-hidden" }, `${group.title} › `), label),
         h("span", { class: "ref-type" }, item.title && item.path.length ? `${item.title} · ${item.type}` : item.type));
         ul.append(li);
         this.options.push(li);
