@@ -144,3 +144,73 @@ def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(brow
         if wanted:
             Path(wanted).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=wanted)
+
+
+def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_deal")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        currency = field(page, "/currency")
+        box = currency.get_by_role("textbox", name="Currency")
+        box.fill("USD")  # no Run pressed: the check runs as the user types, with the service's own rules
+        expect(currency.locator(".field-error")).to_have_text("Use 3 lowercase letters, e.g. usd")
+        expect(box).to_have_attribute("aria-invalid", "true")
+        expect(field(page, "/contact_id").locator(".field-error")).to_have_text("Choose a contact")
+        box.fill("usd")
+        expect(currency.locator(".field-error")).to_be_hidden()
+        expect(box).not_to_have_attribute("aria-invalid", "true")
+
+        # A dependent dropdown opened before its parent says what to choose first.
+        stage = field(page, "/stage_id")
+        stage.locator(".lookup-toggle").click()
+        expect(stage.locator(".lookup-status")).to_have_text("Choose a pipeline first.")
+        expect(stage.locator(".lookup-option")).to_have_count(0)
+
+
+def test_undo_remove_and_switching_operation_keeps_what_fits(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_contact")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        field(page, "/email").get_by_role("textbox", name="Email").fill("keep@example.com")
+        field(page, "/phone").get_by_role("textbox", name="Phone").fill("+1 312 555 0100")
+
+        # Switching to an operation that has every filled field keeps them all, without asking.
+        page.locator("#operation-select").select_option("update_contact")
+        expect(page.locator('#input-form[data-operation="update_contact"]')).to_be_visible()
+        expect(field(page, "/email").get_by_role("textbox", name="Email")).to_have_value("keep@example.com")
+        expect(field(page, "/phone").get_by_role("textbox", name="Phone")).to_have_value("+1 312 555 0100")
+        # One without them asks first; keeping the operation changes nothing, switching drops them.
+        page.locator("#operation-select").select_option("get_contact")
+        dialog = page.get_by_role("dialog", name=re.compile("Switch to"))
+        expect(dialog).to_contain_text("“email”, “phone”")
+        dialog.get_by_role("button", name="Keep the current operation").click()
+        expect(page.locator("#operation-select")).to_have_value("update_contact")
+        expect(field(page, "/phone").get_by_role("textbox", name="Phone")).to_have_value("+1 312 555 0100")
+        page.locator("#operation-select").select_option("get_contact")
+        page.get_by_role("dialog", name=re.compile("Switch to")).get_by_role("button", name="Switch and drop").click()
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
+        expect(field(page, "/phone")).to_have_count(0)
+        page.locator("#operation-select").select_option("update_contact")
+        expect(field(page, "/phone").get_by_role("textbox", name="Phone")).to_have_value("")
+
+        # Removing a step: a toast offers Undo, and Ctrl+Z brings it back too.
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        expect(page.locator(".step")).to_have_count(2)
+        page.get_by_role("button", name="Remove step 1").click()
+        expect(page.locator(".step")).to_have_count(1)
+        toast = page.locator(".toast")
+        expect(toast).to_contain_text("Removed step 1")
+        toast.get_by_role("button", name="Undo").click()
+        expect(page.locator(".step")).to_have_count(2)
+        expect(page.locator(".step .step-title").first).to_have_text("Update contact")  # back in its place
+        page.get_by_role("button", name="Remove step 2").click()
+        expect(page.locator(".step")).to_have_count(1)
+        page.locator(".step").first.focus()
+        page.keyboard.press("Control+z")
+        expect(page.locator(".step")).to_have_count(2)

@@ -167,7 +167,7 @@ export class LookupDropdown {
     const index = this.items.length;
     this.items.push(item);
     const li = h("li", {
-      role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(item.value === this.value),
+      role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(this.isChosen(item.value)),
       dataset: { value: item.value }, onmousedown: (e) => e.preventDefault(),
       onclick: () => this.select(item.value, item.text),
     }, shown || item.text || item.value);
@@ -204,6 +204,10 @@ export class LookupDropdown {
     }
   }
 
+  isChosen(value) {
+    return value === this.value;
+  }
+
   select(value, text, { silent = false } = {}) {
     const changed = value !== this.value;
     this.value = value;
@@ -214,5 +218,48 @@ export class LookupDropdown {
     this.close();
     if (wasOpen && !silent) this.toggle.focus(); // after a choice, focus is back on the field
     if (changed && !silent) this.onChange(value, text);
+  }
+}
+
+// One dropdown for a list of ids: each pick adds or removes an id, the list stays open for the next one,
+// and the button says what is chosen ("3 chosen: Sales, Support, …").
+export class MultiLookupDropdown extends LookupDropdown {
+  constructor(options) {
+    super({ ...options, value: "", text: "" });
+    this.values = (Array.isArray(options.value) ? options.value : []).map(String);
+    this.texts = { ...(options.texts || {}) };
+    this.list.setAttribute("aria-multiselectable", "true");
+    this.clearButton.onclick = null;
+    this.clearButton.replaceWith(this.clearButton = h("button", { type: "button", class: "lookup-clear", title: "Clear",
+      "aria-label": "Clear", onclick: () => this.setValues([], {}) }, "×"));
+    this.renderToggle();
+  }
+
+  isChosen(value) {
+    return Boolean(this.values && this.values.includes(value));
+  }
+
+  renderToggle() {
+    if (!this.values) return super.renderToggle();
+    const names = this.values.map((v) => this.texts[v] || v);
+    this.toggle.textContent = names.length ? `${names.length} chosen: ${names.join(", ")}` : "Choose…";
+    this.toggle.classList.toggle("placeholder", !names.length);
+    this.clearButton.hidden = !names.length;
+    this.element.dataset.value = this.values.join(",");
+  }
+
+  setValues(values, texts, { silent = false } = {}) {
+    this.values = values.map(String);
+    this.texts = texts;
+    for (const li of this.list.children) li.setAttribute("aria-selected", String(this.isChosen(li.dataset.value)));
+    this.renderToggle();
+    if (!silent) this.onChange(this.values, this.texts);
+  }
+
+  select(value, text) {
+    if (value === "") return this.setValues([], {});
+    const values = this.isChosen(value) ? this.values.filter((v) => v !== value) : [...this.values, value];
+    const texts = { ...this.texts, [value]: text };
+    this.setValues(values, texts);
   }
 }

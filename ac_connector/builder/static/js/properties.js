@@ -125,15 +125,19 @@ export class PropertiesPanel {
     if (this.workflow.current !== step || step.operation !== operation) return; // the user moved on
     this.description.textContent = spec.description;
     const index = this.workflow.steps.indexOf(step);
-    this.form = new SchemaForm({
+    const form = new SchemaForm({
       operation, schema: spec.input, lookups: spec.lookups, value: step.input, labels: { ...step.labels },
       getAuthentication: () => this.workflow.current?.authentication || "",
       references: {
         choices: () => referenceChoices(this.workflow, this.workflow.steps.indexOf(step), (op) => this.describe(op)),
         describe: (ref) => describeReference(this.workflow, ref),
       },
-      onChange: () => this.workflow.update(step.id, { input: this.form.value(), labels: { ...this.form.labels } }, "input"),
+      // A form being thrown away (another step or operation) may still fire a change: it is not this step's anymore.
+      onChange: () => {
+        if (this.form === form) this.workflow.update(step.id, { input: form.value(), labels: { ...form.labels } }, "input");
+      },
     });
+    this.form = form;
     void index;
     this.formSlot.append(this.form.element);
     this.formSlot.dataset.operation = operation;

@@ -2,7 +2,7 @@
 // Every field's wrapper carries data-pointer (its JSON pointer) so errors land next to their field.
 
 import { h, uid } from "./dom.js";
-import { LookupDropdown } from "./dropdown.js";
+import { LookupDropdown, MultiLookupDropdown } from "./dropdown.js";
 import { isReference } from "./references.js";
 import { ReferencePicker } from "./refpicker.js";
 
@@ -81,6 +81,49 @@ class ScalarField {
   }
 }
 
+// A date and time picker in the browser's time zone, stated beside it; the value is ISO 8601 with the
+// offset that zone has on that day (2026-03-14T15:00:00-05:00), as the API wants.
+class DateTimeField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    const id = uid("f");
+    const zoneId = uid("zone");
+    this.type = "string";
+    this.input = h("input", { id, name: pointer, type: "datetime-local", step: "1",
+      "aria-required": required ? "true" : null, "aria-describedby": zoneId });
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+    this.zoneNote = h("p", { class: "field-zone", id: zoneId }, `Time zone: ${zone} (UTC${offsetText(new Date())})`);
+    this.set(value);
+    const control = h("div", { class: "datetime" }, this.input, this.zoneNote);
+    this.element = wrap({ pointer, name, schema, required, control, controlId: id, hint: "date and time" });
+  }
+  get() {
+    const raw = this.input.value;
+    if (!raw) return undefined;
+    const when = new Date(raw);
+    if (Number.isNaN(when.getTime())) return raw;
+    const full = raw.length === 16 ? `${raw}:00` : raw.slice(0, 19);
+    return `${full}${offsetText(when)}`;
+  }
+  set(value) {
+    if (value === undefined || value === null || value === "") {
+      this.input.value = "";
+      return;
+    }
+    const when = new Date(String(value));
+    if (Number.isNaN(when.getTime())) return;
+    const pad = (n) => String(n).padStart(2, "0");
+    this.input.value = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T`
+      + `${pad(when.getHours())}:${pad(when.getMinutes())}:${pad(when.getSeconds())}`;
+  }
+}
+
+function offsetText(date) {
+  const minutes = -date.getTimezoneOffset();
+  const sign = minutes >= 0 ? "+" : "-";
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
 class BooleanField {
   constructor(schema, ctx, pointer, name, required, value) {
     const id = uid("f");
@@ -147,13 +190,117 @@ class LookupField {
   }
 }
 
+// A list of ids with a lookup per item: one multi-select dropdown instead of one dropdown per item.
+class MultiLookupField {
+  constructor(schema, ctx, pointer, name, required, value, lookup) {
+    const labelId = uid("label");
+    this.pointer = pointer;
+    this.lookup = lookup;
+    const saved = ctx.labels[pointer];
+    this.dropdown = new MultiLookupDropdown({
+      operation: ctx.operation, field: lookup.field, labelId, pattern: schema.items?.pattern,
+      getForm: () => ctx.root.get(), getAuthentication: ctx.getAuthentication, value,
+      texts: saved && typeof saved === "object" ? saved : {},
+      onChange: (values, texts) => {
+        if (values.length) ctx.labels[pointer] = Object.fromEntries(values.map((v) => [v, texts[v] || v]));
+        else delete ctx.labels[pointer];
+        this.dropdown.element.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+    });
+    ctx.lookupFields.push(this);
+    this.element = wrap({ pointer, name, schema, required, control: this.dropdown.element, labelId, hint: "choices" });
+    this.element.classList.add("has-lookup");
+  }
+  get() {
+    return this.dropdown.values.length ? [...this.dropdown.values] : undefined;
+  }
+  set(value) {
+    this.dropdown.setValues(Array.isArray(value) ? value : [], {}, { silent: true });
+  }
+}
+
+// Names and values as rows (query parameters, headers): an object whose keys the user chooses.
+class KeyValueField {
+  constructor(schema, ctx, pointer, name, required, value) {
+    this.pointer = pointer;
+    this.rows = h("div", { class: "kv-rows" });
+    const title = schema.title || humanize(name);
+    this.addButton = h("button", { type: "button", class: "add-item", onclick: () => {
+      const row = this.addRow("", "");
+      row.querySelector("input").focus();
+      this.rows.dispatchEvent(new Event("change", { bubbles: true }));
+    } }, "+ Add a row");
+    this.title = title;
+    for (const [k, v] of Object.entries(value && typeof value === "object" ? value : {})) {
+      this.addRow(k, typeof v === "string" ? v : JSON.stringify(v));
+    }
+    this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "kv" }, this.rows, this.addButton),
+      hint: "names and values" });
+  }
+  addRow(key, text) {
+    const n = this.rows.childElementCount + 1;
+    const row = h("div", { class: "kv-row" },
+      h("input", { type: "text", class: "kv-key", value: key, "aria-label": `${this.title}: name ${n}`, autocomplete: "off" }),
+      h("input", { type: "text", class: "kv-value", value: text, "aria-label": `${this.title}: value ${n}`, autocomplete: "off" }),
+      h("button", { type: "button", class: "remove-item", "aria-label": `Remove row ${n} of ${this.title}`, onclick: () => {
+        row.remove();
+        this.rows.dispatchEvent(new Event("change", { bubbles: true }));
+      } }, "Remove"));
+    this.rows.append(row);
+    return row;
+  }
+  get() {
+    const out = {};
+    for (const row of this.rows.children) {
+      const key = row.querySelector(".kv-key").value.trim();
+      const raw = row.querySelector(".kv-value").value;
+      if (!key) continue;
+      let value = raw;
+      if (/^\s*\[/.test(raw)) {
+        try {
+          value = JSON.parse(raw); // a list repeats the parameter
+        } catch {
+          value = raw;
+        }
+      }
+      out[key] = value;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  set(value) {
+    this.rows.replaceChildren();
+    for (const [k, v] of Object.entries(value && typeof value === "object" ? value : {})) {
+      this.addRow(k, typeof v === "string" ? v : JSON.stringify(v));
+    }
+  }
+}
+
 class JsonField {
   constructor(schema, ctx, pointer, name, required, value) {
     const id = uid("f");
     this.input = h("textarea", { id, name: pointer, rows: 3, class: "json", spellcheck: "false",
       placeholder: "JSON", "aria-required": required ? "true" : null });
     this.set(value);
-    this.element = wrap({ pointer, name, schema, required, control: this.input, controlId: id, hint: "JSON" });
+    this.note = h("p", { class: "json-note", "aria-live": "polite" });
+    this.input.addEventListener("input", () => this.checkSyntax());
+    this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "json-editor" }, this.input, this.note),
+      controlId: id, hint: "JSON" });
+  }
+  // The JSON is read as it is typed: where it breaks is said at once, before any run.
+  checkSyntax() {
+    const raw = this.input.value.trim();
+    let problem = "";
+    if (raw) {
+      try {
+        JSON.parse(raw);
+      } catch (err) {
+        problem = `Not valid JSON yet: ${String(err.message).replace(/^JSON\.parse: /, "")}`;
+      }
+    }
+    this.note.textContent = problem;
+    this.note.classList.toggle("error", Boolean(problem));
+    if (problem) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
   }
   get() {
     const raw = this.input.value.trim();
@@ -272,15 +419,78 @@ class ObjectField {
       this.element.classList.add("object");
     }
     this.root = root;
+    this.schema = schema;
+    this.baseRequired = requiredSet;
+    this.hidden = new Set();
+    if (schema.if || schema.dependentRequired) {
+      ctx.conditionals.push(this);
+      this.applyConditions();
+    }
   }
-  get() {
+
+  // The schema's own if/then/else and dependentRequired decide which fields apply now: a field the active
+  // branch forbids (`not: {}`) is hidden and left out; the required marks follow the branch.
+  applyConditions() {
+    const value = this.collect();
+    const required = new Set(this.baseRequired);
+    const hidden = new Set();
+    if (this.schema.if) {
+      const branch = satisfies(this.schema.if, value) ? this.schema.then : this.schema.else;
+      for (const name of branch?.required || []) required.add(name);
+      for (const [name, sub] of Object.entries(branch?.properties || {})) {
+        if (sub && typeof sub === "object" && sub.not && Object.keys(sub.not).length === 0) hidden.add(name);
+      }
+    }
+    for (const [name, needs] of Object.entries(this.schema.dependentRequired || {})) {
+      if (value[name] !== undefined) for (const other of needs) required.add(other);
+    }
+    this.hidden = hidden;
+    for (const [key, child] of this.fields) {
+      child.element.hidden = hidden.has(key);
+      const head = child.element.querySelector(":scope > .field-head .field-label");
+      let mark = head && head.querySelector(".required");
+      if (required.has(key) && head && !mark) {
+        mark = h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *");
+        head.append(mark);
+      } else if (!required.has(key) && mark) {
+        mark.remove();
+      }
+      for (const control of child.element.querySelectorAll(":scope > input, :scope > select, :scope > textarea")) {
+        control.setAttribute("aria-required", required.has(key) ? "true" : "false");
+      }
+    }
+  }
+
+  collect() {
     const out = {};
     for (const [key, child] of this.fields) {
       const v = child.get();
       if (v !== undefined) out[key] = v;
     }
+    return out;
+  }
+
+  get() {
+    const out = {};
+    for (const [key, child] of this.fields) {
+      if (this.hidden.has(key)) continue;
+      const v = child.get();
+      if (v !== undefined) out[key] = v;
+    }
     return this.root || Object.keys(out).length ? out : undefined;
   }
+}
+
+// Enough of JSON Schema to decide an `if`: const, enum, type of properties, and required.
+function satisfies(schema, value) {
+  if (!schema || typeof schema !== "object") return schema !== false;
+  if (Array.isArray(schema.required) && !schema.required.every((k) => value && value[k] !== undefined)) return false;
+  for (const [key, sub] of Object.entries(schema.properties || {})) {
+    if (!value || value[key] === undefined || !sub || typeof sub !== "object") continue;
+    if ("const" in sub && JSON.stringify(sub.const) !== JSON.stringify(value[key])) return false;
+    if (Array.isArray(sub.enum) && !sub.enum.some((e) => JSON.stringify(e) === JSON.stringify(value[key]))) return false;
+  }
+  return true;
 }
 
 // Any field but a group can take its value from an earlier step: a "Map" button opens the picker; a
@@ -399,9 +609,15 @@ function makeBareField(schema, ctx, pointer, name, required, value, { bare = fal
     return new UnionField(schema, ctx, pointer, name, required, value);
   }
   const type = typeOf(schema);
+  const itemLookup = type === "array" && !bare ? ctx.lookups.get(patternOf(`${pointer}/-`)) : null;
+  if (itemLookup) return new MultiLookupField(schema, ctx, pointer, name, required, value, itemLookup);
   if (type === "object" && schema.properties) return new ObjectField(schema, ctx, pointer, name, required, value);
+  if (type === "object" && schema.additionalProperties && typeof schema.additionalProperties === "object") {
+    return new KeyValueField(schema, ctx, pointer, name, required, value);
+  }
   if (type === "array") return new ArrayField(schema, ctx, pointer, name, required, value);
   if (type === "boolean") return new BooleanField(schema, ctx, pointer, name, required, value);
+  if (type === "string" && schema.format === "date-time") return new DateTimeField(schema, ctx, pointer, name, required, value);
   if (type === "string" || type === "integer" || type === "number") {
     return new ScalarField(schema, ctx, pointer, name, required, value);
   }
@@ -412,7 +628,8 @@ function makeBareField(schema, ctx, pointer, name, required, value, { bare = fal
 export class SchemaForm {
   constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange, references }) {
     this.ctx = {
-      operation, getAuthentication, labels: labels || {}, lookupFields: [], mappables: [], references, schema: schema || {},
+      operation, getAuthentication, labels: labels || {}, lookupFields: [], mappables: [], conditionals: [],
+      references, schema: schema || {},
       lookups: new Map((lookups || []).map((l) => [l.field, l])),
     };
     this.root = new ObjectField(schema || {}, this.ctx, "", "", false, value || {}, { root: true });
@@ -423,6 +640,7 @@ export class SchemaForm {
       const field = e.target.closest("[data-pointer]");
       const pointer = field ? field.dataset.pointer : "";
       if (field && e.type === "input") this.clearFieldError(field); // the check after the change says anew
+      for (const object of this.ctx.conditionals) object.applyConditions();
       this.refreshDependents(pointer);
       if (onChange) onChange(pointer);
     };
