@@ -214,3 +214,65 @@ def test_undo_remove_and_switching_operation_keeps_what_fits(browser, served):
         page.locator(".step").first.focus()
         page.keyboard.press("Control+z")
         expect(page.locator(".step")).to_have_count(2)
+
+
+def saved_document(page) -> dict:
+    return json.loads(page.evaluate("() => localStorage.getItem('ac-connector-builder:workflow')"))["document"]
+
+
+def test_forms_fit_their_data(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+
+        # if/then/else: a task on a deal has no contact field, and the other way round.
+        page.locator("#operation-select").select_option("create_deal_task")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        expect(field(page, "/contact_id")).to_be_hidden()
+        expect(field(page, "/deal_id").locator(".required")).to_have_count(1)
+        field(page, "/owner_type").locator("select").select_option(label="A contact")
+        expect(field(page, "/deal_id")).to_be_hidden()
+        expect(field(page, "/contact_id")).to_be_visible()
+        expect(field(page, "/contact_id").locator(".required")).to_have_count(1)
+
+        # A date and time picker, its time zone stated; the value carries the offset.
+        due = field(page, "/due")
+        expect(due.locator(".field-zone")).to_contain_text("Time zone:")
+        due.locator('input[type="datetime-local"]').fill("2026-03-14T15:00")
+        document = saved_document(page)
+        assert re.fullmatch(r"2026-03-14T15:00:00[+-]\d\d:\d\d", document["steps"][0]["input"]["due"])
+
+        # raw_http_request: query parameters as name/value rows, the body a JSON editor that says where it breaks.
+        page.locator("#operation-select").select_option("raw_http_request")
+        page.get_by_role("dialog", name=re.compile("Switch to")).get_by_role("button", name="Switch and drop").click()
+        expect(page.locator('#input-form[data-operation="raw_http_request"]')).to_be_visible()
+        field(page, "/path").get_by_role("textbox", name="Path").fill("/tags")
+        query = field(page, "/query")
+        query.get_by_role("button", name="+ Add a row").click()
+        query.get_by_label("Query parameters: name 1").fill("search")
+        query.get_by_label("Query parameters: value 1").fill("VIP")
+        body = field(page, "/body").locator("textarea")
+        body.fill('{"tag": ')
+        expect(field(page, "/body").locator(".json-note")).to_contain_text("Not valid JSON yet")
+        body.fill('{"tag": {"tag": "VIP"}}')
+        expect(field(page, "/body").locator(".json-note")).to_have_text("")
+        step = saved_document(page)["steps"][0]
+        assert step["input"]["query"] == {"search": "VIP"} and step["input"]["body"] == {"tag": {"tag": "VIP"}}
+        page.get_by_role("button", name="Run step").click()
+        expect(page.locator("#output-section")).to_be_visible()
+
+        # A list of ids is one multi-select dropdown.
+        page.locator("#operation-select").select_option("create_deal_pipeline")
+        page.get_by_role("dialog", name=re.compile("Switch to")).get_by_role("button", name="Switch and drop").click()
+        groups = field(page, "/user_group_ids")
+        page.locator("details.advanced summary").click()  # the groups are an advanced field
+        groups.locator(".lookup-toggle").click()
+        options = groups.get_by_role("option")
+        expect(options.first).to_be_visible()
+        assert groups.locator('[role="listbox"]').get_attribute("aria-multiselectable") == "true"
+        wanted = [options.nth(i).get_attribute("data-value") for i in range(min(2, options.count()))]
+        for i in range(len(wanted)):
+            options.nth(i).click()
+        expect(groups.locator(".lookup-toggle")).to_contain_text(f"{len(wanted)} chosen")
+        assert saved_document(page)["steps"][0]["input"]["user_group_ids"] == wanted
