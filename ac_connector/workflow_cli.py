@@ -8,8 +8,10 @@ with ``--json``. The exit code says how the run ended: 0 succeeded, 1 failed or 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from engine.errors import ValidationError
@@ -75,8 +77,11 @@ class Progress:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.steps: list[dict[str, Any]] = []
+        self.run_id: str | None = None
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if event["event"] == "run_started":
+            self.run_id = event["run_id"]
         if self.as_json:
             _json_line(event)
             return
@@ -140,9 +145,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems = _authentication_problems(connector, parse_workflow(document))
     if problems:
         raise WorkflowInvalid(problems)
-    with _runs() as store:
+    progress = Progress(args.json)
+    with _runs() as store, _interruptible(progress):
         record = run_workflow(connector, document, authentications=_resolver(connector), store=store,
-                              trigger=trigger, on_event=Progress(args.json))
+                              trigger=trigger, on_event=progress)
     return _finish(record, args.json)
 
 
@@ -150,10 +156,26 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from .cli import _connector
 
     connector = _connector(args)
-    with _runs() as store:
+    progress = Progress(args.json)
+    with _runs() as store, _interruptible(progress):
         record = resume_run(connector, store.get(args.run).id, authentications=_resolver(connector), store=store,
-                            retry_unknown=args.retry_unknown, on_event=Progress(args.json))
+                            retry_unknown=args.retry_unknown, on_event=progress)
     return _finish(record, args.json)
+
+
+@contextlib.contextmanager
+def _interruptible(progress: Progress) -> Iterator[None]:
+    """Ctrl+C: the runner has recorded where it stopped; say how to go on (the exit code stays 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if progress.run_id:
+            sys.stderr.write(json.dumps({"error": {
+                "type": "interrupted", "retryable": True, "run_id": progress.run_id,
+                "message": f"run {progress.run_id} was interrupted; see `ac-connector workflow show "
+                           f"{progress.run_id}`, go on with `ac-connector workflow resume {progress.run_id}`"}},
+                indent=2) + "\n")
+        raise
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

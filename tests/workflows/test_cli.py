@@ -178,3 +178,22 @@ def test_a_killed_run_resumes_without_resending_steps_one_and_two(home, sandbox,
     assert sandbox.log.count("POST", "/api/3/contacts") == 1
     assert sandbox.log.count("POST", "/api/3/contactLists") == 1
     assert sandbox.log.count("POST", "/api/3/deals/*/notes") == 1
+
+
+def test_ctrl_c_records_where_the_run_stopped(home, sandbox, flow_file):
+    sandbox.faults.add("POST /api/3/deals", delay_headers=3, times=1)
+    env = {**os.environ, "AC_CONNECTOR_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "ac_connector.cli", "workflow", "run", str(flow_file),
+                             "--input", TRIGGER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with RunStore.open(home=home) as store:
+        deadline = time.monotonic() + 60
+        while not (store.list() and store.get(store.list()[0].id).steps[2].status == "running"):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        run = store.get(store.list()[0].id)
+    assert proc.returncode == 130 and "Traceback" not in err
+    error = json.loads(err)["error"]
+    assert error["type"] == "interrupted" and error["run_id"] == run.id
+    assert run.status == "outcome_unknown" and run.stopped_at == "deal" and run.error["type"] == "interrupted"

@@ -50,9 +50,9 @@ def served(home, account, service_connector):
         response.read()
         seen.append(str(response.headers) + response.text)
 
-    with running(settings, sandbox=account, connector=service_connector) as (service, url):
-        with httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client:
-            yield service, client
+    with running(settings, sandbox=account, connector=service_connector) as (service, url), \
+            httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client:
+        yield service, client
     assert seen and not [text for text in seen if account.api_key in text], "a key came back in a response"
 
 
@@ -210,3 +210,21 @@ def test_the_run_store_never_holds_the_key(served, account, home, four_steps):
     for path in home.iterdir():
         if path.is_file():
             assert account.api_key.encode() not in path.read_bytes(), path.name
+
+
+def test_a_run_goes_on_and_is_recorded_when_the_client_goes_away(served, account, four_steps):
+    import time
+
+    _, client = served
+    account.faults.add("POST /api/3/contactLists", delay_headers=1, times=1)
+    with httpx.Client(base_url=client.base_url, timeout=30) as leaving, \
+            leaving.stream("POST", "/api/workflows/runs", json={"workflow": four_steps, "trigger": TRIGGER}) as response:
+        first = json.loads(next(response.iter_lines()))
+        assert client.get(f"/api/runs/{first['run_id']}").json()["status"] == "running"
+    assert first["event"] == "run_started"  # the client has gone while step 2 waits
+    deadline = time.monotonic() + 30
+    while (run := client.get(f"/api/runs/{first['run_id']}").json())["status"] == "running":
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)
+    assert run["status"] == "succeeded" and [s["status"] for s in run["steps"]] == ["succeeded"] * 4
+    assert account.log.count("POST", "/api/3/deals") == 1
