@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.builder_pages import axe_violations, builder_page, field, focused, named, tab_to
+from helpers.builder_pages import axe_violations, builder_page, fake_key_for, field, focused, named, tab_to
 
 expect: Any = None
 
@@ -276,3 +276,63 @@ def test_forms_fit_their_data(browser, served):
             options.nth(i).click()
         expect(groups.locator(".lookup-toggle")).to_contain_text(f"{len(wanted)} chosen")
         assert saved_document(page)["steps"][0]["input"]["user_group_ids"] == wanted
+
+
+def test_authentications_edit_reenter_key_delete_and_test_again(browser, served):
+    served.sandbox.reset()
+    wrong = fake_key_for(served, "wrong")
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.get_by_role("button", name="Add new authentication").click()
+        dialog = page.locator("#auth-dialog")
+        expect(dialog).to_contain_text("does not keep them apart")  # Personal/Organisational, truthfully
+        dialog.get_by_label("Authentication name").fill("Typo account")
+        dialog.get_by_role("button", name="Next").click()
+        dialog.get_by_label("URL").fill(served.sandbox_url)
+        dialog.get_by_label("API key").fill(wrong)
+        dialog.get_by_role("button", name="Create authentication").click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#auth-select")).to_have_value("Typo account")
+        page.get_by_role("button", name="Test authentication").click()
+        result = page.locator("#auth-test-result")
+        expect(result).to_contain_text("Tested “Typo account”")
+        expect(result.locator(".error")).to_be_visible()
+
+        # The verdict belongs to the authentication it tested: another one shows none, coming back shows it.
+        page.locator("#auth-select").select_option("Sandbox")
+        expect(result).to_have_text("")
+        page.locator("#auth-select").select_option("Typo account")
+        expect(result.locator(".error")).to_be_visible()
+
+        # Edit: rename and enter the key again (never shown); the step follows the new name; test again.
+        page.get_by_role("button", name="Edit Typo account").click()
+        expect(dialog.get_by_label("Authentication name")).to_have_value("Typo account")
+        dialog.get_by_label("Authentication name").fill("Main account")
+        dialog.get_by_role("button", name="Next").click()
+        expect(dialog.get_by_label("URL")).to_have_value(served.sandbox_url)
+        expect(dialog.get_by_label("API key")).to_have_value("")
+        dialog.get_by_label("API key").fill(served.sandbox.api_key)
+        dialog.get_by_role("button", name="Save changes").click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#auth-select")).to_have_value("Main account")
+        expect(page.locator(".step small").first).to_contain_text("Main account")
+        expect(result).to_have_text("")  # the old verdict said nothing about the new key
+        page.get_by_role("button", name="Test authentication").click()
+        expect(result.locator(".ok")).to_contain_text("Works")
+        assert served.sandbox.api_key not in page.content() and wrong not in page.content()
+
+        # A new step takes the authentication last used.
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        expect(page.locator("#auth-select")).to_have_value("Main account")
+
+        # Delete asks first; keeping it keeps it.
+        page.get_by_role("button", name="Delete Main account").click()
+        confirm = page.get_by_role("dialog", name="Delete “Main account”?")
+        expect(confirm).to_contain_text("2 steps of this workflow use it")
+        confirm.get_by_role("button", name="Keep it").click()
+        assert [a["name"] for a in served.service.registry.list()] == ["Sandbox", "Main account"]
+        page.get_by_role("button", name="Delete Main account").click()
+        page.get_by_role("dialog", name="Delete “Main account”?").get_by_role("button", name="Delete").click()
+        expect(result).to_contain_text("Deleted “Main account”")
+        assert [a["name"] for a in served.service.registry.list()] == ["Sandbox"]
+        expect(page.locator("#auth-select option:checked")).to_have_text("Main account (not found)")

@@ -69,3 +69,12 @@ def axe_violations(page: Any, context: Any = None) -> list[str]:
     found = results.response["violations"]
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in found if v.get("impact") in SERIOUS]
+
+
+def fake_key_for(served: Any, prefix: str) -> str:
+    """An obviously fake key, new for every run, that the leak checks of ``served`` look for too."""
+    import secrets
+
+    key = f"{prefix}-{secrets.token_hex(20)}"
+    served.secrets.add(key)
+    return key
