@@ -180,13 +180,17 @@ def test_invalid_email_shows_next_to_its_field_then_custom_fields_run(page, serv
     values = field(page, "/field_values")
     values.get_by_role("button", name=re.compile("Add")).click()
     choose(page, "/field_values/0/field", "Company Size")
-    field(page, "/field_values/0/value").get_by_role("textbox").fill("51-200")
+    # The value's widget follows the field's type: Company Size is a dropdown field, so its options.
+    field(page, "/field_values/0/value").get_by_role("combobox", name="Value of Company Size").select_option("51-200")
+    values.get_by_role("button", name=re.compile("Add")).click()
+    choose(page, "/field_values/1/field", "Birthday")
+    field(page, "/field_values/1/value").get_by_label("Value of Birthday (a date)").fill("1990-05-17")
     page.get_by_role("button", name="Run step").click()
     expect(page.locator("#output-section")).to_be_visible()
     expect(email.locator(".field-error")).to_be_hidden()
     output = json.loads(page.locator("#run-output").text_content())
     assert output["contact"]["email"] == "ada@example.com"
-    assert [(v["field"], v["value"]) for v in output["fieldValues"]] == [("1", "51-200")]
+    assert [(v["field"], v["value"]) for v in output["fieldValues"]] == [("1", "51-200"), ("2", "1990-05-17")]
 
 
 def test_steps_reorder_remove_and_the_workflow_saves_and_loads(page, browser, served, tmp_path):

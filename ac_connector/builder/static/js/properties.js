@@ -128,6 +128,7 @@ export class PropertiesPanel {
     const form = new SchemaForm({
       operation, schema: spec.input, lookups: spec.lookups, value: step.input, labels: { ...step.labels },
       getAuthentication: () => this.workflow.current?.authentication || "",
+      customField: (id) => this.customField(id),
       references: {
         choices: () => referenceChoices(this.workflow, this.workflow.steps.indexOf(step), (op) => this.describe(op)),
         describe: (ref) => describeReference(this.workflow, ref),
@@ -142,6 +143,22 @@ export class PropertiesPanel {
     this.formSlot.append(this.form.element);
     this.formSlot.dataset.operation = operation;
     this.showCheck();
+  }
+
+  // A contact custom field's type and options, read once per authentication with list_custom_fields.
+  customField(id) {
+    const authentication = this.workflow.current?.authentication;
+    if (!authentication) return Promise.resolve(null);
+    if (!this.customFields || this.customFields.authentication !== authentication) {
+      const loading = api.run("list_custom_fields", { input: { return_all: true }, authentication }).then(({ output }) => {
+        const byId = new Map(output.fields.map((f) => [String(f.id), { title: f.title, type: f.type, options: [] }]));
+        for (const o of output.fieldOptions || []) byId.get(String(o.field))?.options.push({ value: o.value, label: o.label });
+        return byId;
+      });
+      loading.catch(() => { this.customFields = null; });
+      this.customFields = { authentication, loading };
+    }
+    return this.customFields.loading.then((byId) => byId.get(String(id)) || null);
   }
 
   // The check's errors for this step, on their fields (and cleared as soon as they are fixed).

@@ -341,6 +341,58 @@ class UnionField {
   get() {
     return this.current.get();
   }
+
+  // A custom field's value takes the widget of the field's type (text, number, date, one option, several).
+  adapt(info) {
+    const value = this.get();
+    if (!info) {
+      if (!this.adapted) return;
+      this.adapted = null;
+      this.picker.hidden = false;
+      const index = Math.max(0, this.variants.findIndex((v) => matches(v, value)));
+      this.picker.value = String(index);
+      this.show(index, value);
+      return;
+    }
+    this.picker.hidden = true;
+    this.adapted = info;
+    this.current = customValueControl(info, value);
+    this.slot.replaceChildren(this.current.element);
+  }
+}
+
+const CUSTOM_TYPE_WORDS = { dropdown: "one option", radio: "one option", checkbox: "several options",
+  listbox: "several options", date: "a date", datetime: "a date and time", number: "a number" };
+
+function customValueControl(info, value) {
+  const label = `Value of ${info.title} (${CUSTOM_TYPE_WORDS[info.type] || "text"})`;
+  const one = typeof value === "string" ? value : Array.isArray(value) ? value[0] : undefined;
+  if (info.type === "dropdown" || info.type === "radio") {
+    const select = h("select", { "aria-label": label }, h("option", { value: "" }, "— choose —"),
+      info.options.map((o) => h("option", { value: o.value }, o.label || o.value)));
+    select.value = one ?? "";
+    return { element: h("div", { class: "custom-value" }, select), get: () => select.value || undefined };
+  }
+  if (info.type === "checkbox" || info.type === "listbox") {
+    const chosen = new Set(Array.isArray(value) ? value : value ? [value] : []);
+    const boxes = info.options.map((o) => h("input", { type: "checkbox", value: o.value, checked: chosen.has(o.value) }));
+    const group = h("div", { class: "checks", role: "group", "aria-label": label },
+      info.options.map((o, i) => h("label", { class: "radio" }, boxes[i], ` ${o.label || o.value}`)));
+    return { element: h("div", { class: "custom-value" }, group), get: () => {
+      const values = boxes.filter((b) => b.checked).map((b) => b.value);
+      return values.length ? values : undefined;
+    } };
+  }
+  if (info.type === "datetime") {
+    const field = new DateTimeField({ title: label }, null, "", "", false, one);
+    field.input.setAttribute("aria-label", label);
+    return { element: h("div", { class: "custom-value" }, field.input, field.zoneNote), get: () => field.get() };
+  }
+  const kind = info.type === "date" ? "date" : info.type === "number" ? "number" : "text";
+  const input = info.type === "textarea" ? h("textarea", { rows: 3, "aria-label": label })
+    : h("input", { type: kind, step: kind === "number" ? "any" : null, "aria-label": label, autocomplete: "off" });
+  input.value = one ?? "";
+  return { element: h("div", { class: "custom-value" }, input), get: () => (input.value === "" ? undefined : input.value) };
 }
 
 function matches(schema, value) {
@@ -420,12 +472,37 @@ class ObjectField {
     }
     this.root = root;
     this.schema = schema;
+    this.adaptCustomValue(ctx);
     this.baseRequired = requiredSet;
     this.hidden = new Set();
     if (schema.if || schema.dependentRequired) {
       ctx.conditionals.push(this);
       this.applyConditions();
     }
+  }
+
+  // {field, value} of a contact's custom field: the value's widget follows the chosen field's type.
+  adaptCustomValue(ctx) {
+    const bare = (child) => (child && child.field ? child.field : child);
+    const picker = this.fields.find(([, c]) => bare(c)?.lookup?.operation === "list_custom_fields_ddl");
+    const value = bare(this.fields.find(([k]) => k === "value")?.[1]);
+    if (!picker || !(value instanceof UnionField) || !ctx.customField) return;
+    const adapt = async () => {
+      const id = picker[1].get();
+      if (!id || isReference(id)) {
+        value.adapt(null);
+        return;
+      }
+      let info = null;
+      try {
+        info = await ctx.customField(String(id));
+      } catch {
+        info = null; // not loadable now: the generic value field stays
+      }
+      if (picker[1].get() === id) value.adapt(info);
+    };
+    picker[1].element.addEventListener("change", adapt);
+    adapt();
   }
 
   // The schema's own if/then/else and dependentRequired decide which fields apply now: a field the active
@@ -626,8 +703,9 @@ function makeBareField(schema, ctx, pointer, name, required, value, { bare = fal
 
 // The form for one operation. onChange(pointer) runs after any field changes.
 export class SchemaForm {
-  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange, references }) {
+  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange, references, customField }) {
     this.ctx = {
+      customField,
       operation, getAuthentication, labels: labels || {}, lookupFields: [], mappables: [], conditionals: [],
       references, schema: schema || {},
       lookups: new Map((lookups || []).map((l) => [l.field, l])),
