@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -127,10 +125,6 @@ def test_add_contact_to_list_with_dropdowns(page, served):
     assert (output["contactList"]["contact"], output["contactList"]["list"]) == (contact, list_id)
     expect(page.locator(".step").first).to_have_class(re.compile("succeeded"))
 
-    shot = os.environ.get("AC_BUILDER_SCREENSHOT")
-    if shot:
-        Path(shot).parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=shot)
 
 
 def test_create_deal_stage_dropdown_follows_the_pipeline(page, served):

@@ -95,6 +95,8 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         field(page, "/currency").get_by_role("textbox", name="Currency").fill("eur")
         map_field(page, "/contact_id", "Contact", "Step 1 · New lead › contact › id")
         pipeline_id, _ = choose_first(page, "/pipeline_id")
+        expect(field(page, "/currency").locator(".ref-chip")).to_be_hidden()  # only mapped fields show a chip
+        expect(field(page, "/contact_id").locator(".lookup")).to_be_hidden()  # ... in place of their control
 
         # Step 4: a note on the deal of step 3.
         add_step(page, "create_deal_note")
@@ -134,6 +136,10 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         assert str(deal_body["group"]) == pipeline_id and str(deal_body["value"]) == "125050"
         page.locator(".step").nth(2).click()
         deal_id = json.loads(page.locator("#run-output").text_content())["deal"]["id"]
+        shot = os.environ.get("AC_BUILDER_SCREENSHOT")  # docs/builder.png: the run, step 3 and its output
+        if shot:
+            Path(shot).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=shot)
         notes = [r for r in sandbox.log.snapshot() if r.method == "POST" and r.path == f"/api/3/deals/{deal_id}/notes"]
         assert len(notes) == 1 and notes[0].body["note"]["note"] == "First call booked"
 
