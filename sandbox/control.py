@@ -59,6 +59,13 @@ def _dispatch(sb: Sandbox, method: str, name: str, data: dict) -> Response:
         if method == "DELETE":
             sb.log.clear()
             return _reply(200, {})
+    elif name == "webhooks":
+        if method == "PUT":
+            sb.hooks.configure(duplicate=data.get("duplicate"), drop=data.get("drop"))
+        if method == "POST":  # wait until every queued delivery was attempted
+            return _reply(200, {"idle": sb.hooks.wait_idle(float(data.get("timeout", 10)))})
+        if method in ("GET", "PUT"):
+            return _reply(200, {"duplicate": sb.hooks.duplicate, "drop": sb.hooks.drop, "deliveries": sb.hooks.log()})
     elif name == "reset" and method == "POST":
         sb.reset()
         return _reply(200, {})

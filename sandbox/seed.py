@@ -116,3 +116,6 @@ def seed_account(store: Store) -> None:
                                "edate": _at(48.25)[0], "status": 0, "user": "1", "assignee": "1",
                                "cdate": stamp, "udate": stamp, "automation": None, "doneAutomation": None,
                                "outcomeId": None, "outcomeInfo": None})
+    # A registration for the webhook operations' examples; the sandbox never emits sms_reply, so it never fires.
+    store["webhooks"].insert({"name": "Example hook", "url": "https://hooks.example.com/ac", "events": ["sms_reply"],
+                              "sources": ["public"], "listid": "0", "cdate": stamp})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,8 +22,10 @@ from engine.errors import ConnectorError
 from .. import load
 from ..builder import STATIC_DIR
 from ..store import AuthStore
+from ..triggers.receiver import hook_route
+from ..triggers.runtime import TriggerContext
 from ..workflows import RunStore
-from . import api_authentications, api_connector, api_workflows, errors
+from . import api_authentications, api_connector, api_triggers, api_workflows, errors
 from .access import AccessGuard
 from .assets import IMMUTABLE, REVALIDATE, BuilderAssets, accepts_gzip, assets_version, compressed_response
 from .headers import HardenedHeaders
@@ -44,8 +47,11 @@ class Service:
     runs: RunStore
     owns_connector: bool = True
     tasks: set[Any] = field(default_factory=set)  # workflow runs in progress (kept referenced until done)
+    triggers: Any = None  # ac_connector.triggers.runtime.TriggerContext (over the same run store)
 
     def close(self) -> None:
+        if self.triggers:
+            self.triggers.stop()
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
@@ -77,6 +83,7 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     runs = RunStore.open(home=settings.home)
     service = Service(settings, connector, registry, offer, app=None, runs=runs,  # type: ignore[arg-type]
                       owns_connector=owns_connector)
+    service.triggers = TriggerContext(connector, runs, registry.get)
     service.app = create_app(service)
     return service
 
@@ -119,6 +126,9 @@ def create_app(service: Service) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if service.triggers:  # events answered by a process that died before starting their runs; pollers
+            await run_in_threadpool(service.triggers.recover)
+            service.triggers.start_pollers()
         yield
         if service.tasks:  # let runs in progress finish their step and be recorded
             await asyncio.wait(list(service.tasks), timeout=10)
@@ -129,9 +139,11 @@ def create_app(service: Service) -> Starlette:
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/service", service_info, methods=["GET"]),
+        hook_route(service.triggers),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
         *api_workflows.ROUTES,
+        *api_triggers.ROUTES,
         Mount(version_prefix.rstrip("/"), BuilderAssets(directory=STATIC_DIR, cache_control=IMMUTABLE)),
         Mount("/static", BuilderAssets(directory=STATIC_DIR, cache_control=REVALIDATE), name="static"),
     ]

@@ -13,6 +13,8 @@ from jsonschema import Draft202012Validator
 
 from engine.errors import ValidationError
 
+from .openapi_triggers import TRIGGER_SCHEMAS, trigger_paths
+
 JSON = "application/json"
 SECRET_POINTERS = {"/api_key"}
 
@@ -300,8 +302,12 @@ def document(version: str) -> dict[str, Any]:
                 "responses": _responses("200", "AuthenticationTest", "the verdict (ok true or false)",
                                         COMMON + " 404 422")}},
             **_workflow_paths(),
+            **trigger_paths(_responses, _body, COMMON),
         },
     }
+
+
+SCHEMAS.update(TRIGGER_SCHEMAS)
 
 
 def _workflow_paths() -> dict[str, Any]:

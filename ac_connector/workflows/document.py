@@ -52,6 +52,17 @@ class Workflow:
         return next((i for i, s in enumerate(self.steps) if s.id == step_id), None)
 
 
+def trigger_data_schema(connector: Any, trigger: Mapping[str, Any]) -> Any:
+    """The JSON Schema of ``$.trigger``: a manual trigger's ``input_schema``, or the output schema of the
+    ActiveCampaign event(s) a webhook or poll trigger listens to (ac_connector.triggers, from data)."""
+    kind = trigger.get("type")
+    if kind in ("webhook", "poll"):
+        from ..triggers.catalog import trigger_output_schema
+
+        return trigger_output_schema(connector, trigger)
+    return trigger.get("input_schema")
+
+
 @functools.cache
 def workflow_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
