@@ -88,4 +88,9 @@ export const api = {
   resumeRun: (id, retryUnknown, onEvent) => stream(`/api/runs/${enc(id)}/resume`, { retry_unknown: retryUnknown }, onEvent),
   runs: (workflow, limit = 20) => request("GET", `/api/runs?${new URLSearchParams({ ...(workflow ? { workflow } : {}), limit })}`),
   getRun: (id) => request("GET", `/api/runs/${enc(id)}`),
+  triggerCatalog: () => request("GET", "/api/triggers/catalog"),
+  triggers: () => request("GET", "/api/triggers"),
+  enableTrigger: (workflow, publicUrl) => request("POST", "/api/triggers/enable",
+    publicUrl ? { workflow, public_url: publicUrl } : { workflow }),
+  disableTrigger: (workflow) => request("POST", "/api/triggers/disable", { workflow }),
 };

@@ -9,6 +9,7 @@ import { toast } from "./confirm.js";
 import { h } from "./dom.js";
 import { PropertiesPanel } from "./properties.js";
 import { RunHistory, Runs, STATUS_TEXT } from "./runs.js";
+import { TriggerPanel } from "./trigger.js";
 import { Workflow } from "./workflow.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -100,8 +101,12 @@ async function start() {
     || (step.operation ? props.title(step.operation) : manifest.title)}`;
   const renderSelection = () => {
     const step = workflow.current;
-    $("#no-step").hidden = Boolean(step);
+    const onTrigger = workflow.selected === "@trigger";
+    $("#trigger-props").hidden = !onTrigger;
+    $("#no-step").hidden = Boolean(step) || onTrigger;
     $("#step-props").hidden = !step;
+    trigger.renderCard();
+    if (onTrigger) trigger.render();
     if (!step) return;
     $("#step-title").textContent = stepTitle(step);
     $("#step-name").value = step.name;
@@ -118,7 +123,7 @@ async function start() {
     if (kind === "steps" || kind === "selection" || kind === "load") {
       if (step && kind === "steps" && !step.operation && shown !== step.id) showTab("authenticate");
       if (!step || shown !== step.id || kind === "load") {
-        shown = step ? step.id : null;
+        shown = step ? step.id : workflow.selected;
         renderSelection();
       } else {
         $("#step-title").textContent = stepTitle(step);
@@ -174,7 +179,7 @@ async function start() {
     }
     notice("Running the workflow…");
     try {
-      await runs.runAll({});
+      await runs.runAll(trigger.testData);
       const status = runs.run ? runs.run.status : "failed";
       const failed = workflow.steps.find((s) => ["failed", "outcome_unknown"].includes(runs.result(s.id)?.status));
       notice(`Workflow run ${STATUS_TEXT[status]?.toLowerCase() || status}${failed
@@ -207,6 +212,13 @@ async function start() {
       history.refresh();
     },
   });
+
+  const trigger = new TriggerPanel({
+    container: $("#trigger-props"), card: $("#trigger-card"), workflow, auth, runs, notify: notice,
+    openRun: (id) => history.open(id),
+  });
+  $("#trigger-card").addEventListener("click", () => workflow.select("@trigger"));
+  await trigger.load();
 
   if (service.sandbox) {
     notice(`Try it offline: the authentication “${service.sandbox}” is a local sandbox account.`);

@@ -32,13 +32,34 @@ function typeOf(schema) {
   return t || "any";
 }
 
-// Every field an output schema promises, depth first: objects by property, arrays by their first item.
-export function fieldsOf(schema, path = [], depth = 0, out = []) {
+// A local "$ref": "#/$defs/x" of the schema's root, merged with the keywords beside it.
+function resolve(schema, root) {
+  if (!schema || typeof schema !== "object" || typeof schema.$ref !== "string" || !schema.$ref.startsWith("#/")) {
+    return schema;
+  }
+  let target = root;
+  for (const part of schema.$ref.slice(2).split("/")) target = target && typeof target === "object" ? target[part] : undefined;
+  const { $ref, ...beside } = schema;
+  void $ref;
+  return { ...resolve(target || {}, root), ...beside };
+}
+
+// Every field an output schema promises, depth first: objects by property (the alternatives of a oneOf or
+// anyOf together), arrays by their first item.
+export function fieldsOf(schema, path = [], depth = 0, out = [], root = schema, seen = new Set()) {
+  schema = resolve(schema, root);
   if (!schema || typeof schema !== "object" || depth > 6 || out.length > 400) return out;
-  if (path.length) out.push({ path, type: typeOf(schema), title: schema.title || "" });
+  const key = path.join(".");
+  if (path.length && !seen.has(key)) {
+    seen.add(key);
+    out.push({ path, type: typeOf(schema), title: schema.title || "" });
+  }
+  for (const alternative of [...(schema.oneOf || []), ...(schema.anyOf || []), ...(schema.allOf || [])]) {
+    fieldsOf(alternative, path, depth, out, alternative && alternative.$defs ? alternative : root, seen);
+  }
   const props = schema.properties || {};
-  for (const [key, sub] of Object.entries(props)) fieldsOf(sub, [...path, key], depth + 1, out);
-  if (schema.items && typeof schema.items === "object") fieldsOf(schema.items, [...path, 0], depth + 1, out);
+  for (const [name, sub] of Object.entries(props)) fieldsOf(sub, [...path, name], depth + 1, out, root, seen);
+  if (schema.items && typeof schema.items === "object") fieldsOf(schema.items, [...path, 0], depth + 1, out, root, seen);
   return out;
 }
 
