@@ -105,8 +105,9 @@ def plain_message(error: Any, root: Any = None) -> str:
         example = _example(schema)
         if said:
             return f"{said}, e.g. {example}" if example else said
-        return f"Use the form {_lower(title)} takes, e.g. {example}" if example else \
-            f"{title} is not in the expected form"
+        if example:
+            return f"Use the form {_lower(title)} takes, e.g. {example}"
+        return f"{title[:1].upper()}{title[1:]} is not in the expected form ({value})"
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
         words = " or ".join(TYPE_WORDS.get(str(t), str(t)) for t in wanted if t != "null") or "nothing"

@@ -113,6 +113,7 @@ export class PropertiesPanel {
     this.runButton.disabled = !step.operation;
     this.description.textContent = "";
     this.showResult(step);
+    this.showCheck();
     if (!step.operation) return;
     const operation = step.operation;
     let spec;
@@ -124,7 +125,6 @@ export class PropertiesPanel {
     }
     if (this.workflow.current !== step || step.operation !== operation) return; // the user moved on
     this.description.textContent = spec.description;
-    const index = this.workflow.steps.indexOf(step);
     const form = new SchemaForm({
       operation, schema: spec.input, lookups: spec.lookups, value: step.input, labels: { ...step.labels },
       getAuthentication: () => this.workflow.current?.authentication || "",
@@ -139,7 +139,6 @@ export class PropertiesPanel {
       },
     });
     this.form = form;
-    void index;
     this.formSlot.append(this.form.element);
     this.formSlot.dataset.operation = operation;
     this.showCheck();
@@ -164,6 +163,14 @@ export class PropertiesPanel {
   // The check's errors for this step, on their fields (and cleared as soon as they are fixed).
   showCheck() {
     const step = this.workflow.current;
+    const problems = document.querySelector("#step-problems");
+    const general = step ? this.checker.errorsFor(step.id).filter((e) => e.pointer.startsWith("@")) : [];
+    const words = { "@operation": "Operation", "@authentication": "Authentication", "@id": "Step id", "@name": "Step name" };
+    const plain = (e) => (e.pointer === "@operation" && !step.operation ? "Choose an operation in the Properties tab"
+      : `${words[e.pointer] || "This step"}: ${e.message}`);
+    problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
+      h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    problems.hidden = !general.length;
     if (!step || !this.form) return;
     const items = this.checker.errorsFor(step.id).filter((e) => !e.pointer.startsWith("@"));
     this.form.showErrors(items, { scroll: false });
