@@ -27,6 +27,7 @@ def _expect(browser) -> None:
 def test_keyboard_alone_builds_runs_saves_and_loads_a_step(browser, served, tmp_path):
     served.sandbox.reset()
     with builder_page(browser, served) as page:
+        page.on("filechooser", lambda chooser: None)  # file chooser interception on before any key is pressed
         keys = page.keyboard
         tab_to(page, named("Add ActiveCampaign step"))
         keys.press("Enter")

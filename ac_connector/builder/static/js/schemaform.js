@@ -3,49 +3,12 @@
 
 import { h, uid } from "./dom.js";
 import { LookupDropdown, MultiLookupDropdown } from "./dropdown.js";
+import { choicesOf, humanize, patternOf, typeHint, typeOf, wrap } from "./fieldkit.js";
+import { Mappable } from "./mappable.js";
 import { isReference } from "./references.js";
-import { ReferencePicker } from "./refpicker.js";
+import { DateTimeField, JsonField, KeyValueField, customValueControl } from "./widgets.js";
 
-const humanize = (name) => String(name).replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
-export const patternOf = (pointer) => pointer.replace(/\/\d+(?=\/|$)/g, "/-");
-
-function typeOf(schema) {
-  let t = schema.type;
-  if (Array.isArray(t)) t = t.find((x) => x !== "null") ?? t[0];
-  if (!t && schema.properties) t = "object";
-  if (!t && schema.items) t = "array";
-  return t;
-}
-
-function choicesOf(schema) {
-  const labelled = schema.oneOf || schema.anyOf;
-  if (Array.isArray(labelled) && labelled.length && labelled.every((o) => o && typeof o === "object" && "const" in o)) {
-    return labelled.map((o) => ({ value: o.const, title: o.title ?? String(o.const) }));
-  }
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => ({ value: v, title: String(v) }));
-  return null;
-}
-
-const TYPE_NAMES = { string: "text", integer: "whole number", number: "number", boolean: "yes/no", array: "list",
-  object: "group" };
-
-function typeHint(schema) {
-  if (schema.format === "email") return "email";
-  if (schema.format === "date") return "date";
-  if (schema.format === "date-time") return "date and time";
-  return TYPE_NAMES[typeOf(schema)] || "";
-}
-
-// The labelled wrapper every field shares: label (title), required mark, type, description, error slot.
-function wrap({ pointer, name, schema, required, control, controlId, labelId, hint }) {
-  const label = h("label", { class: "field-label", id: labelId, for: controlId || null },
-    schema.title || humanize(name),
-    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *") : null);
-  const head = h("div", { class: "field-head" }, label, hint ? h("span", { class: "field-type" }, hint) : null);
-  const description = schema.description ? h("p", { class: "field-description" }, schema.description) : null;
-  const error = h("p", { class: "field-error", hidden: true });
-  return h("div", { class: "field", dataset: { pointer } }, head, control, description, error);
-}
+export { patternOf };
 
 class ScalarField {
   constructor(schema, ctx, pointer, name, required, value) {
@@ -79,49 +42,6 @@ class ScalarField {
   set(value) {
     this.input.value = value === undefined || value === null ? "" : String(value);
   }
-}
-
-// A date and time picker in the browser's time zone, stated beside it; the value is ISO 8601 with the
-// offset that zone has on that day (2026-03-14T15:00:00-05:00), as the API wants.
-class DateTimeField {
-  constructor(schema, ctx, pointer, name, required, value) {
-    const id = uid("f");
-    const zoneId = uid("zone");
-    this.type = "string";
-    this.input = h("input", { id, name: pointer, type: "datetime-local", step: "1",
-      "aria-required": required ? "true" : null, "aria-describedby": zoneId });
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
-    this.zoneNote = h("p", { class: "field-zone", id: zoneId }, `Time zone: ${zone} (UTC${offsetText(new Date())})`);
-    this.set(value);
-    const control = h("div", { class: "datetime" }, this.input, this.zoneNote);
-    this.element = wrap({ pointer, name, schema, required, control, controlId: id, hint: "date and time" });
-  }
-  get() {
-    const raw = this.input.value;
-    if (!raw) return undefined;
-    const when = new Date(raw);
-    if (Number.isNaN(when.getTime())) return raw;
-    const full = raw.length === 16 ? `${raw}:00` : raw.slice(0, 19);
-    return `${full}${offsetText(when)}`;
-  }
-  set(value) {
-    if (value === undefined || value === null || value === "") {
-      this.input.value = "";
-      return;
-    }
-    const when = new Date(String(value));
-    if (Number.isNaN(when.getTime())) return;
-    const pad = (n) => String(n).padStart(2, "0");
-    this.input.value = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T`
-      + `${pad(when.getHours())}:${pad(when.getMinutes())}:${pad(when.getSeconds())}`;
-  }
-}
-
-function offsetText(date) {
-  const minutes = -date.getTimezoneOffset();
-  const sign = minutes >= 0 ? "+" : "-";
-  const abs = Math.abs(minutes);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
 class BooleanField {
@@ -219,103 +139,6 @@ class MultiLookupField {
   }
 }
 
-// Names and values as rows (query parameters, headers): an object whose keys the user chooses.
-class KeyValueField {
-  constructor(schema, ctx, pointer, name, required, value) {
-    this.pointer = pointer;
-    this.rows = h("div", { class: "kv-rows" });
-    const title = schema.title || humanize(name);
-    this.addButton = h("button", { type: "button", class: "add-item", onclick: () => {
-      const row = this.addRow("", "");
-      row.querySelector("input").focus();
-      this.rows.dispatchEvent(new Event("change", { bubbles: true }));
-    } }, "+ Add a row");
-    this.title = title;
-    for (const [k, v] of Object.entries(value && typeof value === "object" ? value : {})) {
-      this.addRow(k, typeof v === "string" ? v : JSON.stringify(v));
-    }
-    this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "kv" }, this.rows, this.addButton),
-      hint: "names and values" });
-  }
-  addRow(key, text) {
-    const n = this.rows.childElementCount + 1;
-    const row = h("div", { class: "kv-row" },
-      h("input", { type: "text", class: "kv-key", value: key, "aria-label": `${this.title}: name ${n}`, autocomplete: "off" }),
-      h("input", { type: "text", class: "kv-value", value: text, "aria-label": `${this.title}: value ${n}`, autocomplete: "off" }),
-      h("button", { type: "button", class: "remove-item", "aria-label": `Remove row ${n} of ${this.title}`, onclick: () => {
-        row.remove();
-        this.rows.dispatchEvent(new Event("change", { bubbles: true }));
-      } }, "Remove"));
-    this.rows.append(row);
-    return row;
-  }
-  get() {
-    const out = {};
-    for (const row of this.rows.children) {
-      const key = row.querySelector(".kv-key").value.trim();
-      const raw = row.querySelector(".kv-value").value;
-      if (!key) continue;
-      let value = raw;
-      if (/^\s*\[/.test(raw)) {
-        try {
-          value = JSON.parse(raw); // a list repeats the parameter
-        } catch {
-          value = raw;
-        }
-      }
-      out[key] = value;
-    }
-    return Object.keys(out).length ? out : undefined;
-  }
-  set(value) {
-    this.rows.replaceChildren();
-    for (const [k, v] of Object.entries(value && typeof value === "object" ? value : {})) {
-      this.addRow(k, typeof v === "string" ? v : JSON.stringify(v));
-    }
-  }
-}
-
-class JsonField {
-  constructor(schema, ctx, pointer, name, required, value) {
-    const id = uid("f");
-    this.input = h("textarea", { id, name: pointer, rows: 3, class: "json", spellcheck: "false",
-      placeholder: "JSON", "aria-required": required ? "true" : null });
-    this.set(value);
-    this.note = h("p", { class: "json-note", "aria-live": "polite" });
-    this.input.addEventListener("input", () => this.checkSyntax());
-    this.element = wrap({ pointer, name, schema, required, control: h("div", { class: "json-editor" }, this.input, this.note),
-      controlId: id, hint: "JSON" });
-  }
-  // The JSON is read as it is typed: where it breaks is said at once, before any run.
-  checkSyntax() {
-    const raw = this.input.value.trim();
-    let problem = "";
-    if (raw) {
-      try {
-        JSON.parse(raw);
-      } catch (err) {
-        problem = `Not valid JSON yet: ${String(err.message).replace(/^JSON\.parse: /, "")}`;
-      }
-    }
-    this.note.textContent = problem;
-    this.note.classList.toggle("error", Boolean(problem));
-    if (problem) this.input.setAttribute("aria-invalid", "true");
-    else this.input.removeAttribute("aria-invalid");
-  }
-  get() {
-    const raw = this.input.value.trim();
-    if (!raw) return undefined;
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  set(value) {
-    this.input.value = value === undefined ? "" : JSON.stringify(value, null, 2);
-  }
-}
-
 class UnionField {
   constructor(schema, ctx, pointer, name, required, value) {
     this.ctx = ctx;
@@ -359,40 +182,6 @@ class UnionField {
     this.current = customValueControl(info, value);
     this.slot.replaceChildren(this.current.element);
   }
-}
-
-const CUSTOM_TYPE_WORDS = { dropdown: "one option", radio: "one option", checkbox: "several options",
-  listbox: "several options", date: "a date", datetime: "a date and time", number: "a number" };
-
-function customValueControl(info, value) {
-  const label = `Value of ${info.title} (${CUSTOM_TYPE_WORDS[info.type] || "text"})`;
-  const one = typeof value === "string" ? value : Array.isArray(value) ? value[0] : undefined;
-  if (info.type === "dropdown" || info.type === "radio") {
-    const select = h("select", { "aria-label": label }, h("option", { value: "" }, "— choose —"),
-      info.options.map((o) => h("option", { value: o.value }, o.label || o.value)));
-    select.value = one ?? "";
-    return { element: h("div", { class: "custom-value" }, select), get: () => select.value || undefined };
-  }
-  if (info.type === "checkbox" || info.type === "listbox") {
-    const chosen = new Set(Array.isArray(value) ? value : value ? [value] : []);
-    const boxes = info.options.map((o) => h("input", { type: "checkbox", value: o.value, checked: chosen.has(o.value) }));
-    const group = h("div", { class: "checks", role: "group", "aria-label": label },
-      info.options.map((o, i) => h("label", { class: "radio" }, boxes[i], ` ${o.label || o.value}`)));
-    return { element: h("div", { class: "custom-value" }, group), get: () => {
-      const values = boxes.filter((b) => b.checked).map((b) => b.value);
-      return values.length ? values : undefined;
-    } };
-  }
-  if (info.type === "datetime") {
-    const field = new DateTimeField({ title: label }, null, "", "", false, one);
-    field.input.setAttribute("aria-label", label);
-    return { element: h("div", { class: "custom-value" }, field.input, field.zoneNote), get: () => field.get() };
-  }
-  const kind = info.type === "date" ? "date" : info.type === "number" ? "number" : "text";
-  const input = info.type === "textarea" ? h("textarea", { rows: 3, "aria-label": label })
-    : h("input", { type: kind, step: kind === "number" ? "any" : null, "aria-label": label, autocomplete: "off" });
-  input.value = one ?? "";
-  return { element: h("div", { class: "custom-value" }, input), get: () => (input.value === "" ? undefined : input.value) };
 }
 
 function matches(schema, value) {
@@ -568,98 +357,6 @@ function satisfies(schema, value) {
     if (Array.isArray(sub.enum) && !sub.enum.some((e) => JSON.stringify(e) === JSON.stringify(value[key]))) return false;
   }
   return true;
-}
-
-// Any field but a group can take its value from an earlier step: a "Map" button opens the picker; a
-// whole-value reference shows as a chip in place of the control; in a text that already has words the
-// reference is inserted at the cursor as {$.steps...} (interpolated as text when the step runs).
-class Mappable {
-  constructor(field, ctx, schema, name, ref) {
-    this.field = field;
-    this.ctx = ctx;
-    this.element = field.element;
-    this.ref = ref || "";
-    const head = this.element.querySelector(":scope > .field-head");
-    this.control = head.nextElementSibling;
-    const label = schema.title || humanize(name) || "this field";
-    this.button = h("button", { type: "button", class: "map-button", "aria-haspopup": "dialog",
-      "aria-label": `Map ${label} from an earlier step`, title: "Map a field from the trigger or an earlier step",
-      onclick: () => this.openPicker() }, "Map");
-    head.append(this.button);
-    this.chipText = h("span", { class: "ref-text", id: uid("ref-text") });
-    this.chip = h("div", { class: "ref-chip", hidden: true },
-      h("span", { class: "ref-icon", "aria-hidden": "true" }, "↳"), this.chipText,
-      h("button", { type: "button", class: "ref-clear", "aria-label": `Remove the mapping of ${label}`,
-        title: "Remove the mapping", onclick: () => { this.setRef(""); this.button.focus(); } }, "×"));
-    this.control.after(this.chip);
-    this.element.classList.add("mappable");
-    this.render();
-  }
-
-  render() {
-    const mapped = Boolean(this.ref);
-    this.chip.hidden = !mapped;
-    this.control.hidden = mapped;
-    this.element.classList.toggle("mapped", mapped);
-    this.element.dataset.ref = this.ref;
-    if (mapped) this.chipText.textContent = this.ctx.references.describe(this.ref);
-  }
-
-  setRef(ref) {
-    this.ref = ref;
-    this.render();
-    this.element.dispatchEvent(new Event("change", { bubbles: true }));
-  }
-
-  textInput() {
-    const input = this.field.input;
-    return input && (input.tagName === "TEXTAREA" || input.type === "text") && this.field.type === "string" ? input : null;
-  }
-
-  async openPicker() {
-    if (this.picker) return;
-    const text = this.textInput();
-    const inserting = Boolean(text && text.value);
-    const groups = await this.ctx.references.choices();
-    this.picker = new ReferencePicker({
-      groups, returnFocus: this.button,
-      hint: inserting ? "The field's value is inserted into the text at the cursor." : "The field's value becomes this input.",
-      onPick: (ref) => {
-        if (inserting) {
-          const at = text.selectionStart ?? text.value.length;
-          const end = text.selectionEnd ?? at;
-          text.value = `${text.value.slice(0, at)}{${ref}}${text.value.slice(end)}`;
-          text.dispatchEvent(new Event("input", { bubbles: true }));
-        } else {
-          this.setRef(ref);
-        }
-      },
-    });
-    const close = this.picker.close.bind(this.picker);
-    this.picker.close = (refocus) => { close(refocus); this.picker = null; };
-    this.picker.open(this.element);
-  }
-
-  refresh() {
-    if (this.ref) this.chipText.textContent = this.ctx.references.describe(this.ref);
-  }
-
-  get() {
-    return this.ref || this.field.get();
-  }
-
-  set(value) {
-    if (isReference(value)) this.setRef(value);
-    else {
-      this.ref = "";
-      this.render();
-      if (this.field.set) this.field.set(value);
-    }
-  }
-
-  get dropdown() {
-    return this.field.dropdown;
-  }
 }
 
 // The controls a field's error describes: its own inputs, not those of nested fields.
