@@ -35,13 +35,16 @@ def run_exists(store: Any, run_id: str) -> bool:
 
 def dispatch(connector: Any, triggers: TriggerStore, run_store: Any, event: EventRecord, workflow: Any, *,
              authentications: Any, on_event: Any = None) -> str | None:
-    """Run `workflow` for `event` unless its run already exists; the run id, or None when it did."""
+    """Run `workflow` for `event` unless its run already exists; the run id, or None when it did.
+
+    The event stays `pending` until its run exists, so a process dying at any point leaves it for
+    ``dispatch_pending``; dispatching it twice is harmless (the derived run id can be created once).
+    """
     from ..workflows import run_workflow
 
     if run_exists(run_store, event.run_id):
-        triggers.mark_event(event.trigger_id, event.key, "started")
+        triggers.mark_event(event.trigger_id, event.key, "done")
         return None
-    triggers.mark_event(event.trigger_id, event.key, "started")
     try:
         run_workflow(connector, workflow, authentications=authentications,
                      store=_FixedIdStore(run_store, event.run_id), trigger=event.payload, on_event=on_event)
@@ -50,11 +53,12 @@ def dispatch(connector: Any, triggers: TriggerStore, run_store: Any, event: Even
         triggers.mark_event(event.trigger_id, event.key, "refused")
         return None
     except Exception as exc:  # the run id exists already (a concurrent dispatcher won): one run, not two
-        if run_exists(run_store, event.run_id):
+        if not run_exists(run_store, event.run_id):
+            log.error("trigger %s: event %s failed to start: %s", event.trigger_id, event.key, type(exc).__name__)
             return None
-        log.error("trigger %s: event %s failed to start: %s", event.trigger_id, event.key, type(exc).__name__)
-        triggers.mark_event(event.trigger_id, event.key, "pending")
+        triggers.mark_event(event.trigger_id, event.key, "done")
         return None
+    triggers.mark_event(event.trigger_id, event.key, "done")
     return event.run_id
 
 

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -56,7 +57,7 @@ def hook_route(context: Any) -> Route:
 
     async def receive(request: Request) -> JSONResponse:
         triggers: TriggerStore = context.triggers
-        record = triggers.trigger(request.path_params["trigger_id"])
+        record = await run_in_threadpool(triggers.trigger, request.path_params["trigger_id"])
         if record is None or record.kind != "webhook" or not record.secret_hash:
             return _error(410, "gone", "no such trigger: it was disabled")
         supplied = secret_hash(request.path_params["secret"])
@@ -74,7 +75,7 @@ def hook_route(context: Any) -> Route:
         if kind not in events:
             return JSONResponse({"ok": True, "started": False, "reason": "event not listened to"})
         key = event_key(str(kind), object_id(payload), str(payload.get("date_time", "")), payload)
-        event = triggers.record_event(record.id, key, str(kind), payload)
+        event = await run_in_threadpool(triggers.record_event, record.id, key, str(kind), payload)
         if event is None:
             return JSONResponse({"ok": True, "started": False, "reason": "duplicate"})
         task = BackgroundTask(dispatch, context.connector, triggers, context.run_store, event, record.workflow,

@@ -28,14 +28,19 @@ class TriggerContext:
     authentications: Callable[[str | None], Any]
     triggers: TriggerStore = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
-    _threads: list[threading.Thread] = field(default_factory=list, init=False)
+    _threads: dict[str, threading.Thread] = field(default_factory=dict, init=False)
+    _polling: bool = field(default=False, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.triggers = TriggerStore.beside(self.run_store)
 
     def enable(self, workflow: Any, public_url: str | None = None) -> dict[str, Any]:
-        return enable(self.connector, self.triggers, workflow, authentications=self.authentications,
-                      public_url=public_url)
+        result = enable(self.connector, self.triggers, workflow, authentications=self.authentications,
+                        public_url=public_url)
+        if result["kind"] == "poll" and self._polling:  # a running service polls it from now on
+            self._ensure_poller(result["trigger_id"], workflow.name)
+        return result
 
     def disable(self, workflow_name: str) -> dict[str, Any]:
         return disable(self.connector, self.triggers, workflow_name, authentications=self.authentications)
@@ -56,13 +61,20 @@ class TriggerContext:
                                 trigger_id=trigger_id)
 
     def start_pollers(self) -> int:
-        """A thread per enabled poll trigger, polling at its interval until ``stop()``."""
+        """A thread per enabled poll trigger, polling at its interval until ``stop()``; also for those enabled later."""
+        self._polling = True
         for record in self.triggers.triggers("poll"):
-            thread = threading.Thread(target=self._poll_loop, args=(record.id,), daemon=True,
-                                      name=f"poll-{record.workflow_name}")
-            thread.start()
-            self._threads.append(thread)
+            self._ensure_poller(record.id, record.workflow_name)
         return len(self._threads)
+
+    def _ensure_poller(self, trigger_id: str, name: str) -> None:
+        with self._lock:
+            running = self._threads.get(trigger_id)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(target=self._poll_loop, args=(trigger_id,), daemon=True, name=f"poll-{name}")
+            self._threads[trigger_id] = thread
+            thread.start()
 
     def _poll_loop(self, trigger_id: str) -> None:
         while not self._stop.is_set():
@@ -77,5 +89,5 @@ class TriggerContext:
 
     def stop(self) -> None:
         self._stop.set()
-        for thread in self._threads:
+        for thread in list(self._threads.values()):
             thread.join(timeout=5)

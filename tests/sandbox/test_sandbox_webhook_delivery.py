@@ -122,3 +122,15 @@ def test_the_control_api_sets_and_reads_delivery_switches(server, sb):
         assert (sb.hooks.duplicate, sb.hooks.drop) == (True, 2)
         assert control.post("/webhooks", json={}).json() == {"idle": True}
         assert control.get("/webhooks").json()["deliveries"] == []
+
+
+def test_an_event_from_another_source_reaches_only_hooks_listening_to_it(server, client, sb, receiver):
+    hook(client, receiver.url + "/public", ["subscribe"], sources=["public"])
+    hook(client, receiver.url + "/api", ["subscribe"], sources=["api"])
+    with httpx.Client(base_url=server.url + "/__sandbox__", timeout=10) as control:
+        answer = control.post("/events", json={"event": "subscribe", "contact": "2", "list": "1", "source": "public"})
+        assert answer.status_code == 201 and answer.json() == {"fired": 1}
+        assert control.post("/events", json={"event": "subscribe", "contact": "99"}).status_code == 400
+    [form] = forms(sb, receiver)
+    assert receiver.requests[0].path == "/public"
+    assert (form["initiated_by"], form["list"], form["contact[id]"]) == ("public", "1", "2")

@@ -4,8 +4,7 @@ delivers webhooks to the service over HTTP, like ActiveCampaign would."""
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,13 +43,3 @@ def service(served) -> Any:
 @pytest.fixture
 def base_url(served) -> str:
     return served[1]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll until ``predicate()`` is truthy (a loaded machine gets a margin); its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import wait_for
+from helpers.waiting import wait_for
 
 from ac_connector.cli import main
 from ac_connector.triggers.runtime import TriggerContext

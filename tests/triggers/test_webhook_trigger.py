@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import wait_for
+from helpers.waiting import wait_for
 
 from ac_connector.triggers.registration import HOOK_PREFIX
 
@@ -62,7 +62,7 @@ def test_a_new_contact_starts_exactly_one_run_reading_the_nested_contact(service
     assert len(runs(service, name)) == 1
     listed = client.get("/api/triggers").json()["triggers"]
     mine = next(t for t in listed if t["workflow"] == name)
-    assert [e["run_id"] for e in mine["recent_events"]] == [run.id]
+    assert [(e["run_id"], e["state"]) for e in mine["recent_events"]] == [(run.id, "done")]
 
 
 def test_the_same_event_delivered_twice_starts_one_run(service, base_url, client):
@@ -198,3 +198,46 @@ def test_check_follows_trigger_references_into_the_events_schema(trigger_connect
     doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.value"          # a number into an id string
     checked = check_workflow(trigger_connector, doc)
     assert checked.warnings or checked.errors
+
+
+def test_a_poll_trigger_enabled_through_the_service_is_polled_at_once(service, client):
+    name = f"Poll {uuid.uuid4().hex[:6]}"
+    doc = {"version": 1, "name": name, "trigger": {"type": "poll", "authentication": "Sandbox", "event": "new_contact",
+                                                   "interval_seconds": 1}, "steps": workflow(name)["steps"]}
+    assert client.post("/api/triggers/enable", json={"workflow": doc}).json()["kind"] == "poll"
+    trigger_id = next(t["trigger_id"] for t in client.get("/api/triggers").json()["triggers"] if t["workflow"] == name)
+    assert wait_for(lambda: service.triggers.triggers.cursor(trigger_id) is not None)  # the first pass: a baseline
+    contact_id = create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    assert [r.trigger["contact"]["id"] for r in done] == [contact_id]
+    client.post("/api/triggers/disable", json={"workflow": name})
+
+
+def test_sources_and_list_filter_decide_which_changes_start_runs(service, base_url, client):
+    name = f"Form {uuid.uuid4().hex[:6]}"
+    doc = workflow(name, sources=("public",))
+    doc["trigger"]["list_id"] = "1"
+    enable(client, doc, base_url)
+    sandbox = service.offer.sandbox
+    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")                      # source api: no run
+    sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="2", source="public")  # list 2
+    sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="1", source="public")
+    assert sandbox.hooks.wait_idle(10)
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    time.sleep(0.3)
+    assert [(r.trigger["contact"]["id"], r.trigger["list"], r.trigger["initiated_by"]) for r in runs(service, name)] == [
+        ("2", "1", "public")] and done
+
+
+def test_the_delivery_is_answered_before_the_run_goes_on(service, base_url, client):
+    name = f"Fast {uuid.uuid4().hex[:6]}"
+    enable(client, workflow(name), base_url)
+    hook_url = next(h["url"] for h in sandbox_hooks(service) if h["name"].endswith(name))
+    service.offer.sandbox.faults.add("GET /api/3/contacts/*", delay_headers=2.0)   # the run's only step is slow
+    body = "type=subscribe&date_time=2024-02-02T10%3A00%3A00-05%3A00&initiated_by=api&list=0&contact%5Bid%5D=1"
+    answer = httpx.post(hook_url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        timeout=30)
+    assert answer.status_code == 200 and answer.json()["started"] is True
+    assert [r.status for r in runs(service, name)] in ([], ["running"])            # answered, step still waiting
+    done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
+    assert [r.status for r in done] == ["succeeded"]
