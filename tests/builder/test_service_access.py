@@ -121,11 +121,18 @@ def test_the_sandbox_stays_offered_after_an_authentication_is_stored_and_a_resta
     store.add("Mine", "personal", {"api_url": "https://youraccount.api-us1.com", "api_key": "fake-" + secrets.token_hex(8)})
     store.close()
     settings = ServiceSettings(port=0, home=tmp_path, allow_loopback=True)
+    saved = {"version": 1, "name": "Read Jane", "steps": [
+        {"id": "read", "name": "Read a contact", "operation": "get_contact", "authentication": "Sandbox",
+         "input": {"contact_id": "1"}}]}
     with running(settings, connector=service_connector) as (service, base):
+        assert httpx.put(base + "/api/workflows/Read%20Jane", json=saved, timeout=30).status_code == 200
+    with running(settings, connector=service_connector) as (service, base):  # restarted, "Mine" still stored
         assert [a["name"] for a in service.registry.list()] == ["Sandbox", "Mine"]
-        ran = httpx.post(base + "/api/operations/get_contact/run",
-                         json={"input": {"contact_id": "1"}, "authentication": "Sandbox"}, timeout=30)
-        assert ran.status_code == 200, ran.text
+        with httpx.stream("POST", base + "/api/workflows/runs", json={"name": "Read Jane", "trigger": {}},
+                          timeout=30) as response:
+            events = [json.loads(line) for line in response.iter_lines() if line]
+        assert response.status_code == 200 and events[-1]["status"] == "succeeded", events
+        assert events[-2]["output"]["contact"]["email"] == "jane.doe@example.com"
     off = build_service(ServiceSettings(port=0, home=tmp_path, offer_sandbox=False), connector=service_connector)
     try:
         assert off.offer is None
