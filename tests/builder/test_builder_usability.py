@@ -73,6 +73,27 @@ def test_keyboard_alone_builds_runs_saves_and_loads_a_step(browser, served, tmp_
         assert json.loads(page.locator("#run-output").text_content())["contact"]["firstName"] == "John"
         assert focused(page)["name"] == "Run step"  # focus returns to Run after the run
 
+        # A second step maps its contact from the first one, by keyboard: Map, type, arrows, Enter.
+        tab_to(page, named("Add ActiveCampaign step"), backwards=True)
+        keys.press("Enter")
+        expect(page.locator(".step")).to_have_count(2)
+        tab_to(page, lambda f: f["id"] == "tab-btn-authenticate")
+        keys.press("ArrowRight")
+        tab_to(page, lambda f: f["id"] == "operation-select")
+        keys.type("Get contact")
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
+        tab_to(page, named("Map Contact from an earlier step"))
+        keys.press("Enter")
+        picker = page.get_by_role("dialog", name="Map a field from an earlier step")
+        expect(picker).to_be_visible()
+        assert "ref-search" in focused(page)["cls"]
+        keys.type("contact id")
+        keys.press("ArrowDown")
+        keys.press("Enter")
+        expect(picker).to_have_count(0)
+        expect(field(page, "/contact_id").locator(".ref-chip")).to_contain_text("Step 1 · Get contact › contact › id")
+        assert focused(page)["name"] == "Map Contact from an earlier step"
+
         # Save JSON and Load JSON from the keyboard.
         tab_to(page, named("Save JSON"), backwards=True)
         with page.expect_download() as download:
@@ -81,6 +102,7 @@ def test_keyboard_alone_builds_runs_saves_and_loads_a_step(browser, served, tmp_
         download.value.save_as(saved)
         document = json.loads(saved.read_text())
         assert document["version"] == 1 and document["steps"][0]["operation"] == "get_contact"
+        assert document["steps"][1]["input"] == {"contact_id": "$.steps.step_1.contact.id"}
         keys.press("Tab")
         assert focused(page)["name"] == "Load JSON"
         with page.expect_file_chooser() as chooser:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.builder_pages import builder_page, field
+from helpers.builder_pages import axe_violations, builder_page, field
 
 expect: Any = None
 
@@ -33,7 +33,8 @@ def add_step(page, operation: str) -> None:
     expect(page.locator(f'#input-form[data-operation="{operation}"] .schema-form')).to_be_visible()
 
 
-def map_field(page, pointer: str, label: str, source: str, *, screenshot: str | None = None) -> None:
+def map_field(page, pointer: str, label: str, source: str, *, screenshot: str | None = None,
+              check_access: bool = False) -> None:
     """Open the field's Map picker and choose ``source`` (e.g. "Step 1 · New lead › contact › id")."""
     where = field(page, pointer)
     where.get_by_role("button", name=f"Map {label} from an earlier step").click()
@@ -45,6 +46,8 @@ def map_field(page, pointer: str, label: str, source: str, *, screenshot: str | 
         Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         option.hover()
         page.screenshot(path=screenshot)
+    if check_access:
+        assert axe_violations(page) == []
     option.click()
     expect(picker).to_have_count(0)
 
@@ -81,7 +84,7 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         # Step 2: the contact comes from step 1 through the picker; the list from the DDL dropdown.
         add_step(page, "add_contact_to_list")
         map_field(page, "/contact_id", "Contact", "Step 1 · New lead › contact › id",
-                  screenshot=os.environ.get("AC_BUILDER_MAPPING_SCREENSHOT"))
+                  screenshot=os.environ.get("AC_BUILDER_MAPPING_SCREENSHOT"), check_access=True)
         expect(field(page, "/contact_id").locator(".ref-chip")).to_contain_text("Step 1 · New lead › contact › id")
         list_id, _ = choose_first(page, "/list_id")
 
@@ -122,6 +125,8 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         expect(page.locator(".step .status-badge").nth(3)).to_have_text(re.compile("Succeeded"))
         assert statuses(page) == ["succeeded"] * 4
         expect(page.locator("#notice")).to_contain_text("succeeded")
+        expect(page.locator("#run-list .run-item")).to_have_count(1)
+        assert axe_violations(page) == []  # statuses, the run history, a mapped field
 
         # The data in the sandbox is the data the references point to.
         page.locator(".step").nth(0).click()
