@@ -125,6 +125,10 @@ async function start() {
       if (!step || shown !== step.id || kind === "load") {
         shown = step ? step.id : workflow.selected;
         renderSelection();
+        // On a phone the panels are stacked: show the chosen step's (or the Start card's) settings.
+        if (kind === "selection" && window.matchMedia("(max-width: 900px)").matches) {
+          $("#properties").scrollIntoView({ block: "start", behavior: "smooth" });
+        }
       } else {
         $("#step-title").textContent = stepTitle(step);
         props.refreshReferences();
