@@ -186,3 +186,32 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         page.locator(".step").nth(0).click()
         assert json.loads(page.locator("#run-output").text_content())["contact"]["email"] == email
         assert served.sandbox.api_key not in page.content()
+
+
+def test_a_run_stopped_on_an_unknown_outcome_is_resumed_only_when_the_person_says_so(browser, served):
+    sandbox = served.sandbox
+    sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_label("Workflow name").fill(f"Note {secrets.token_hex(3)}")
+        add_step(page, "create_deal_note")
+        choose_first(page, "/deal_id")
+        field(page, "/note").get_by_role("textbox", name="Note").fill("Called back")
+        sandbox.faults.add("POST /api/3/deals/*/notes", drop_after_write=True)
+        page.get_by_role("button", name="Run workflow").click()
+        expect(page.locator(".step .status-badge").first).to_have_text(re.compile("Outcome unknown"))
+        run = page.locator("#run-list .run-item").first
+        expect(run.locator(".status-badge")).to_have_text(re.compile("Outcome unknown"))
+        notes = lambda: len([r for r in sandbox.log.snapshot() if r.method == "POST" and r.path.endswith("/notes")])  # noqa: E731
+        assert notes() == 1
+
+        run.get_by_role("button", name=re.compile("^Resume")).click()
+        ask = page.get_by_role("dialog", name="Send the unknown step again?")
+        expect(ask).to_contain_text("Check the account first")
+        ask.get_by_role("button", name="Not now").click()
+        expect(ask).to_have_count(0)
+        assert notes() == 1  # nothing sent without a yes
+
+        page.locator("#run-list .run-item").first.get_by_role("button", name=re.compile("^Resume")).click()
+        page.get_by_role("dialog", name="Send the unknown step again?").get_by_role("button", name="Send it again").click()
+        expect(page.locator(".step .status-badge").first).to_have_text(re.compile("Succeeded"))
+        assert notes() == 2

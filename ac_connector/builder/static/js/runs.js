@@ -3,6 +3,7 @@
 // another step is selected; the last run's id is remembered, so a reload shows it again from the run store.
 
 import { api, ApiError } from "./api.js";
+import { confirmDialog } from "./confirm.js";
 import { h, clear } from "./dom.js";
 
 export const STATUS_TEXT = {
@@ -136,10 +137,24 @@ export class RunHistory {
     }
   }
 
+  // A step whose outcome is unknown may have happened in the account: it is sent again only when the person
+  // says so, after being told to check first.
   async resume(run) {
     try {
       await this.open(run.id);
-      await this.runs.resume(run.id, false);
+      let retryUnknown = false;
+      if (run.status === "outcome_unknown") {
+        const step = this.workflow.step(run.stopped_at);
+        const name = step ? step.name || this.workflow.titleOf?.(step.operation) || step.id : run.stopped_at;
+        retryUnknown = await confirmDialog({
+          title: "Send the unknown step again?",
+          message: `The run stopped because nobody knows whether “${name}” happened in ActiveCampaign (the answer `
+            + "was lost). Check the account first: sending it again may do it twice.",
+          confirm: "Send it again", cancel: "Not now",
+        });
+        if (!retryUnknown) return;
+      }
+      await this.runs.resume(run.id, retryUnknown);
       this.notify(`Run resumed: ${STATUS_TEXT[this.runs.run?.status] || this.runs.run?.status}.`);
     } catch (err) {
       this.notify(`Could not resume the run: ${err.message}`);
