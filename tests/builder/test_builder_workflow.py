@@ -215,3 +215,33 @@ def test_a_run_stopped_on_an_unknown_outcome_is_resumed_only_when_the_person_say
         page.get_by_role("dialog", name="Send the unknown step again?").get_by_role("button", name="Send it again").click()
         expect(page.locator(".step .status-badge").first).to_have_text(re.compile("Succeeded"))
         assert notes() == 2
+
+
+def test_a_workflow_saved_on_the_service_opens_in_another_browser_and_runs_by_name(browser, served):
+    served.sandbox.reset()
+    name = f"Saved {secrets.token_hex(3)}"
+    with builder_page(browser, served) as page:
+        page.get_by_label("Workflow name").fill(name)
+        add_step(page, "get_contact")
+        choose_first(page, "/contact_id")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#notice")).to_have_text(f"Saved “{name}” on the service.")
+    stored = served.service.runs.get_workflow(name)["document"]
+    assert [s["operation"] for s in stored["steps"]] == ["get_contact"] and served.sandbox.api_key not in json.dumps(stored)
+
+    with builder_page(browser, served) as page:  # another browser: nothing autosaved
+        expect(page.locator(".step")).to_have_count(0)
+        page.get_by_role("button", name="Open", exact=True).click()
+        dialog = page.get_by_role("dialog", name="Workflows saved on the service")
+        dialog.get_by_role("button", name=f"Open {name}").click()
+        expect(page.locator(".step .step-title")).to_have_text(["Get contact"])
+        expect(page.get_by_label("Workflow name")).to_have_value(name)
+        page.get_by_role("button", name="Run workflow").click()
+        expect(page.locator(".step .status-badge").first).to_have_text(re.compile("Succeeded"))
+
+        page.get_by_role("button", name="Open", exact=True).click()
+        dialog = page.get_by_role("dialog", name="Workflows saved on the service")
+        dialog.get_by_role("button", name=f"Delete {name}").click()
+        page.get_by_role("dialog", name=f"Delete “{name}” from the service?").get_by_role("button", name="Delete").click()
+        expect(dialog.get_by_role("button", name=f"Open {name}")).to_have_count(0)
+    assert name not in [w["name"] for w in served.service.runs.list_workflows()]

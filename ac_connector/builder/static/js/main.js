@@ -9,6 +9,7 @@ import { toast } from "./confirm.js";
 import { h } from "./dom.js";
 import { PropertiesPanel } from "./properties.js";
 import { RunHistory, Runs, STATUS_TEXT } from "./runs.js";
+import { SavedWorkflows } from "./saved.js";
 import { TriggerPanel } from "./trigger.js";
 import { Workflow } from "./workflow.js";
 
@@ -167,6 +168,18 @@ async function start() {
     }
   });
   $("#load-button").addEventListener("click", () => $("#load-workflow").click());
+  const saved = new SavedWorkflows({
+    workflow, notify: notice,
+    onOpen: (document) => {
+      workflow.load(document);
+      $("#workflow-name").value = workflow.name;
+      runs.results.clear();
+      runs.emit("reset");
+      history.refresh();
+    },
+  });
+  $("#save-service").addEventListener("click", () => saved.save());
+  $("#open-service").addEventListener("click", (e) => saved.open(e.currentTarget));
 
   // Run workflow: every step through the service, statuses and outputs as they arrive.
   const runButton = $("#run-workflow");
