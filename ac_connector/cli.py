@@ -192,7 +192,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .service.server import serve
     except ImportError:
         return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
-    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token) or 0
+    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token,
+                 offer_sandbox=not args.no_sandbox) or 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-loopback", action="store_true",
                        help="accept authentications pointing at loopback addresses (the sandbox)")
     serve.add_argument("--token", help="access token required from clients (needed off loopback)")
+    serve.add_argument("--no-sandbox", action="store_true",
+                       help="do not offer the in-memory sandbox account 'Sandbox' (offered by default)")
     return parser
 
 

@@ -24,6 +24,7 @@ from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
 from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
 from .loader import load_connector
+from .messages import plain_message
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .pagination import paginate
 from .ratelimit import RateLimiter, make_limiter
@@ -306,7 +307,7 @@ def _describe_error(error: Any) -> list[dict[str, str]]:
             base = "".join(f"/{p}" for p in error.absolute_path)
             return [{"pointer": f"{base}/{name}", "keyword": "additionalProperties",
                      "message": f"{name!r} is not a field of this operation"} for name in sorted(extra)]
-    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": error.message[:500]}]
+    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": plain_message(error)}]
 
 
 def _error_pointer(error: Any) -> str:
@@ -316,6 +317,12 @@ def _error_pointer(error: Any) -> str:
         for name in error.validator_value or ():
             if name not in error.instance and error.message == f"{name!r} is a required property":
                 return f"{pointer}/{name}"
+    if error.validator == "dependentRequired" and isinstance(error.instance, Mapping) \
+            and isinstance(error.validator_value, Mapping):
+        for field, needs in error.validator_value.items():
+            lacking = [n for n in needs if n not in error.instance] if field in error.instance else []
+            if lacking:
+                return f"{pointer}/{lacking[0]}"
     return pointer
 
 

@@ -13,9 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from engine.auth import UrlPolicy, cached_resolver
 from engine.errors import ConnectorError
@@ -28,6 +27,7 @@ from ..triggers.runtime import TriggerContext
 from ..workflows import RunStore
 from . import api_authentications, api_connector, api_triggers, api_workflows, errors
 from .access import AccessGuard
+from .assets import IMMUTABLE, REVALIDATE, BuilderAssets, accepts_gzip, assets_version, compressed_response
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
 from .openapi import document
@@ -62,9 +62,9 @@ class Service:
 
 def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None,
                   **connector_options: Any) -> Service:
-    """Load the connector and open the store; offer a sandbox when nothing is stored yet.
+    """Load the connector and open the store; offer the in-memory sandbox unless told not to.
 
-    ``sandbox`` (a ``sandbox.Sandbox``) is offered even when authentications exist: tests use it to
+    ``sandbox`` (a ``sandbox.Sandbox``) is offered even with ``offer_sandbox=False``: tests use it to
     preload data. ``connector`` is an already loaded Connector (loaded with allow_loopback=True) that
     the caller keeps owning; else one is loaded with ``connector_options`` (e.g. a limiter).
     """
@@ -75,7 +75,9 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     spec = connector.spec.auth
     store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
     offer = None
-    if sandbox is not None or (settings.offer_sandbox and not store.list()):
+    # Offered at every start (not only while nothing is stored): workflows saved against "Sandbox" must keep
+    # working after the user adds an account and the service restarts. `serve --no-sandbox` turns it off.
+    if sandbox is not None or settings.offer_sandbox:
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
     runs = RunStore.open(home=settings.home)
@@ -112,8 +114,15 @@ def create_app(service: Service) -> Starlette:
                              "loopback_allowed": service.settings.allow_loopback,
                              "token_required": bool(service.settings.token)})
 
-    async def page(request: Request) -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-store"})
+    version_prefix = f"/static/{assets_version(STATIC_DIR)}/"
+    page_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace('"/static/', f'"{version_prefix}')
+
+    async def page(request: Request) -> Response:
+        """The page links its assets by content version (cached for good); the page itself is never cached."""
+        headers = {"cache-control": "no-store"}
+        if accepts_gzip(request.headers):
+            return compressed_response(page_html.encode(), "text/html", headers)
+        return HTMLResponse(page_html, headers={**headers, "vary": "Accept-Encoding"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -135,7 +144,8 @@ def create_app(service: Service) -> Starlette:
         *api_authentications.ROUTES,
         *api_workflows.ROUTES,
         *api_triggers.ROUTES,
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(version_prefix.rstrip("/"), BuilderAssets(directory=STATIC_DIR, cache_control=IMMUTABLE)),
+        Mount("/static", BuilderAssets(directory=STATIC_DIR, cache_control=REVALIDATE), name="static"),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from engine.errors import ValidationError
+from engine.messages import plain_message
 
 SCHEMA_PATH = Path(__file__).with_name("workflow.schema.json")
 VERSION = 1
@@ -96,7 +97,7 @@ def _pointer_key(pointer: str) -> tuple[Any, ...]:
 def _describe(error: Any) -> list[dict[str, str]]:
     """One entry per field at fault: each missing property at its own pointer."""
     pointer = "".join(f"/{_escape(p)}" for p in error.absolute_path)
-    message = error.message[:300]
+    message = plain_message(error)  # the words the CLI, the service and the builder use for every input
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [n for n in error.validator_value if n not in error.instance]
         return [{"pointer": f"{pointer}/{_escape(n)}", "keyword": "required", "message": f"{n!r} is required"}
