@@ -25,6 +25,7 @@ from .model import (
     OperationSpec,
     PaginationSpec,
     RequestSpec,
+    StepSpec,
     Timeouts,
 )
 from .schemas import (
@@ -199,31 +200,28 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
     if kind != "ddl" and "option" in doc:
         loader.problems.add(path, "/option", "only ddl operations have option")
 
-    req = doc["request"]
+    c = loader.compile
+    before = _steps(loader, path, doc.get("before", []), inputs)
+    if before and paginated:
+        loader.problems.add(path, "/before", "a listing cannot have steps before its requests")
+    step_names = {step.name for step in before}
     request_ctx: dict[str, set[str] | None] = {"input": inputs}
     if paginated:
         request_ctx["page"] = {"limit", "offset", "after", "keyset"}
-    c = loader.compile
-    request = RequestSpec(
-        method=c(path, "/request/method", req["method"], request_ctx),
-        path=c(path, "/request/path", req["path"], request_ctx, path_mode=True) if "path" in req else None,
-        raw_path=c(path, "/request/raw_path", req["raw_path"], request_ctx) if "raw_path" in req else None,
-        query=c(path, "/request/query", req.get("query"), request_ctx),
-        headers=c(path, "/request/headers", req.get("headers"), request_ctx),
-        body=c(path, "/request/body", req["body"], request_ctx) if "body" in req else None,
-        timeout=req.get("timeout"),
-    )
-    if request.raw_path is not None and not isinstance(request.raw_path, Template):
-        loader.problems.add(path, "/request/raw_path", "raw_path must be a template")
+    if before:
+        request_ctx["steps"] = step_names
+    request = _request(loader, path, "/request", doc["request"], request_ctx)
 
     response = doc.get("response", {})
     response_ctx: dict[str, set[str] | None] = {"input": inputs, "response": None}
+    if before:
+        response_ctx["steps"] = step_names
     if paginated:
         response_ctx = {"input": inputs, "result": {"items", "total", "has_more", "next_offset", "pages", "sideloads"}}
     output = c(path, "/response/output", response.get("output"), response_ctx)
     success_when = None
     if "success_when" in response:
-        success_when = c(path, "/response/success_when", response["success_when"], {"input": inputs, "response": None})
+        success_when = c(path, "/response/success_when", response["success_when"], response_ctx)
 
     pagination = None
     if paginated:
@@ -249,7 +247,47 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
         failure=response.get("failure"), pagination=pagination, option=option, lookups=tuple(lookups),
         examples=tuple(doc.get("examples", [])), source=path,
         input_validator=validator_for(input_schema), output_validator=validator_for(output_schema),
+        before=tuple(before),
     )
+
+
+def _request(loader: _Loader, path: Path, where: str, req: dict[str, Any],
+             ctx: dict[str, set[str] | None]) -> RequestSpec:
+    c = loader.compile
+    request = RequestSpec(
+        method=c(path, f"{where}/method", req["method"], ctx),
+        path=c(path, f"{where}/path", req["path"], ctx, path_mode=True) if "path" in req else None,
+        raw_path=c(path, f"{where}/raw_path", req["raw_path"], ctx) if "raw_path" in req else None,
+        query=c(path, f"{where}/query", req.get("query"), ctx),
+        headers=c(path, f"{where}/headers", req.get("headers"), ctx),
+        body=c(path, f"{where}/body", req["body"], ctx) if "body" in req else None,
+        timeout=req.get("timeout"),
+    )
+    if request.raw_path is not None and not isinstance(request.raw_path, Template):
+        loader.problems.add(path, f"{where}/raw_path", "raw_path must be a template")
+    return request
+
+
+def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[str]) -> list[StepSpec]:
+    """The ``before`` steps; each sees the input and the steps before it (and its own response in checks)."""
+    steps: list[StepSpec] = []
+    for i, step in enumerate(docs):
+        where = f"/before/{i}"
+        if step["name"] in {s.name for s in steps}:
+            loader.problems.add(path, f"{where}/name", f"two steps are named {step['name']!r}")
+        ctx: dict[str, set[str] | None] = {"input": inputs, "steps": {s.name for s in steps}}
+        checks: dict[str, set[str] | None] = {**ctx, "response": None}
+        failure = None
+        if "failure" in step:
+            failure = {**step["failure"], "message": loader.compile(path, f"{where}/failure/message",
+                                                                    step["failure"]["message"], checks)}
+        steps.append(StepSpec(
+            name=step["name"], request=_request(loader, path, f"{where}/request", step["request"], ctx),
+            when=loader.compile(path, f"{where}/when", step["when"], ctx) if "when" in step else None,
+            refuse_when=(loader.compile(path, f"{where}/refuse_when", step["refuse_when"], checks)
+                         if "refuse_when" in step else None),
+            failure=failure))
+    return steps
 
 
 def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[str]) -> PaginationSpec:

@@ -24,6 +24,18 @@ class RequestSpec:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """A request sent before the main one: a check (``refuse_when``) or a preparation; later templates see its
+    response as ``steps.<name>``."""
+
+    name: str
+    request: RequestSpec
+    when: Template | None = None
+    refuse_when: Template | None = None
+    failure: dict[str, Any] | None = None  # {type, message (compiled template), pointer}
+
+
+@dataclass(frozen=True)
 class PaginationSpec:
     items: Template
     item_id: Template
@@ -69,6 +81,7 @@ class OperationSpec:
     source: Path
     input_validator: Any = field(repr=False, compare=False)
     output_validator: Any = field(repr=False, compare=False)
+    before: tuple[StepSpec, ...] = ()
 
     def retries_ambiguous_failures(self, method: str) -> bool:
         """Whether a 5xx or a lost response may be retried without risking a duplicate."""

@@ -12,7 +12,7 @@ import httpx
 
 from .auth import origin_of
 from .errors import SpecError, ValidationError
-from .model import OperationSpec
+from .model import OperationSpec, RequestSpec
 from .templating import ABSENT, RenderMemo, Template, render_structure
 from .transport import Call
 
@@ -121,10 +121,14 @@ def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
 
 
 def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None,
-                  memo: RenderMemo | None = None) -> httpx.Request:
-    """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages."""
-    context = {"input": input, "page": page or {}}
-    spec = op.request
+                  memo: RenderMemo | None = None, *, steps: Mapping[str, Any] | None = None,
+                  spec: RequestSpec | None = None) -> httpx.Request:
+    """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages.
+    ``spec`` is one of the operation's ``before`` steps' requests (default: its main one), ``steps`` their answers."""
+    context: dict[str, Any] = {"input": input, "page": page or {}}
+    if steps is not None:
+        context["steps"] = steps
+    spec = spec or op.request
     method = str(render_structure(spec.method, context, memo)).upper()
     if method not in METHODS:
         raise _invalid(_pointer_of(spec.method), "enum", f"method must be one of {', '.join(sorted(METHODS))}")

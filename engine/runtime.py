@@ -22,7 +22,14 @@ from .auth import Authentication, UrlPolicy, make_authentication
 from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
-from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
+from .errors import (
+    UPSTREAM_TYPES,
+    PreconditionFailed,
+    SpecError,
+    UnknownOperation,
+    UpstreamError,
+    ValidationError,
+)
 from .loader import load_connector
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .pagination import paginate
@@ -153,7 +160,7 @@ class Connector:
         page = None
         if op.pagination:
             page = {"limit": op.pagination.page_size, "offset": 0}
-        request = build_request(call, op, prepared, page)
+        request = build_request(call, op, prepared, page, steps={} if op.before else None)
         return request
 
     # -- description ---------------------------------------------------------------------------
@@ -222,14 +229,14 @@ class Connector:
             else:
                 output = render_structure(op.output, {"input": input, "result": result.context()})
         else:
-            exchanged = yield from exchange(call, build_request(call, op, input, None))
-            response = {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
-                        "body": parse_body(exchanged.content)}
+            steps = (yield from self._before(call, input)) if op.before else None
+            exchanged = yield from exchange(call, build_request(call, op, input, None, steps=steps))
+            response = _response(exchanged)
             context = {"input": input, "response": response}
+            if steps is not None:
+                context["steps"] = steps
             if op.success_when is not None and not render_structure(op.success_when, context):
                 failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
-                from .errors import UPSTREAM_TYPES
-
                 raise UPSTREAM_TYPES.get(failure["type"], UpstreamError)(
                     failure["message"], status=response["status"])
             output = response["body"] if op.output is None else render_structure(op.output, context)
@@ -237,6 +244,28 @@ class Connector:
             output = None
         self._check_output(op, output)
         return output
+
+    def _before(self, call: Call, input: dict[str, Any]) -> Pipeline:
+        """Send the operation's ``before`` steps in order; a check that fails stops the call before its main request."""
+        steps: dict[str, Any] = {}
+        for step in call.op.before:
+            context = {"input": input, "steps": steps}
+            if step.when is not None and not _true(render_structure(step.when, context)):
+                continue
+            exchanged = yield from exchange(call, build_request(call, call.op, input, None, steps=steps,
+                                                                spec=step.request))
+            response = _response(exchanged)
+            checks = {**context, "response": response}
+            if step.refuse_when is not None and _true(render_structure(step.refuse_when, checks)):
+                assert step.failure is not None
+                message = str(render_structure(step.failure["message"], checks))
+                kind = step.failure["type"]
+                if kind == "precondition_failed":
+                    raise PreconditionFailed(message, pointer=step.failure.get("pointer"), step=step.name)
+                raise UPSTREAM_TYPES.get(kind, UpstreamError)(message, status=response["status"],
+                                                               pointer=step.failure.get("pointer"))
+            steps[step.name] = response
+        return steps
 
     def _stream_pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
         result = yield from paginate(call, call.op, input, stream=True)
@@ -288,6 +317,16 @@ class Connector:
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+
+
+def _response(exchanged: Any) -> dict[str, Any]:
+    return {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
+            "body": parse_body(exchanged.content)}
+
+
+def _true(value: Any) -> bool:
+    """A rendered condition: absent counts as false."""
+    return value is not ABSENT and bool(value)
 
 
 def _describe_error(error: Any) -> list[dict[str, str]]:

@@ -173,16 +173,27 @@ def test_stage_lifecycle_and_reorder(client: httpx.Client) -> None:
         "code"] == "related_missing"
 
 
-def test_deleting_a_stage_with_deals_is_refused_until_they_are_moved(client: httpx.Client) -> None:
-    refused = client.delete("/dealStages/1")
-    assert refused.status_code == 422
-    (error,) = refused.json()["errors"]
-    assert error["code"] == "stage_not_empty" and error["source"]["pointer"] == "/data/attributes/stage"
-    assert "PUT /api/3/dealStages/1/deals" in error["detail"]
+def test_deleting_a_stage_deletes_its_deals_as_activecampaign_does(client: httpx.Client) -> None:
+    # "If the deal stage has existing deals, the request will delete all associated deals"
+    # (developers.activecampaign.com/reference/delete-a-deal-stage).
+    assert client.delete("/dealStages/1").json() == {}
+    assert client.get("/deals/1").status_code == 404
+    assert client.get("/notes/1").status_code in (403, 404)  # the deal's note went with it
+
+
+def test_moving_the_deals_first_keeps_them(client: httpx.Client) -> None:
     moved = client.put("/dealStages/1/deals", json={"deal": {"stage": "2"}})
     assert moved.status_code == 200 and [d["stage"] for d in moved.json()["deals"]] == ["2"]
     assert client.delete("/dealStages/1").json() == {}
     assert client.get("/deals/1").json()["deal"]["stage"] == "2"
+
+
+def test_deleting_a_pipeline_deletes_its_stages_and_deals(client: httpx.Client) -> None:
+    # "the DELETE request will remove all stages and deals associated with it"
+    # (developers.activecampaign.com/reference/delete-a-pipeline).
+    assert client.delete("/dealGroups/1").status_code == 200
+    assert client.get("/deals/1").status_code == 404
+    assert client.get("/dealStages", params={"filters[d_groupid]": 1}).json()["dealStages"] == []
 
 
 def test_move_deals_across_pipelines_is_refused(client: httpx.Client) -> None:
