@@ -21,18 +21,7 @@ class RequestSpec:
     headers: Any
     body: Any
     timeout: dict[str, float] | None
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    """A request sent before the main one: a check (``refuse_when``) or a preparation; later templates see its
-    response as ``steps.<name>``."""
-
-    name: str
-    request: RequestSpec
-    when: Template | None = None
-    refuse_when: Template | None = None
-    failure: dict[str, Any] | None = None  # {type, message (compiled template), pointer}
+    encoding: Template | str | None = None  # json (default), form or text
 
 
 @dataclass(frozen=True)
@@ -48,6 +37,25 @@ class PaginationSpec:
     keyset_when: Template | None
     keep: Template | None = None
     sideloads: dict[str, Template] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a composite operation: run another operation (or compute a value) with the results so far.
+
+    ``for_each`` runs it once per element (its output is then the list of outputs); ``until`` repeats it,
+    ``every`` seconds apart and at most ``attempts`` times, until the template is true (polling)."""
+
+    name: str
+    operation: str | None
+    input: Any = None
+    value: Any = None
+    when: Template | None = None
+    for_each: Template | None = None
+    as_name: str = "item"
+    until: Template | None = None
+    every: float = 1.0
+    attempts: int = 1
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class OperationSpec:
     upsert_key: str | None
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
-    request: RequestSpec
+    request: RequestSpec | None
     output: Any
     success_when: Template | None
     failure: dict[str, str] | None
@@ -81,7 +89,7 @@ class OperationSpec:
     source: Path
     input_validator: Any = field(repr=False, compare=False)
     output_validator: Any = field(repr=False, compare=False)
-    before: tuple[StepSpec, ...] = ()
+    steps: tuple[StepSpec, ...] = ()
 
     def retries_ambiguous_failures(self, method: str) -> bool:
         """Whether a 5xx or a lost response may be retried without risking a duplicate."""

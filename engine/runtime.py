@@ -22,20 +22,14 @@ from .auth import Authentication, UrlPolicy, make_authentication
 from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
-from .errors import (
-    UPSTREAM_TYPES,
-    PreconditionFailed,
-    SpecError,
-    UnknownOperation,
-    UpstreamError,
-    ValidationError,
-)
+from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
 from .loader import load_connector
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .pagination import paginate
 from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
 from .retry import RetryPolicy, TimeoutsLike, as_timeouts
+from .steps import run_steps
 from .templating import ABSENT, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
@@ -157,10 +151,12 @@ class Connector:
         """The first request a call would send, without sending it (contract tests, dry runs)."""
         call, prepared = self._prepare(operation, input, auth, None)
         op = call.op
+        if op.request is None:
+            raise UnknownOperation(f"{operation} runs steps, not one request")
         page = None
         if op.pagination:
             page = {"limit": op.pagination.page_size, "offset": 0}
-        request = build_request(call, op, prepared, page, steps={} if op.before else None)
+        request = build_request(call, op, prepared, page)
         return request
 
     # -- description ---------------------------------------------------------------------------
@@ -212,7 +208,7 @@ class Connector:
             max_attempts=self.retry.max_attempts, deadline=deadline, backoff_base=self.retry.backoff_base,
             backoff_cap=self.retry.backoff_cap, max_retry_after=self.retry.max_retry_after)
         per_attempt = self.timeouts
-        if op.request.timeout:
+        if op.request is not None and op.request.timeout:
             per_attempt = Timeouts(**{**per_attempt.__dict__, **op.request.timeout})
         timeouts = as_timeouts(timeouts, per_attempt)
         call = Call(spec=self.spec, op=op, auth=auth, limiter=self.limiter, clock=self.clock, policy=policy,
@@ -221,22 +217,24 @@ class Connector:
 
     def _pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
         op = call.op
-        if op.pagination is not None:
+        if op.steps:
+            output: Any = yield from run_steps(call, op, input, self.operation, self.validate_input, self._pipeline)
+        elif op.pagination is not None:
             result = yield from paginate(call, op, input)
             if op.kind == "ddl":
-                output: Any = {"result": [self._option(op, item, input) for item in result.items],
+                output = {"result": [self._option(op, item, input) for item in result.items],
                                "next_offset": result.next_offset}
             else:
                 output = render_structure(op.output, {"input": input, "result": result.context()})
         else:
-            steps = (yield from self._before(call, input)) if op.before else None
-            exchanged = yield from exchange(call, build_request(call, op, input, None, steps=steps))
-            response = _response(exchanged)
+            exchanged = yield from exchange(call, build_request(call, op, input, None))
+            response = {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
+                        "body": parse_body(exchanged.content)}
             context = {"input": input, "response": response}
-            if steps is not None:
-                context["steps"] = steps
             if op.success_when is not None and not render_structure(op.success_when, context):
                 failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
+                from .errors import UPSTREAM_TYPES
+
                 raise UPSTREAM_TYPES.get(failure["type"], UpstreamError)(
                     failure["message"], status=response["status"])
             output = response["body"] if op.output is None else render_structure(op.output, context)
@@ -244,28 +242,6 @@ class Connector:
             output = None
         self._check_output(op, output)
         return output
-
-    def _before(self, call: Call, input: dict[str, Any]) -> Pipeline:
-        """Send the operation's ``before`` steps in order; a check that fails stops the call before its main request."""
-        steps: dict[str, Any] = {}
-        for step in call.op.before:
-            context = {"input": input, "steps": steps}
-            if step.when is not None and not _true(render_structure(step.when, context)):
-                continue
-            exchanged = yield from exchange(call, build_request(call, call.op, input, None, steps=steps,
-                                                                spec=step.request))
-            response = _response(exchanged)
-            checks = {**context, "response": response}
-            if step.refuse_when is not None and _true(render_structure(step.refuse_when, checks)):
-                assert step.failure is not None
-                message = str(render_structure(step.failure["message"], checks))
-                kind = step.failure["type"]
-                if kind == "precondition_failed":
-                    raise PreconditionFailed(message, pointer=step.failure.get("pointer"), step=step.name)
-                raise UPSTREAM_TYPES.get(kind, UpstreamError)(message, status=response["status"],
-                                                               pointer=step.failure.get("pointer"))
-            steps[step.name] = response
-        return steps
 
     def _stream_pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
         result = yield from paginate(call, call.op, input, stream=True)
@@ -317,16 +293,6 @@ class Connector:
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
-
-
-def _response(exchanged: Any) -> dict[str, Any]:
-    return {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
-            "body": parse_body(exchanged.content)}
-
-
-def _true(value: Any) -> bool:
-    """A rendered condition: absent counts as false."""
-    return value is not ABSENT and bool(value)
 
 
 def _describe_error(error: Any) -> list[dict[str, str]]:

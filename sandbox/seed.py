@@ -93,6 +93,8 @@ def seed_account(store: Store) -> None:
     pipelines.create_pipeline(store, "Sales Pipeline", "usd", stamp=_at(13)[0])
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Close reason", "fieldType": "text"})
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Expected close date", "fieldType": "date"})
+    store["accounts"].insert({"name": "Example Inc", "accountUrl": "https://www.example.com", "created": _at(13)[0],
+                              "updated": _at(13)[0], "fields": [], "owner": "1"})
 
     for hours, email, first, last in ((14, "jane.doe@example.com", "Jane", "Doe"),
                                       (15, "john.smith@example.com", "John", "Smith")):
