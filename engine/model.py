@@ -56,6 +56,7 @@ class StepSpec:
     until: Template | None = None
     every: float = 1.0
     attempts: int = 1
+    fail: dict[str, Any] | None = None  # {message (compiled template), pointer}: stop with PreconditionFailed
 
 
 @dataclass(frozen=True)

@@ -162,34 +162,10 @@ def test_engine_holds_no_activecampaign_knowledge():
 
 
 
-STEPPED = """\
-name: stepped
-title: Stepped
-description: A check before the main request.
-idempotency: idempotent
-input: {type: object, properties: {id: {type: string}}}
-output: {type: object}
-before:
-  - name: count
-    request: {method: GET, path: /things, query: {owner: "{{ input.id }}", peek: "{{ steps.later }}"}}
-    refuse_when: "{{ response.body.total > 0 }}"
-    failure: {type: precondition_failed, message: "{{ input.id }} still owns things", pointer: /id}
-  - name: count
-    request: {method: GET, path: /things}
-request: {method: DELETE, path: "/owners/{{ input.id }}"}
-response: {output: "{{ steps.count.body }}"}
-"""
 
-
-def test_steps_see_only_the_steps_before_them_and_have_distinct_names(tmp_path):
-    found = problems(make_connector(tmp_path, stepped=STEPPED))
-    assert any(p["path"] == "/before/0/request/query" and "undeclared steps.later" in p["message"] for p in found)
-    assert any(p["path"] == "/before/1/name" and "two steps" in p["message"] for p in found), found
-
-
-def test_a_check_without_its_failure_is_a_spec_problem(tmp_path):
-    bad = STEPPED.replace("    failure: {type: precondition_failed, message: \"{{ input.id }} still owns things\", "
-                          "pointer: /id}\n", "")
-    assert bad != STEPPED
-    assert any(p["path"] == "/before/0" and "failure" in p["message"]
-               for p in problems(make_connector(tmp_path, stepped=bad)))
+def test_a_fail_step_needs_its_message(tmp_path):
+    bad = PING.replace("name: ping", "name: bad").replace(
+        "request: {method: GET, path: /users/me}",
+        "steps:\n  - {name: check, operation: ping}\n  - {name: stop, when: '{{ steps.later }}', fail: {pointer: /x}}")
+    found = problems(make_connector(tmp_path, bad=bad))
+    assert any(p["path"].startswith("/steps/1") and "message" in p["message"] for p in found), found

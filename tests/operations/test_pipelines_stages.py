@@ -119,7 +119,7 @@ def test_a_pipeline_that_holds_deals_is_kept_unless_its_deals_may_go(run, sandbo
     assert info.value.to_dict()["pointer"] == "/delete_deals"
     assert f"Pipeline {pipeline} still holds 1 deal(s)" in info.value.message
     assert [(r.method, r.path) for r in api_requests(sandbox)] == [("GET", "/api/3/deals")]
-    assert last(sandbox, "GET").query == {"filters[group]": [pipeline], "limit": ["1"]}
+    assert last(sandbox, "GET").query == {"filters[group]": [pipeline], "limit": ["1"], "offset": ["0"]}
     assert run("get_deal", {"deal_id": deal["id"]})["deal"]["id"] == deal["id"]
 
 
@@ -217,10 +217,10 @@ def test_a_stage_that_holds_deals_is_not_deleted_unless_the_input_says_what_beco
     with pytest.raises(errors.PreconditionFailed) as info:
         run("delete_deal_stage", {"stage_id": "1"})
     assert info.value.to_dict() | {"message": ""} == {
-        "type": "precondition_failed", "message": "", "retryable": False, "pointer": "/delete_deals", "step": "held"}
+        "type": "precondition_failed", "message": "", "retryable": False, "pointer": "/delete_deals", "step": "refused"}
     assert "Stage 1 still holds 2 deal(s)" in info.value.message and "move_deals_to_stage" in info.value.message
     assert [(r.method, r.path) for r in api_requests(sandbox)] == [("GET", "/api/3/deals")]
-    assert last(sandbox, "GET").query == {"filters[stage]": ["1"], "limit": ["1"]}
+    assert last(sandbox, "GET").query == {"filters[stage]": ["1"], "limit": ["1"], "offset": ["0"]}
     assert "1" in stage_ids(run, SEEDED_PIPELINE)
     assert {run("get_deal", {"deal_id": d})["deal"]["stage"] for d in ("1", second["id"])} == {"1"}
 
