@@ -101,7 +101,12 @@ def _custom_fields(store: Store, items: Any) -> list[dict]:
 
 
 def _placement(store: Store, data: dict, current: dict | None) -> tuple[dict, dict]:
-    """Resolve (pipeline, stage) from group and/or stage; the stage must sit in the pipeline."""
+    """Resolve (pipeline, stage) from group and/or stage; the stage must sit in the pipeline.
+
+    Create (create-a-deal-new): a stage alone implies its pipeline, a pipeline alone its first stage.
+    Update (update-a-deal-new): "Deal's stage or deal.stage should belong to deal.group" and "deal.stage
+    should belong to Deal's pipeline or deal.group": nothing is picked, a mismatch is refused (422; the
+    live error body is a guess)."""
     groups, stages = store["dealGroups"], store["dealStages"]
     group = stage = None
     if data.get("group") not in (None, ""):
@@ -121,9 +126,15 @@ def _placement(store: Store, data: dict, current: dict | None) -> tuple[dict, di
             raise field_invalid("stage", "The stage does not belong to the given pipeline.")
         return group, stage
     if stage is not None:
+        if current is not None and stage["group"] != current["group"]:
+            raise field_invalid("stage", "The stage does not belong to the deal's pipeline; give the pipeline "
+                                         "(group) with it to move the deal there.")
         return groups.rows[int(stage["group"])], stage
     assert group is not None
-    if current is not None and current["group"] == group["id"]:
+    if current is not None:
+        if current["group"] != group["id"]:
+            raise field_invalid("stage", "The deal's stage does not belong to the given pipeline; give a stage "
+                                         "of that pipeline with it.")
         return group, stages.rows[int(current["stage"])]
     first = _first_stage(store, group["id"])
     if first is None:
