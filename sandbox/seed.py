@@ -25,7 +25,7 @@ def seed_user(store: Store) -> None:
 
 
 def seed_account(store: Store) -> None:
-    from .resources import contacts, deals, fields, lists, pipelines
+    from .resources import contacts, deals, fields, lists, pipelines, tasks
 
     s0, _ = _at(0)
     seed_user(store)
@@ -89,6 +89,11 @@ def seed_account(store: Store) -> None:
     for title in ("Call", "Email"):
         store["dealTasktypes"].insert({"title": title, "status": "0", "defduration": "0", "cdate": None,
                                        "udate": None})
+    stamp = _at(12.5)[0]
+    for title, sentiment in (("Interested", "POSITIVE"), ("Not interested", "NEGATIVE")):
+        store["taskOutcomes"].insert(tasks.new_outcome(title, sentiment, stamp))
+    for order, outcome in enumerate(("1", "2")):  # Email tasks need an outcome when completed; Call tasks do not
+        store["tasktypeOutcomeRels"].insert(tasks.new_rel("2", outcome, stamp, order=order))
 
     pipelines.create_pipeline(store, "Sales Pipeline", "usd", stamp=_at(13)[0])
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Close reason", "fieldType": "text"})

@@ -226,9 +226,14 @@ def test_tasks_lifecycle_and_filters(client: httpx.Client) -> None:
     assert ids(**{"filters[due_before]": "2031-01-01"}) == ["1"]
     assert ids(**{"filters[duedate_range]": "2031-02-28+2031-03-02"}) == [tid]
     assert ids(**{"filters[title]": "quote"}) == [tid]
-    done = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1}})
+    refused = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1}})  # an Email task: outcomes
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["source"]["pointer"] == "/data/attributes/outcomeId"
+    done = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1, "outcomeId": 1, "outcomeInfo": "Yes"}})
     assert done.status_code == 200 and done.json()["dealTask"]["status"] == 1
+    assert (done.json()["dealTask"]["outcomeId"], done.json()["dealTask"]["outcomeInfo"]) == (1, "Yes")
     assert ids(**{"filters[status]": "1"}) == [tid]
+    assert ids(**{"filters[outcome_id]": "1"}) == [tid]
     assert client.delete(f"/dealTasks/{tid}").json() == {}
     assert client.get(f"/dealTasks/{tid}").json() == {"message": f"No Result found for DealTask with id {tid}"}
 
@@ -260,3 +265,25 @@ def test_task_types(client: httpx.Client) -> None:
     moved = client.put("/dealTasktypes/1/dealTasks", json={"dealTask": {"dealTasktype": "2"}})
     assert [t["dealTasktype"] for t in moved.json()["dealTasks"]] == ["2"]
     assert client.delete("/dealTasktypes/1").json() == {}
+
+
+def test_task_outcomes_and_their_task_types(client: httpx.Client) -> None:
+    # list-all-task-outcomes, create-a-task-outcome, list-all-task-type-outcome-relations (official reference).
+    listed = client.get("/taskOutcomes").json()
+    assert [(o["title"], o["sentiment"], o["dealTasktype_ids"]) for o in listed["taskOutcomes"]] == [
+        ("Interested", "POSITIVE", ["2"]), ("Not interested", "NEGATIVE", ["2"])]
+    assert listed["meta"]["total"] == "2"
+    assert [o["id"] for o in client.get("/taskOutcomes", params={"filters[sentiment]": 1}).json()[
+        "taskOutcomes"]] == ["2"]
+    created = client.post("/taskOutcomes", json={"taskOutcome": {"title": "Booked", "sentiment": "Neutral"}})
+    assert created.status_code == 200 and created.json()["taskOutcome"]["sentiment"] == "NEUTRAL"
+    bad = client.post("/taskOutcomes", json={"taskOutcome": {"sentiment": "Happy"}}).json()["errors"]
+    assert [e["code"] for e in bad] == ["field_missing", "field_invalid"]  # both, as documented
+    rels = client.get("/tasktypeOutcomeRels").json()["tasktypeOutcomeRels"]
+    assert [(r["tasktype"], r["outcome"]) for r in rels] == [("2", "1"), ("2", "2")]
+    linked = client.post("/tasktypeOutcomeRels", json={"tasktypeOutcomeRel": {"tasktype_id": 1, "outcome_id": 3}})
+    assert linked.status_code == 200 and linked.json()["tasktypeOutcomeRel"]["tasktype"] == "1"
+    assert client.put("/dealTasks/1", json={"dealTask": {"status": 1}}).status_code == 422  # Call has one now
+    wrong = client.put("/dealTasks/1", json={"dealTask": {"status": 1, "outcomeId": 1}})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "field_invalid"
+    assert client.put("/dealTasks/1", json={"dealTask": {"status": 1, "outcomeId": 3}}).status_code == 200
