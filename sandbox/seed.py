@@ -40,8 +40,9 @@ def seed_account(store: Store) -> None:
                    "allow": ("pgContactAdd", "pgContactEdit", "pgDeal", "pgDealReassign", "pgReportsTrend")})
 
     autos = store["automations"]
+    # Status 1 active, 2 inactive (stopped), 0 inactive and never started (a draft).
     for hours, name, status, entered in ((1, "Welcome Series", "1", 12), (2, "Abandoned Cart Follow-up", "1", 4),
-                                          (3, "Old Newsletter Drip", "2", 40)):
+                                          (3, "Old Newsletter Drip", "2", 40), (3.5, "Draft Onboarding", "0", 0)):
         stamp, _ = _at(hours)
         autos.insert({"name": name, "cdate": stamp, "mdate": stamp, "status": status, "entered": entered,
                       "exited": entered // 2})
