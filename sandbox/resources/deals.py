@@ -366,12 +366,14 @@ def update_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def list_notes(sb: Sandbox, req: Request) -> tuple[int, Any]:
-    """GET deals/{id}/notes: the `notes` link every deal carries, answered like contacts/{id}/notes."""
+    """GET deals/{id}/notes ("Retrieve a deal's notes", developers.activecampaign.com/reference/retrieve-deal-notes):
+    every note at once, limit/offset/filters/orders ignored, no order guaranteed (newest id first here, so a
+    client relying on an order shows it), 404 for a missing deal."""
     from . import notes
 
     deal = _require(sb.store, req.params["id"])
-    return 200, {"notes": [notes.render(req, r) for r in sb.store["notes"].where("relid", deal["id"])
-                           if r.get("reltype") == "Deal"]}
+    held = [r for r in sb.store["notes"].where("relid", deal["id"]) if r.get("reltype") == "Deal"]
+    return 200, {"notes": [notes.render(req, r) for r in sorted(held, key=lambda r: -int(r["id"]))]}
 
 
 # -- deal custom field meta -----------------------------------------------------------------

@@ -62,8 +62,8 @@ EXCEPTIONS = [
     Known("(create|update)_deal_task_type", "body", "/dealTasktype/status", r"is not of type 'string'|is not one of",
           "The documented request example sends status 0 as a number (api-map 5.12)."),
     Known("list_deal_notes_ddl", "path", "GET /deals/{id}/notes", "not in the description",
-          "The description lists only POST on deals/{id}/notes; listing a deal's notes there is the deal-notes "
-          "family's choice (to confirm on a live account)."),
+          "The OpenAPI file lists only POST on deals/{id}/notes; the reference page \"Retrieve a deal's notes\" "
+          "(developers.activecampaign.com/reference/retrieve-deal-notes) documents the GET."),
 ]
 
 used: Counter[int] = Counter()
