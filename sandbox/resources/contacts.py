@@ -486,7 +486,6 @@ def register(router: Router) -> None:
     router.add("POST", "/contact/sync", sync)
     router.add("GET", "/contacts/{id}", get)
     router.add("PUT", "/contacts/{id}", update)
-    router.add("PATCH", "/contacts/{id}", update)  # LIVE used PATCH and got 200 (api-map §3.4)
     router.add("DELETE", "/contacts/{id}", delete)
     router.add("GET", "/contacts/{id}/fieldValues", sub_field_values)
     router.add("GET", "/contacts/{id}/contactLists", sub_contact_lists)

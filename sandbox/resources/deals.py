@@ -402,7 +402,6 @@ def register(router: Router) -> None:
     router.add("GET", "/deals", list_)
     router.add("GET", "/deals/{id}", get)
     router.add("PUT", "/deals/{id}", update)
-    router.add("PATCH", "/deals/{id}", update)  # LIVE used PATCH (api-map §5.3)
     router.add("DELETE", "/deals/{id}", delete)
     router.add("POST", "/deals/{id}/notes", create_note)
     router.add("PUT", "/deals/{id}/notes/{noteId}", update_note)
