@@ -78,7 +78,7 @@ def render(req: Request, row: dict) -> dict:
         "edate": None, "deleted_at": None, "created_utc_timestamp": created_utc,
         "updated_utc_timestamp": updated_utc, "created_timestamp": created_local,
         "updated_timestamp": updated_local, "created_by": None, "updated_by": None,
-        "mpp_tracking": "0", "scoreValues": [],
+        "mpp_tracking": "0", **NEWER_FIELDS, "scoreValues": [],
         "links": {name: link + name + LINK_SUFFIX.get(name, "") for name in LINK_NAMES},
         "id": cid, "organization": None,
     }
@@ -86,6 +86,13 @@ def render(req: Request, row: dict) -> dict:
 
 
 LINK_SUFFIX = {"contactAutomations": "?limit=2500&orders%5Blastdate%5D=DESC"}
+# Fields the live API returns after mpp_tracking (LIVE get-contact, NangoHQ/integration-templates
+# integrations/active-campaign/tests/get-contact.test.json, recorded 2026-05-28); the API cannot set them.
+NEWER_FIELDS: dict[str, Any] = {
+    "last_click_date": None, "last_open_date": None, "last_mpp_open_date": None, "best_send_hour": "0",
+    "sms_consent": "0", "sms_consent_updated_at": "0000-00-00 00:00:00", "whatsapp_id": None,
+    "whatsapp_username": None}
+_NEWER_JSON = dumps(NEWER_FIELDS).decode()[1:-1]
 _LINK_TEMPLATES: dict[str, list[str]] = {}
 _quote = encode_basestring
 
@@ -118,7 +125,8 @@ def render_json(req: Request, row: dict) -> bytes:
         f'"deleted":"0","anonymized":"0","adate":null,"udate":{_quote(row["udate"])},"edate":null,'
         f'"deleted_at":null,"created_utc_timestamp":"{created_utc}","updated_utc_timestamp":"{updated_utc}",'
         f'"created_timestamp":"{created_local}","updated_timestamp":"{updated_local}","created_by":null,'
-        f'"updated_by":null,"mpp_tracking":"0","scoreValues":[],"links":{{{_links_json(req.base_url, cid)}}},'
+        f'"updated_by":null,"mpp_tracking":"0",{_NEWER_JSON},"scoreValues":[],'
+        f'"links":{{{_links_json(req.base_url, cid)}}},'
         f'"id":"{cid}","organization":null}}'
     )
     data = text.encode()
@@ -267,7 +275,7 @@ def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {
         "contactAutomations": [automations.render_contact_automation(req, r) for r in c_autos],
         "contactLists": [lists.render_membership(req, r) for r in c_lists],
-        "deals": [deals.render(req, r) for r in c_deals],
+        "deals": [deals.render(req, r, store) for r in c_deals],
         "fieldValues": [fields.render_value(req, r) for r in c_values],
         "geoAddresses": [],
         "geoIps": [],
@@ -469,7 +477,7 @@ def sub_deals(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import deals
 
     row = require(sb.store, req.params["id"])
-    return 200, {"deals": [deals.render(req, r) for r in sb.store["deals"].where("contact", row["id"])]}
+    return 200, {"deals": [deals.render(req, r, sb.store) for r in sb.store["deals"].where("contact", row["id"])]}
 
 
 def sub_account_contacts(sb: Sandbox, req: Request) -> tuple[int, Any]:

@@ -42,15 +42,30 @@ def _links(req: Request, id_: str) -> dict[str, str]:
     return {k: f"{req.base_url}/api/3/deals/{id_}/{k}" for k in LINK_NAMES}
 
 
-def render(req: Request, row: dict) -> dict:
+def counters(store: Store | None, row: dict) -> dict[str, Any]:
+    """The task and activity counters of a deal (LIVE get-contact deals: nexttaskid null without a task,
+    activitycount "2" after a create and an update). How ActiveCampaign counts activities is a guess: the
+    creation, each update, each note and each task."""
+    if store is None:
+        return {"nextdate": None, "nexttaskid": None, "activitycount": str(row.get("_activity", 1))}
+    tasks = [t for t in store["dealTasks"].where("relid", row["id"]) if t.get("reltype") == "Deal"]
+    notes = [n for n in store["notes"].where("relid", row["id"]) if n.get("reltype") == "Deal"]
+    open_ = sorted((t for t in tasks if int(t["status"]) == 0), key=lambda t: (t.get("_due", 0), int(t["id"])))
+    return {"nextdate": open_[0]["duedate"] if open_ else None, "nexttaskid": open_[0]["id"] if open_ else None,
+            "activitycount": str(row.get("_activity", 1) + len(tasks) + len(notes))}
+
+
+def render(req: Request, row: dict, store: Store | None = None) -> dict:
     """A deal as GET deals and GET deals/{id} return it: every number a string."""
     did = row["id"]
+    count = counters(store, row)
     return {
         "hash": row["hash"], "owner": row["owner"], "contact": row["contact"], "organization": row["account"],
         "group": row["group"], "stage": row["stage"], "title": row["title"], "description": row["description"],
-        "percent": row["percent"], "cdate": row["cdate"], "mdate": row["mdate"], "nextdate": None,
-        "nexttaskid": None, "value": str(row["value"]), "currency": row["currency"], "winProbability": None,
-        "winProbabilityMdate": None, "status": str(row["status"]), "activitycount": "1", "nextdealid": did,
+        "percent": row["percent"], "cdate": row["cdate"], "mdate": row["mdate"], "nextdate": count["nextdate"],
+        "nexttaskid": count["nexttaskid"], "value": str(row["value"]), "currency": row["currency"],
+        "winProbability": None, "winProbabilityMdate": None, "status": str(row["status"]),
+        "activitycount": count["activitycount"], "nextdealid": did,
         "edate": None, "links": _links(req, did), "id": did, "isDisabled": False, "account": row["account"],
         "customerAccount": row["account"], "nextTask": None,
     }
@@ -219,14 +234,14 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
-    return 200, {"deal": render(req, _require(sb.store, req.params["id"]))}
+    return 200, {"deal": render(req, _require(sb.store, req.params["id"]), sb.store)}
 
 
 def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _require(sb.store, req.params["id"])
     changes = _validate(sb, req.wrapper("deal"), row)
     stamp, ts = now()
-    changes.update(mdate=stamp, _u=ts)
+    changes.update(mdate=stamp, _u=ts, _activity=row.get("_activity", 1) + 1)
     sb.store["deals"].update(row, changes)
     loads = _sideloads(req, sb.store, row)
     return 200, {"contacts": loads["contacts"], "deal": render_written(req, row), "dealStages": loads["dealStages"]}
@@ -298,7 +313,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         entry["value"] += r["value"]
     meta = {"currencies": {k: {"currency": k, "total": str(v["total"]), "value": str(v["value"])}
                            for k, v in currencies.items()}, "total": total}
-    return 200, {"deals": [render(req, r) for r in chosen], "meta": meta}
+    return 200, {"deals": [render(req, r, store) for r in chosen], "meta": meta}
 
 
 def _org_names(store: Store, row: dict) -> list[str]:

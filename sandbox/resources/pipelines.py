@@ -79,6 +79,7 @@ def _stages_of(store: Store, group_id: str) -> list[dict]:
 
 def render_group(req: Request, store: Store, row: dict) -> dict:
     return {"allgroups": row["allgroups"], "allusers": row["allusers"], "autoassign": row["autoassign"],
+            "win_probability_initialize_date": None, "source": "",  # LIVE get-deal-group (2026-05-28)
             "cdate": row["cdate"], "currency": row["currency"], "id": row["id"],
             "stages": [s["id"] for s in _stages_of(store, row["id"])], "title": row["title"], "udate": row["udate"],
             "links": {k: f"{req.base_url}/api/3/dealGroups/{row['id']}/{k}" for k in (
