@@ -8,9 +8,10 @@ Deletes cascade as the official reference says:
   notes and tasks): "If the deal stage has existing deals, the request will delete all associated
   deals" (developers.activecampaign.com/reference/delete-a-deal-stage).
 
-Unconfirmed (listed in sandbox/README.md):
-- A new pipeline gets three stages: To Contact, In Contact, Follow Up (LIVE). Without `autoassign`
-  it is 0 (LIVE), so deals created in it need an explicit owner.
+A new pipeline gets three stages: To Contact, In Contact, Follow Up ("A newly created pipeline comes with
+3 default stages", reference "Pipelines"; names LIVE). Without `autoassign` it is 0 (LIVE), so deals
+created in it need an explicit owner. That the deleted deals take their notes and tasks with them is a
+guess (sandbox/README.md).
 """
 
 from __future__ import annotations
