@@ -260,6 +260,7 @@ def _request(loader: _Loader, path: Path, req: dict[str, Any], inputs: set[str],
         body=c(path, "/request/body", req["body"], request_ctx) if "body" in req else None,
         timeout=req.get("timeout"),
         encoding=c(path, "/request/encoding", req["encoding"], request_ctx) if "encoding" in req else None,
+        max_bytes=req.get("max_bytes"),
     )
     if request.raw_path is not None and not isinstance(request.raw_path, Template):
         loader.problems.add(path, "/request/raw_path", "raw_path must be a template")
@@ -287,6 +288,7 @@ def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[
             as_name=as_name,
             until=c(path, f"{where}/until", doc["until"], {**each_ctx, "output": None}) if "until" in doc else None,
             every=float(doc.get("every", 1.0)), attempts=int(doc.get("attempts", 1 if "until" not in doc else 60)),
+            tolerate=frozenset(doc.get("tolerate", ())),
             fail={**doc["fail"], "message": c(path, f"{where}/fail/message", doc["fail"]["message"], ctx)}
             if "fail" in doc else None,
         ))

@@ -22,6 +22,7 @@ class RequestSpec:
     body: Any
     timeout: dict[str, float] | None
     encoding: Template | str | None = None  # json (default), form or text
+    max_bytes: int | None = None  # the API's own limit on a body, when below the connector's default
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class StepSpec:
     until: Template | None = None
     every: float = 1.0
     attempts: int = 1
+    tolerate: frozenset[str] = frozenset()  # error types that make the step's output null instead of failing
     fail: dict[str, Any] | None = None  # {message (compiled template), pointer}: stop with PreconditionFailed
 
 

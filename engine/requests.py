@@ -168,9 +168,9 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
             encoding = "json" if spec.encoding is None else render_structure(spec.encoding, context, memo)
             content, content_type = encode_body(body, "json" if encoding in (ABSENT, None) else encoding,
                                                 _pointer_of(spec.body))
-            if len(content) > call.spec.defaults.max_request_bytes:
-                raise _invalid("/", "maxLength", f"the request body is larger than "
-                                                 f"{call.spec.defaults.max_request_bytes} bytes")
+            limit = min(spec.max_bytes or call.spec.defaults.max_request_bytes, call.spec.defaults.max_request_bytes)
+            if len(content) > limit:
+                raise _invalid("/", "maxLength", f"the request body is larger than {limit} bytes")
             headers.setdefault("Content-Type", content_type)
     url = call.auth.base_url + path
     query = _query(render_structure(spec.query, context, memo))

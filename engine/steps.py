@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .effects import Pipeline, Sleep
-from .errors import PreconditionFailed, SpecError, Timeout
+from .errors import ConnectorError, PreconditionFailed, SpecError, Timeout
 from .model import OperationSpec, StepSpec
 from .templating import ABSENT, render_structure
 from .transport import Call
@@ -64,7 +64,12 @@ def _run_once(call: Call, step: StepSpec, context: dict[str, Any], operation: Ca
     for attempt in range(1, step.attempts + 1):
         sub = dataclasses.replace(call, op=operation(step.operation), attempts=0, log=call.log,
                                   started=call.clock.monotonic())
-        output = yield from sub_pipeline(sub, prepared)
+        try:
+            output = yield from sub_pipeline(sub, prepared)
+        except ConnectorError as exc:
+            if exc.type in step.tolerate:  # an outcome the spec expects and handles in a later step
+                return None
+            raise
         if step.until is None or _value(render_structure(step.until, {**context, "output": output})):
             return output
         if attempt < step.attempts:

@@ -13,7 +13,7 @@ MISSING = [
     ("create_tag", None, "POST /api/3/tags"),
     ("list_tags", None, "GET /api/3/tags"),
     ("list_contact_tags", {"contact_id": "999"}, "GET /api/3/contacts/*"),
-    ("add_tag_to_contact", {"contact_id": "999", "tag": "1"}, "POST /api/3/contactTags"),
+    ("add_tag_to_contact", {"contact_id": "999", "tag": "1"}, "GET /api/3/contacts/*"),
     ("remove_tag_from_contact", {"contact_id": "999", "tag": "1"}, "GET /api/3/contacts/*"),
     ("create_account", None, "POST /api/3/accounts"),
     ("get_account", {"account_id": "999"}, "GET /api/3/accounts/*"),
@@ -40,6 +40,12 @@ MISSING = [
     ("get_bulk_import_status", {"batch_id": "no-such-batch"}, "GET /api/3/import/info"),
     ("start_bulk_import", None, "POST /api/3/import/bulk_import"),
     ("bulk_import_contacts", None, "POST /api/3/import/bulk_import"),
+    ("list_deal_custom_fields", None, "GET /api/3/dealCustomFieldMeta"),
+    ("list_deal_custom_field_values", None, "GET /api/3/dealCustomFieldData"),
+    ("list_deal_custom_field_values_ddl", None, "GET /api/3/dealCustomFieldData"),
+    ("create_deal_custom_field_value", None, "POST /api/3/dealCustomFieldData"),
+    ("update_deal_custom_field_value", {"value_id": "999", "value": "x"}, "PUT /api/3/dealCustomFieldData/*"),
+    ("set_deal_custom_field_value", {"deal_id": "999", "field_id": "1", "value": "x"}, "GET /api/3/deals/*"),
 ]
 
 # A valid input for each operation (used for the upstream-error row).
@@ -47,7 +53,7 @@ VALID = {
     "create_tag": {"tag": "VIP"},
     "list_tags": {},
     "list_contact_tags": {"contact_id": "1"},
-    "add_tag_to_contact": {"contact_id": "1", "tag": "1"},
+    "add_tag_to_contact": {"contact_id": "2", "tag": "1"},
     "remove_tag_from_contact": {"contact_id": "1", "tag": "1"},
     "create_account": {"name": "Acme"},
     "get_account": {"account_id": "1"},
@@ -74,6 +80,12 @@ VALID = {
     "get_bulk_import_status": {"batch_id": "abc"},
     "start_bulk_import": {"contacts": [{"email": "ada@example.com"}]},
     "bulk_import_contacts": {"contacts": [{"email": "ada@example.com"}]},
+    "list_deal_custom_fields": {},
+    "list_deal_custom_field_values": {"deal_id": "1"},
+    "list_deal_custom_field_values_ddl": {},
+    "create_deal_custom_field_value": {"deal_id": "1", "field_id": "2", "value": "2025-01-31"},
+    "update_deal_custom_field_value": {"value_id": "1", "value": "Price"},
+    "set_deal_custom_field_value": {"deal_id": "1", "field_id": "1", "value": "Price"},
 }
 
 # One bad input per operation: the field pointer and the rule it breaks.
@@ -111,6 +123,13 @@ INVALID = {
                           "maxItems"),
     "bulk_import_contacts": ({"contacts": [{"email": "ada@example.com", "tags": "VIP"}]}, "/contacts/0/tags",
                              "type"),
+    "list_deal_custom_fields": ({"max_items": 0}, "/max_items", "minimum"),
+    "list_deal_custom_field_values": ({"deal_id": "d1"}, "/deal_id", "pattern"),
+    "list_deal_custom_field_values_ddl": ({"search": 5}, "/search", "type"),
+    "create_deal_custom_field_value": ({"deal_id": "1", "field_id": "1", "value": ""}, "/value", "oneOf"),
+    "update_deal_custom_field_value": ({"value_id": "1", "value": "x", "currency": "dollars"}, "/currency",
+                                       "pattern"),
+    "set_deal_custom_field_value": ({"deal_id": "1", "field_id": "1", "value": {"a": 1}}, "/value", "oneOf"),
 }
 
 NOT_FOUND = [(op, data) for op, data, _ in MISSING if data is not None]
@@ -144,7 +163,8 @@ def test_an_upstream_failure_is_typed(run, sandbox, operation, route):
     assert api_requests(sandbox, route.split()[0])
 
 
-@pytest.mark.parametrize("operation", ["create_tag", "create_account", "add_contact_to_account"])
+@pytest.mark.parametrize("operation", ["create_tag", "create_account", "add_contact_to_account",
+                                       "create_deal_custom_field_value"])
 def test_a_server_error_on_a_create_is_outcome_unknown_not_repeated(run, sandbox, operation):
     route = next(r for op, _, r in MISSING if op == operation)
     sandbox.faults.add(route, [500], body={"message": "Something broke"})
@@ -154,7 +174,15 @@ def test_a_server_error_on_a_create_is_outcome_unknown_not_repeated(run, sandbox
     assert len(api_requests(sandbox, "POST")) == 1
 
 
+def test_a_server_error_when_tagging_is_outcome_unknown_not_repeated(run, sandbox):
+    sandbox.faults.add("POST /api/3/contactTags", [500], body={"message": "Something broke"})
+    with pytest.raises(ConnectorError) as info:
+        run("add_tag_to_contact", {"contact_id": "2", "tag": "1"})
+    assert info.value.type == "outcome_unknown"
+    assert len(api_requests(sandbox, "POST", "/api/3/contactTags")) == 1
+
+
 def test_a_server_error_on_a_read_is_retried(run, sandbox):
     sandbox.faults.add("GET /api/3/accounts/*", [500], body={"message": "Something broke"})
-    assert run("get_account", {"account_id": "1"})["account"]["name"] == "Example Inc"
+    assert run("get_account", {"account_id": "1"})["account"]["name"] == "Globex Corporation"
     assert len(api_requests(sandbox, "GET")) == 2
