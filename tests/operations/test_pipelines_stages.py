@@ -346,3 +346,10 @@ def test_pipeline_groups_errors(run, connector, auth, sandbox):
         connector.run("create_deal_pipeline", {"title": "X", "currency": "usd", "user_group_ids": []}, auth)
     assert empty.value.errors[0]["pointer"] == "/user_group_ids"
     assert api_requests(sandbox) == []
+
+
+def test_moving_the_deals_into_the_stage_being_deleted_is_refused_before_anything_is_sent(run, sandbox):
+    with pytest.raises(errors.PreconditionFailed) as info:
+        run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": "1"})
+    assert info.value.to_dict()["pointer"] == "/move_deals_to_stage"
+    assert api_requests(sandbox) == [] and run("get_deal", {"deal_id": "1"})["deal"]["stage"] == "1"
