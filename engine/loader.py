@@ -289,6 +289,8 @@ def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[
             until=c(path, f"{where}/until", doc["until"], {**each_ctx, "output": None}) if "until" in doc else None,
             every=float(doc.get("every", 1.0)), attempts=int(doc.get("attempts", 1 if "until" not in doc else 60)),
             tolerate=frozenset(doc.get("tolerate", ())),
+            fail={**doc["fail"], "message": c(path, f"{where}/fail/message", doc["fail"]["message"], ctx)}
+            if "fail" in doc else None,
         ))
     return tuple(steps)
 

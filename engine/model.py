@@ -58,6 +58,7 @@ class StepSpec:
     every: float = 1.0
     attempts: int = 1
     tolerate: frozenset[str] = frozenset()  # error types that make the step's output null instead of failing
+    fail: dict[str, Any] | None = None  # {message (compiled template), pointer}: stop with PreconditionFailed
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .effects import Pipeline, Sleep
-from .errors import ConnectorError, SpecError, Timeout
+from .errors import ConnectorError, PreconditionFailed, SpecError, Timeout
 from .model import OperationSpec, StepSpec
 from .templating import ABSENT, render_structure
 from .transport import Call
@@ -53,6 +53,10 @@ def _value(rendered: Any) -> Any:
 
 def _run_once(call: Call, step: StepSpec, context: dict[str, Any], operation: Callable[[str], OperationSpec],
               validate: Callable[[str, Any], dict[str, Any]], sub_pipeline: SubCall) -> Pipeline:
+    if step.fail is not None:
+        # A check that failed: nothing after it runs (e.g. going on would delete records the input did not name).
+        raise PreconditionFailed(str(render_structure(step.fail["message"], context)).strip(),
+                                 pointer=step.fail.get("pointer"), step=step.name)
     if step.operation is None:
         return _value(render_structure(step.value, context))
     rendered = render_structure(step.input, context) if step.input is not None else {}

@@ -55,6 +55,7 @@ class Sandbox:
         self.bulk_import_window = 60.0
         self.import_delay = 0.0
         self.interrupt_imports = 0
+        self.phone_only_contacts = True  # the account opted in to contacts without an email (allowNullEmail)
         self.user_id = "1"
         self.faults = FaultSet()
         self.log = RequestLog()

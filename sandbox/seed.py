@@ -25,7 +25,7 @@ def seed_user(store: Store) -> None:
 
 
 def seed_account(store: Store) -> None:
-    from .resources import contacts, deals, fields, lists, pipelines
+    from .resources import contacts, deals, fields, lists, pipelines, tasks
 
     s0, _ = _at(0)
     seed_user(store)
@@ -40,8 +40,9 @@ def seed_account(store: Store) -> None:
                    "allow": ("pgContactAdd", "pgContactEdit", "pgDeal", "pgDealReassign", "pgReportsTrend")})
 
     autos = store["automations"]
+    # Status 1 active, 2 inactive (stopped), 0 inactive and never started (a draft).
     for hours, name, status, entered in ((1, "Welcome Series", "1", 12), (2, "Abandoned Cart Follow-up", "1", 4),
-                                          (3, "Old Newsletter Drip", "2", 40)):
+                                          (3, "Old Newsletter Drip", "2", 40), (3.5, "Draft Onboarding", "0", 0)):
         stamp, _ = _at(hours)
         autos.insert({"name": name, "cdate": stamp, "mdate": stamp, "status": status, "entered": entered,
                       "exited": entered // 2})
@@ -89,6 +90,11 @@ def seed_account(store: Store) -> None:
     for title in ("Call", "Email"):
         store["dealTasktypes"].insert({"title": title, "status": "0", "defduration": "0", "cdate": None,
                                        "udate": None})
+    stamp = _at(12.5)[0]
+    for title, sentiment in (("Interested", "POSITIVE"), ("Not interested", "NEGATIVE")):
+        store["taskOutcomes"].insert(tasks.new_outcome(title, sentiment, stamp))
+    for order, outcome in enumerate(("1", "2")):  # Email tasks need an outcome when completed; Call tasks do not
+        store["tasktypeOutcomeRels"].insert(tasks.new_rel("2", outcome, stamp, order=order))
 
     pipelines.create_pipeline(store, "Sales Pipeline", "usd", stamp=_at(13)[0])
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Close reason", "fieldType": "text"})

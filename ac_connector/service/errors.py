@@ -72,6 +72,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "not_found": 404,
     "already_exists": 409,
     "upstream_validation": 422,
+    "precondition_failed": 409,
     "rate_limited": 429,
     "timeout": 504,
     "authentication": 502,

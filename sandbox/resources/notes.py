@@ -116,5 +116,4 @@ def register(router: Router) -> None:
     router.add("GET", "/notes", list_)
     router.add("GET", "/notes/{id}", get)
     router.add("PUT", "/notes/{id}", update)
-    router.add("PATCH", "/notes/{id}", update)  # LIVE used PATCH (api-map §5.7)
     router.add("DELETE", "/notes/{id}", delete)

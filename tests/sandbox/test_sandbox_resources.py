@@ -46,7 +46,7 @@ def test_campaigns(client: httpx.Client) -> None:
 def test_automations_and_contact_automations(client: httpx.Client) -> None:
     listed = client.get("/automations", params={"limit": 2}).json()
     assert [a["name"] for a in listed["automations"]] == ["Welcome Series", "Abandoned Cart Follow-up"]
-    assert listed["meta"]["total"] == "3" and listed["meta"]["filtered"] is False
+    assert listed["meta"]["total"] == "4" and listed["meta"]["filtered"] is False
     assert client.post("/automations", json={}).status_code == 405
 
     added = client.post("/contactAutomations", json={"contactAutomation": {"contact": "2", "automation": "1"}})
