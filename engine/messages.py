@@ -79,6 +79,17 @@ def describe_pattern(pattern: str) -> str | None:
     return f"Use {low} to {high} {what}" if high else f"Use at least {low} {what}"
 
 
+def _property_at(root: Any, path: list[Any], name: str) -> Any:
+    """The schema of property ``name`` of the object at ``path`` in ``root``: a ``required`` that comes
+    from an ``if``/``then`` names a field its own sub-schema does not describe."""
+    schema = root
+    for part in [*path, name]:
+        if not isinstance(schema, Mapping):
+            return {}
+        schema = (schema.get("items") if isinstance(part, int) else (schema.get("properties") or {}).get(part))
+    return schema if isinstance(schema, Mapping) else {}
+
+
 def plain_message(error: Any, root: Any = None) -> str:
     """The message for one ``jsonschema`` error, in words a person acts on."""
     keyword = str(error.validator)
@@ -91,7 +102,7 @@ def plain_message(error: Any, root: Any = None) -> str:
         said = re.match(r"^'(.+)' is a required property$", str(error.message))  # one error per missing field
         missing = said.group(1) if said else next((n for n in value or () if n not in error.instance), None)
         if missing is not None:
-            sub = (schema.get("properties") or {}).get(missing, {})
+            sub = (schema.get("properties") or {}).get(missing) or _property_at(root, path, missing)
             words = _lower(_title(sub, missing))
             if _is_choice(sub):
                 return f"Choose {_article(words)}"

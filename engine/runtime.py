@@ -138,7 +138,7 @@ class Connector:
         data = {} if input is None else input
         if not isinstance(data, Mapping):
             raise ValidationError([{"pointer": "/", "keyword": "type", "message": "the input must be an object"}])
-        errors = [item for e in op.input_validator.iter_errors(data) for item in _describe_error(e)]
+        errors = [item for e in op.input_validator.iter_errors(data) for item in _describe_error(e, op.input_schema)]
         if errors:
             errors.sort(key=lambda e: (e["pointer"], e["keyword"]))
             raise ValidationError(errors)
@@ -296,7 +296,7 @@ class Connector:
             await client.aclose()
 
 
-def _describe_error(error: Any) -> list[dict[str, str]]:
+def _describe_error(error: Any, root: Any = None) -> list[dict[str, str]]:
     """One entry per field at fault: each unexpected property is named at its own pointer."""
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -307,7 +307,7 @@ def _describe_error(error: Any) -> list[dict[str, str]]:
             base = "".join(f"/{p}" for p in error.absolute_path)
             return [{"pointer": f"{base}/{name}", "keyword": "additionalProperties",
                      "message": f"{name!r} is not a field of this operation"} for name in sorted(extra)]
-    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": plain_message(error)}]
+    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": plain_message(error, root)}]
 
 
 def _error_pointer(error: Any) -> str:

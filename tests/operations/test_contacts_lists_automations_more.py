@@ -32,14 +32,15 @@ def test_get_or_create_creates_when_missing(run, sandbox):
 
 
 def test_two_racing_get_or_create_calls_leave_one_contact(connector, auth, sandbox):
-    # Both look before either creates: the two calls run at once, and the first sync's answer is held back.
+    # Both look before either creates: the two calls run at once and both lookups' answers are held back, so
+    # each call has seen "none" before either sync reaches the account (whatever the machine's load).
     email = "race@example.com"
 
     async def both():
         return await asyncio.gather(*(connector.arun("get_or_create_contact", {"email": email, "first_name": n}, auth)
                                       for n in ("A", "B")))
 
-    sandbox.faults.add("POST /api/3/contact/sync", [], delay_headers=0.3, times=1)
+    sandbox.faults.add("GET /api/3/contacts", [], delay_headers=0.5, times=2)
     outs = asyncio.run(both())
     assert outs[0]["contact"]["id"] == outs[1]["contact"]["id"]
     assert len(api_requests(sandbox, "POST", "/api/3/contact/sync")) == 2  # both found none: a real race
