@@ -11,7 +11,7 @@ import httpx
 
 from .clock import Clock
 from .effects import Emit, Exchange, Pipeline, Send, Sleep
-from .errors import CredentialScopeError, ResponseTooLarge
+from .errors import CredentialScopeError, RedirectBlocked, ResponseTooLarge
 
 
 def _too_large(limit: int) -> ResponseTooLarge:
@@ -66,11 +66,23 @@ def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
                                    "pass one made with trust_env=False")
 
 
+def _unusable_location() -> RedirectBlocked:
+    return RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
+                           "not followed", status=0, target_host="")
+
+
 def _exchange(client: httpx.Client, effect: Send) -> Exchange:
     _check_client(client)
     ends = _ends(effect)
     # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops itself.
-    response = client.send(effect.request, stream=True, follow_redirects=False)
+    try:
+        response = client.send(effect.request, stream=True, follow_redirects=False)
+    except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
+        raise _unusable_location() from None
+    except httpx.RemoteProtocolError as exc:
+        if "location header" in str(exc).lower():
+            raise _unusable_location() from None
+        raise
     try:
         return Exchange(response, _read(response, effect.max_bytes, ends))
     finally:
@@ -81,7 +93,14 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
     _check_client(client)
     ends = _ends(effect)
     send = client.send(effect.request, stream=True, follow_redirects=False)
-    response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))
+    try:
+        response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))
+    except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
+        raise _unusable_location() from None
+    except httpx.RemoteProtocolError as exc:
+        if "location header" in str(exc).lower():
+            raise _unusable_location() from None
+        raise
     try:
         return Exchange(response, await _aread(response, effect.max_bytes, ends))
     finally:
