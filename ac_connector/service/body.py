@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from engine import jsonlimits
 from engine.errors import ValidationError
 
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -30,7 +30,9 @@ async def read_json(request: Request, schema: str) -> dict[str, Any]:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY} bytes")
         chunks.append(chunk)
     try:
-        data = json.loads(b"".join(chunks) or b"null")
+        data = jsonlimits.loads(b"".join(chunks) or b"null")
+    except jsonlimits.JsonLimitError as exc:
+        raise BadRequest(f"the body cannot be used: {exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
