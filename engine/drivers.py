@@ -37,8 +37,17 @@ def _over_budget(response: httpx.Response, ends: float | None) -> None:
         raise httpx.ReadTimeout("the response body did not arrive before the deadline", request=response.request)
 
 
+def _in_memory(response: httpx.Response, limit: int) -> bytes:
+    """A response an injected transport built whole (httpx.MockTransport): httpx has read and decoded it."""
+    if len(response.content) > limit:
+        raise _too_large(limit)
+    return response.content
+
+
 def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
+    if response.is_stream_consumed:
+        return _in_memory(response, limit)
     decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
     chunks = []
     for chunk in response.iter_raw():  # raw: decompressed here, counted as it grows (decoding.py)
@@ -50,6 +59,8 @@ def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
 
 async def _aread(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
+    if response.is_stream_consumed:
+        return _in_memory(response, limit)
     decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
     chunks = []
     async for chunk in response.aiter_raw():
