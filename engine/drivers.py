@@ -82,9 +82,20 @@ def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
                                    "pass one made with trust_env=False")
 
 
-def _unusable_location() -> RedirectBlocked:
-    return RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
-                           "not followed", status=0, target_host="")
+@contextlib.contextmanager
+def _location_errors() -> Iterator[None]:
+    """httpx parses a redirect's Location (for ``next_request``) even when not following it: an unreadable
+    one (an invalid IDNA host, a broken URL) is a blocked redirect, not a crash or a broken connection."""
+    unusable = RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
+                               "not followed", status=0, target_host="")
+    try:
+        yield
+    except (httpx.InvalidURL, ValueError):
+        raise unusable from None
+    except httpx.RemoteProtocolError as exc:
+        if "location header" in str(exc).lower():
+            raise unusable from None
+        raise
 
 
 def _slot(slots: InFlightLimit | None, request: httpx.Request, ends: float | None) -> contextlib.AbstractContextManager[None]:
@@ -106,14 +117,8 @@ def _exchange(client: httpx.Client, effect: Send, slots: InFlightLimit | None = 
     request = effect.request
     with _slot(slots, request, ends), call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
         # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops.
-        try:
+        with _location_errors():
             response = client.send(request, stream=True, follow_redirects=False)
-        except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
-            raise _unusable_location() from None
-        except httpx.RemoteProtocolError as exc:
-            if "location header" in str(exc).lower():
-                raise _unusable_location() from None
-            raise
         try:
             return Exchange(response, _read(response, effect.max_bytes, ends))
         finally:
@@ -127,14 +132,8 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLim
     async with _aslot(slots, request, ends):
         with call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
             send = client.send(request, stream=True, follow_redirects=False)
-            try:
+            with _location_errors():
                 response = await (send if ends is None else asyncio.wait_for(send, max(0.0, ends - time.monotonic())))
-            except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
-                raise _unusable_location() from None
-            except httpx.RemoteProtocolError as exc:
-                if "location header" in str(exc).lower():
-                    raise _unusable_location() from None
-                raise
             try:
                 return Exchange(response, await _aread(response, effect.max_bytes, ends))
             finally:
