@@ -192,20 +192,23 @@ waits for the pool behind calls to other accounts."""
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport on :class:`GuardedBackend` (TLS always verified, no proxy, HTTP/1.1)."""
+    """httpx's transport on :class:`GuardedBackend` (HTTP/1.1, no proxy). ``ssl_context`` defaults to one
+    that verifies against the system's certificates (built once here: it takes tens of milliseconds)."""
 
-    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
-        super().__init__(verify=True, trust_env=False, limits=limits)
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
+        context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
-            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=GuardedBackend())
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend())
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
-        super().__init__(verify=True, trust_env=False, limits=limits)
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
+        context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
-            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=AsyncGuardedBackend())
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncGuardedBackend())
