@@ -6,8 +6,9 @@ with the same bound. The accounts are separate sandboxes (each its own server, r
 one child process, so the client under test keeps its core.
 
 A second figure drops the caller's bound: every call in flight at once. The connector bounds its own
-requests per account (issue 18, point 11), so all complete; it is compared with a raw
-``httpx.AsyncClient`` with its defaults, whose pool timeout fails the calls that wait too long.
+requests per account (issue 18, point 11), so all complete, about as fast as raw httpx with a bound
+chosen by hand (the baseline); how many calls a raw ``httpx.AsyncClient`` with its defaults completes
+all at once (its pool timeout fails those that wait too long) is in the detail.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ async def _all_at_once(sizes: Sizes, urls: list[str], key: str) -> dict[str, tup
         async def engine_one(account: int, contact_id: str) -> Any:
             return await connector.arun("get_contact", {"contact_id": contact_id}, auths[account])
 
+        await asyncio.gather(*(engine_one(a, "1") for a in range(len(urls))))  # warm: caches, one connection each
         for name, one in {"raw": raw_one, "engine": engine_one}.items():
             wall = time.perf_counter()
             results = await asyncio.gather(*(one(a, c) for a, c in calls), return_exceptions=True)
@@ -128,9 +130,12 @@ def run(sizes: Sizes) -> list[Figure]:
     fig.extra.update(cpu_per_call=cpu["engine"], raw_cpu_per_call=cpu["raw"])
     (done, wall), (raw_done, raw_wall) = at_once["engine"], at_once["raw"]
     unbounded = ratio_figure(SECTION, f"{calls:,} get_contact over {sizes.many_accounts} accounts, all at once "
-                                      "(no caller bound): calls completed", done, max(raw_done, 1), "calls",
-                             higher_is_better=True, limit=1.0, baseline_name="raw httpx.AsyncClient (defaults)",
-                             detail=f"engine {done:,}/{calls:,} in {wall:.1f} s; raw {raw_done:,}/{calls:,} in "
-                                    f"{raw_wall:.1f} s")
+                                      "(no caller bound): Connector.arun", done / wall, throughput["raw"],
+                             "calls/s", higher_is_better=True, limit=TARGET,
+                             baseline_name=f"raw httpx.AsyncClient, {sizes.many_concurrency} at a time",
+                             detail=f"completed {done:,}/{calls:,} in {wall:.1f} s (met only if all complete); "
+                                    f"a raw httpx.AsyncClient with its defaults, all at once: {raw_done:,}/{calls:,} "
+                                    f"in {raw_wall:.1f} s")
+    unbounded.met = bool(unbounded.met) and done == calls
     unbounded.extra.update(completed=done, raw_completed=raw_done, calls=calls)
     return [fig, unbounded]
