@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -35,10 +36,20 @@ def _print(data: Any) -> None:
 def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
     try:
         text = jsonlimits.dumps({"error": error}, indent=2, ensure_ascii=False, default=str)
-    except ValueError:  # a number from upstream in the details: say so as text
-        text = json.dumps({"error": json.loads(json.dumps(error, default=str))}, indent=2, default=str)
+    except ValueError:  # NaN or Infinity somewhere in the details: written as text, so the JSON stays valid
+        text = jsonlimits.dumps({"error": _finite(error)}, indent=2, ensure_ascii=False, default=str)
     sys.stderr.write(text + "\n")
     return code
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _connector(args: argparse.Namespace):
