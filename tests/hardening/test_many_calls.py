@@ -67,3 +67,25 @@ def test_waiting_for_a_slot_counts_against_the_deadline_and_is_not_retried():
             c.close()
     assert error.phase == "deadline" and waited < 2.0
     assert len(server.requests) == 1
+
+
+def test_the_total_bound_spans_accounts():
+    """Besides its account's slots, a call needs one of the connector's total, in threads and tasks alike."""
+    from engine.inflight import InFlightLimit
+
+    a, b = ("https", "a.example.com", 443), ("https", "b.example.com", 443)
+    limit = InFlightLimit(per_origin=5, total=1)
+    with limit.slot(a, 1.0), pytest.raises(Timeout), limit.slot(b, 0.2):
+        pass
+    with limit.slot(b, 0.2):  # released on the way out, whichever failed
+        pass
+
+    async def tasks() -> None:
+        async with limit.aslot(a, 1.0):
+            with pytest.raises(Timeout):
+                async with limit.aslot(b, 0.2):
+                    pass
+        async with limit.aslot(b, 0.2):
+            pass
+
+    asyncio.run(tasks())
