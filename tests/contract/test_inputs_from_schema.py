@@ -65,6 +65,14 @@ EXCEPTIONS = [
           "status 1|2 as a number, as documented in the body description and sent live (api-map 6.10)."),
     Known("create_custom_field", "body", "/field/visible", "is not of type 'boolean'",
           "The description's own request examples send visible: 1 (a 0/1 flag)."),
+    # A list of options (the message is cut at 200 characters, so only its start is matched).
+    Known("(create|update)_deal|(create|update)_deal_custom_field_value", "body",
+          r"/deal/fields/[0-9]+/fieldValue|/dealCustomFieldDatum/fieldValue", r"^type: \[",
+          "A list of options for a multiselect or checkbox field: the reference page \"Create a custom field "
+          "value\" (developers.activecampaign.com/reference/dealcustomfielddata) says values of multivalued fields "
+          "'must be strings in an array ... whether one value or multiple', and the description's own examples "
+          "(create- and update-a-custom-deal-field-value, bulk update) send fieldValue: [\"option 1\", ...]. A deal's "
+          "fields are the same custom field data (create-a-deal-new's fields point at the custom field metum)."),
     Known("create_list", "body", "/list/send_last_broadcast", "is not of type 'boolean'",
           "send_last_broadcast is a 0/1 flag in the documentation (api-map 6.x)."),
     Known("(create|update)_deal_task_type", "body", "/dealTasktype/status", r"is not of type 'string'|is not one of",
