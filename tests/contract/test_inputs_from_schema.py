@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,12 +18,14 @@ from hypothesis_jsonschema import from_schema
 from reliability.support import connector, spec
 
 from engine import errors
+from engine.templating import Template
 
 from . import openapi
 
-# Composite operations send no request of their own: each step's operation is checked under its own name
-# (raw_http_request steps excepted, like raw_http_request itself).
+# Composite operations send no request of their own: each step's operation is checked under its own name,
+# and the requests their raw_http_request steps build are checked in test_composite_steps_... below.
 OPS = {name: op for name, op in spec().operations.items() if not op.steps}
+COMPOSITES = {name: op for name, op in spec().operations.items() if op.steps}
 SKIPPED = {"raw_http_request": "the path, query and body are the user's: there is no one documented request to match"}
 
 
@@ -144,6 +147,55 @@ def test_generated_inputs_render_requests_the_description_allows(c, offline_auth
 
     check()
     assert not unexplained, f"{name}: differences from the OpenAPI description: {sorted(set(unexplained))[:10]}"
+
+
+def _placeholders(value: Any) -> Any:
+    """A step's input with every template expression replaced by "1": each one there stands for an id
+    ("/dealStages/{{ input.stage_id }}/deals" becomes "/dealStages/1/deals")."""
+    if isinstance(value, Template):
+        assert "{%" not in value.source, f"a statement cannot be sampled: {value.source!r}"
+        return re.sub(r"\{\{.*?\}\}", "1", value.source, flags=re.DOTALL)
+    if isinstance(value, dict):
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_placeholders(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+def test_composite_steps_call_checked_operations_or_send_documented_requests(c, offline_auth, name):
+    """A composite is covered when each step's operation is checked itself (above, or as a composite here)
+    and takes the inputs the step gives it, and each raw_http_request step, whose method, path and body
+    are the spec's own, builds a request the description allows."""
+    unexplained: list[tuple[str, str, str]] = []
+    for step in COMPOSITES[name].steps:
+        if step.operation is None:
+            continue  # a value or a fail step sends nothing
+        inner = spec().operations.get(step.operation)
+        assert inner is not None, f"{name}/{step.name}: no operation {step.operation!r}"
+        if step.operation != "raw_http_request":
+            assert step.operation in OPS or step.operation in COMPOSITES, f"{name}/{step.name}: not checked"
+            assert step.operation not in SKIPPED, f"{name}/{step.name}: {step.operation} is not checked"
+            given = set(step.input or {})
+            unknown = given - set(inner.input_schema.get("properties", {}))
+            assert not unknown, f"{name}/{step.name}: {step.operation} takes no {sorted(unknown)}"
+            continue
+        data = _placeholders(step.input)
+        assert isinstance(step.input["method"], str), f"{name}/{step.name}: the method must be the spec's own"
+        try:
+            request = c.render_request("raw_http_request", data, offline_auth)
+        except errors.ValidationError as exc:
+            raise AssertionError(f"{name}/{step.name}: raw_http_request refused {data}: {exc.errors}") from None
+        target = openapi.match(request)
+        if target is None:
+            where = re.sub(r"/[0-9]+(?=/|$)", "/{id}", request.url.path[len(openapi.API_ROOT):])
+            if not known(name, "path", f"{request.method} {where}", "not in the description"):
+                unexplained.append(("path", f"{request.method} {where}", "not in the description"))
+            continue
+        for part, where, message in openapi.problems(request, target):
+            if not known(name, part, where, message):
+                unexplained.append((part, where, message))
+    assert not unexplained, f"{name}: differences from the OpenAPI description: {sorted(set(unexplained))}"
 
 
 def test_every_exception_is_still_needed():
