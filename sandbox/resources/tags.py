@@ -3,7 +3,8 @@
 POST contactTags answers 200 as LIVE saw it (the doc says 201), with the doc's own error shapes:
 404 `{"errors":[{"status":404,"title":"Not Found","detail":"Contact not found"}]}` and 422
 "Missing attribute". Re-adding a tag a contact already has returns the existing link with 200
-(the live behaviour is unconfirmed; idempotent is the lenient reading).
+(the live behaviour is unconfirmed; idempotent is the lenient reading). GET tags takes what retrieve-all-tags
+documents (search, filters[search][<op>], orders[search]); it documents no filter on tagType, so none is applied.
 """
 
 from __future__ import annotations
@@ -69,9 +70,6 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     ops = op_filter(req, "search")
     if ops:
         rows = [r for r in rows if apply_ops(r["tag"], ops)]
-    kind = req.q("filters[tagType]")
-    if kind:
-        rows = [r for r in rows if r["tagType"] == kind]
     rows = order(rows, req, {"search": lambda r: r["tag"].lower(), "weight": lambda r: r["tag"].lower(),
                              "id": lambda r: int(r["id"])})
     chosen, total = paginate(rows, req)

@@ -67,6 +67,22 @@ def test_a_list_of_options_goes_as_a_list(run, sandbox):
     assert out["dealCustomFieldDatum"]["fieldValue"] == ["SMB", "Enterprise"]
 
 
+def test_a_number_goes_as_text_as_the_description_types_it(run, sandbox):
+    """fieldValue is a string in the description ("100.99" for a number field; cents for currency)."""
+    number = sandbox.store["dealCustomFieldMeta"].insert({"fieldLabel": "Seats", "fieldType": "number"})
+    money = sandbox.store["dealCustomFieldMeta"].insert({"fieldLabel": "Budget", "fieldType": "currency"})
+    out = run("create_deal_custom_field_value", {"deal_id": "1", "field_id": number["id"], "value": 100.99})
+    assert out["dealCustomFieldDatum"]["fieldValue"] == "100.99"
+    run("update_deal_custom_field_value", {"value_id": out["dealCustomFieldDatum"]["id"], "value": 12.0})
+    run("create_deal", {"title": "Cents", "value": 5, "currency": "usd", "contact_id": "1", "pipeline_id": "1",
+                        "custom_fields": [{"field_id": money["id"], "value": 9999, "currency": "cad"}]})
+    sent = [r.body for r in api_requests(sandbox) if r.method in ("POST", "PUT")]
+    assert sent[0]["dealCustomFieldDatum"]["fieldValue"] == "100.99"
+    assert sent[1] == {"dealCustomFieldDatum": {"fieldValue": "12"}}  # a whole number without ".0"
+    assert sent[2]["deal"]["fields"] == [{"customFieldId": int(money["id"]), "fieldValue": "9999",
+                                          "fieldCurrency": "cad"}]
+
+
 def test_value_dropdown_follows_the_deal(connector, auth, run):
     out = connector.options("update_deal_custom_field_value", "value_id", {"deal_id": "1"}, auth)
     assert out["result"] == [{"text": "Renewal (field 1, deal 1)", "value": "1"}]

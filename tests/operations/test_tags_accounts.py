@@ -33,6 +33,20 @@ def test_list_tags_returns_all_across_pages(run, sandbox):
     assert len(api_requests(sandbox, "GET", "/api/3/tags")) == 2
 
 
+def test_list_tags_by_type_is_filtered_here_not_upstream(run, sandbox):
+    """retrieve-all-tags documents no filter on tagType: none is sent, each page is filtered here."""
+    for i in range(3):
+        sandbox.store["tags"].insert({"tag": f"tpl-{i}", "tagType": "template", "description": "", "cdate": None})
+    templates = run("list_tags", {"tag_type": "template", "return_all": True})
+    assert [t["tag"] for t in templates["tags"]] == ["tpl-0", "tpl-1", "tpl-2"] and templates["total"] == 3
+    contacts = run("list_tags", {"tag_type": "contact"})
+    assert [t["tag"] for t in contacts["tags"]] == ["customer"] and contacts["total"] == 1
+    assert not [k for r in api_requests(sandbox, "GET", "/api/3/tags") for k in r.query if "tagType" in k]
+    # A page read from an offset cannot count the matches: total is unknown, not ActiveCampaign's count of all.
+    assert run("list_tags", {"tag_type": "template", "offset": 1})["total"] is None
+    assert run("list_tags", {})["total"] == 4
+
+
 def test_add_tag_by_name_creates_it_once_then_reuses_it(run, sandbox):
     first = run("add_tag_to_contact", {"contact_id": "1", "tag": "Webinar 2025"})
     assert first["tag_created"] is True
