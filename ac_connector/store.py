@@ -1,9 +1,11 @@
-"""Named authentications in an embedded SQLite file, secrets encrypted at rest.
+"""Named authentications, secrets encrypted at rest: an embedded SQLite file, or PostgreSQL by URL.
 
 AES-256-GCM (an authenticated cipher, from the ``cryptography`` package) with
 the authentication's name as associated data, so a ciphertext cannot be moved
 to another row. The data key comes from ``AC_CONNECTOR_SECRET_KEY`` (base64,
-32 bytes) or from a key file of mode 0600 beside the database.
+32 bytes) or from a key file of mode 0600 in ``AC_CONNECTOR_HOME``: on every host, never in the
+database. Where the rows live is a backend (``backends/``): SQLite by default, PostgreSQL when
+``AC_CONNECTOR_STORE`` (or ``url``) is a ``postgresql://`` URL, for several hosts.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,20 +24,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from engine.errors import ConnectorError, ValidationError
 
+from .backends import AuthRow, open_auth_backend, store_url
 from .paths import data_home
 
 TYPES = ("personal", "organisational")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS authentications (
-    name TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    secret_nonce BLOB NOT NULL,
-    secret_blob BLOB NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-)
-"""
 
 
 class StoreError(ConnectorError):
@@ -66,18 +57,26 @@ class AuthStore:
     """CRUD over stored authentications; secret field names and the URL field come from the manifest."""
 
     def __init__(self, home: Path | None = None, *, secret_fields: Iterable[str] = ("api_key",),
-                 url_field: str = "api_url") -> None:
+                 url_field: str = "api_url", url: str | None = None) -> None:
         self.home = Path(home) if home else data_home()
         self.secret_fields = frozenset(secret_fields)
         self.url_field = url_field
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._cipher = AESGCM(self._data_key())
-        self._db = sqlite3.connect(self.home / "authentications.sqlite3", check_same_thread=False)
-        self._db.execute(_SCHEMA)
-        self._db.commit()
-        os.chmod(self.home / "authentications.sqlite3", 0o600)
+        shared = store_url(url)
+        key = self._data_key(create=shared is None)
+        self._cipher = AESGCM(key)
+        try:
+            self._rows = open_auth_backend(shared, self.home)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        if not self._rows.bind_key(_key_check(key)):
+            self._rows.close()
+            raise StoreError(f"the store {self._rows.location} is sealed with another data key: give this host the "
+                             "same AC_CONNECTOR_SECRET_KEY (or secret.key) as the others")
 
-    def _data_key(self) -> bytes:
+    def _data_key(self, *, create: bool = True) -> bytes:
+        """The environment's key, else ``secret.key`` in the home folder, made on first use when ``create``
+        (a shared store is opened with a key every host was given, so a second host never invents its own)."""
         from_env = os.environ.get("AC_CONNECTOR_SECRET_KEY")
         if from_env:
             try:
@@ -88,6 +87,9 @@ class AuthStore:
                 raise StoreError("AC_CONNECTOR_SECRET_KEY must be 32 bytes, base64-encoded")
             return key
         path = self.home / "secret.key"
+        if not path.exists() and not create:
+            raise StoreError("a shared store needs the data key on every host: set AC_CONNECTOR_SECRET_KEY "
+                             f"(base64 of 32 bytes) or copy the first host's secret.key to {path}")
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
@@ -104,18 +106,16 @@ class AuthStore:
         _check_name(name)
         if type not in TYPES:
             raise ValidationError([{"pointer": "/type", "keyword": "enum", "message": "type is personal or organisational"}])
-        if not replace and self._row(name) is not None:
-            raise StoreError(f"an authentication named {name!r} exists already")
         public = {k: v for k, v in fields.items() if k not in self.secret_fields}
         secret = {k: v for k, v in fields.items() if k in self.secret_fields}
         nonce = os.urandom(12)
         blob = self._cipher.encrypt(nonce, json.dumps(secret).encode(), name.encode())
         now = time.time()
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO authentications VALUES (?, ?, ?, ?, ?, COALESCE((SELECT created FROM "
-                "authentications WHERE name = ?), ?), ?)",
-                (name, type, json.dumps(public), nonce, blob, name, now, now))
+        row = AuthRow(name, type, json.dumps(public), nonce, blob, now, now)
+        if replace:
+            self._rows.upsert(row)
+        elif not self._rows.insert(row):  # one atomic statement: two hosts adding one name cannot both win
+            raise StoreError(f"an authentication named {name!r} exists already")
         return self.get(name)
 
     def update(self, name: str, fields: Mapping[str, Any]) -> StoredAuthentication:
@@ -131,28 +131,26 @@ class AuthStore:
         return self.add(name, current.type, merged, replace=True)
 
     def remove(self, name: str) -> None:
-        with self._db:
-            deleted = self._db.execute("DELETE FROM authentications WHERE name = ?", (name,)).rowcount
-        if not deleted:
+        if not self._rows.delete(name):
             raise StoreError(f"no authentication named {name!r}")
 
     # -- reads ---------------------------------------------------------------------------------
     def list(self) -> list[StoredAuthentication]:
-        rows = self._db.execute("SELECT name, type, fields, created, updated FROM authentications ORDER BY name")
-        return [StoredAuthentication(n, t, json.loads(f), c, u) for n, t, f, c, u in rows]
+        return [StoredAuthentication(r.name, r.type, json.loads(r.fields), r.created, r.updated)
+                for r in self._rows.list()]
 
     def get(self, name: str) -> StoredAuthentication:
         row = self._row(name)
         if row is None:
             raise StoreError(f"no authentication named {name!r}")
-        return StoredAuthentication(row[0], row[1], json.loads(row[2]), row[5], row[6])
+        return StoredAuthentication(row.name, row.type, json.loads(row.fields), row.created, row.updated)
 
     def secrets(self, name: str) -> dict[str, Any]:
         row = self._row(name)
         if row is None:
             raise StoreError(f"no authentication named {name!r}")
         try:
-            return json.loads(self._cipher.decrypt(row[3], row[4], name.encode()))
+            return json.loads(self._cipher.decrypt(row.nonce, row.blob, name.encode()))
         except InvalidTag:
             raise StoreError(f"the stored secret of {name!r} cannot be decrypted with this key") from None
 
@@ -160,14 +158,27 @@ class AuthStore:
         """Every field, secrets decrypted: only for handing to the engine."""
         return {**self.get(name).fields, **self.secrets(name)}
 
-    def _row(self, name: str) -> tuple[Any, ...] | None:
-        return self._db.execute("SELECT * FROM authentications WHERE name = ?", (name,)).fetchone()
+    def _row(self, name: str) -> AuthRow | None:
+        return self._rows.get(name)
+
+    @property
+    def location(self) -> str:
+        """Where the rows are (a file path, or the PostgreSQL URL without its password)."""
+        return self._rows.location
 
     def close(self) -> None:
-        self._db.close()
+        self._rows.close()
 
 
 def _check_name(name: str) -> None:
     if not name or len(name) > 100 or any(ord(c) < 32 for c in name):
         raise ValidationError([{"pointer": "/name", "keyword": "pattern",
                                 "message": "a name of 1 to 100 printable characters is required"}])
+
+
+def _key_check(key: bytes) -> bytes:
+    """A MAC of a constant under the data key: tells hosts with different keys apart, reveals nothing of it."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"ac-connector data key check v1", hashlib.sha256).digest()
