@@ -43,6 +43,45 @@ MIGRATIONS: list[Migration] = [
             key TEXT PRIMARY KEY,
             value BYTEA NOT NULL
         )"""),
+    # The run store's tables (ac_connector/workflows/runs.py keeps the same columns for SQLite).
+    Migration(3, "runs", """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            workflow_name TEXT NOT NULL,
+            workflow TEXT NOT NULL,
+            trigger_data TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at DOUBLE PRECISION NOT NULL,
+            finished_at DOUBLE PRECISION,
+            error TEXT,
+            stopped_at TEXT,
+            resumed_from TEXT,
+            resumed_by TEXT,
+            owner TEXT NOT NULL
+        );
+        CREATE INDEX runs_by_start ON runs (started_at);
+        CREATE INDEX runs_by_workflow ON runs (workflow_name, started_at);
+        CREATE TABLE run_steps (
+            run_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            step_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            status TEXT NOT NULL,
+            input TEXT,
+            output TEXT,
+            error TEXT,
+            started_at DOUBLE PRECISION,
+            finished_at DOUBLE PRECISION,
+            duration_ms DOUBLE PRECISION,
+            PRIMARY KEY (run_id, idx)
+        );
+        CREATE TABLE saved_workflows (
+            name TEXT PRIMARY KEY,
+            document TEXT NOT NULL,
+            created DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        )"""),
 ]
 
 
