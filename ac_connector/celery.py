@@ -1,0 +1,117 @@
+"""The Celery app: operations and workflow steps as tasks, on any number of worker hosts.
+
+    pip install 'ac-connector[celery]'
+    AC_CONNECTOR_BROKER_URL=redis://redis:6379/0 AC_CONNECTOR_STORE=postgresql://ac@db/ac \\
+    AC_CONNECTOR_SECRET_KEY=... celery -A ac_connector.celery worker --pool threads --concurrency 16
+
+Celery only decides *where* a step runs; what a step means is the workflow runner's (``workflows/
+stepwise.py``), and what may run twice is decided by the run store and each operation's idempotency:
+
+- every task is acknowledged late, so a worker killed mid-step gives the message back to the broker
+  and another worker takes it (after the broker's visibility timeout);
+- that second delivery finds the step recorded ``running``: a safe, idempotent or upsert step runs
+  again; an unsafe one (a create) is never re-sent: it ends ``outcome_unknown`` and the run stops;
+- a workflow is a chain of one task per step, so a retry or a redelivery never repeats earlier steps;
+- a throttled call (429) releases the step and becomes a Celery retry at the time the API named.
+
+Settings come from the environment (``distributed/settings.py``); with a Redis broker the rate
+limit lives in the same Redis, so every host shares one budget per account.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from celery import Celery, chain
+from celery.exceptions import Ignore
+
+from engine.errors import ConnectorError
+
+from .distributed.context import worker_context
+from .distributed.settings import WorkerSettings
+from .workflows.stepwise import StepDeferred, run_started_event, run_step
+
+log = logging.getLogger("ac_connector.celery")
+settings = WorkerSettings.from_env()
+app = Celery("ac_connector")
+app.conf.update(settings.celery_config())
+
+STORE_RETRY_SECONDS = 2.0
+
+
+def _log_event(event: dict[str, Any]) -> None:
+    """Workflow events as JSON lines in the worker's log (the same events as the CLI and the service)."""
+    log.info("%s", json.dumps(event, ensure_ascii=False, default=str))
+
+
+def _one_step_document(operation: str, input: dict[str, Any], authentication: str) -> dict[str, Any]:
+    """An operation as a one-step workflow: its input comes from the trigger data, so it is never read as
+    references (a value such as ``"$.steps.x"`` stays a plain string)."""
+    return {"version": 1, "name": f"operation {operation}", "trigger": {"type": "manual"},
+            "steps": [{"id": "operation", "name": operation, "operation": operation, "authentication": authentication,
+                       "input": {key: f"$.trigger.{key}" for key in input}}]}
+
+
+def _create_run(task: Any, document: Any, trigger: Any) -> tuple[str, Any]:
+    """The run for this task, recorded once: its id is the task's, so a redelivered task finds it."""
+    from .workflows.document import build_workflow
+    from .workflows.runner import prepare_run
+    from .workflows.runs import RunNotFound
+
+    ctx = worker_context()
+    run_id = task.request.id
+    try:
+        run = ctx.run_store.get(run_id)
+    except RunNotFound:
+        flow, data = prepare_run(ctx.connector, document, trigger)
+        ctx.run_store.create_run(flow, data, run_id=run_id)
+        _log_event(run_started_event(run_id, flow))
+        return run_id, flow
+    return run_id, build_workflow(run.workflow)
+
+
+def _step(task: Any, run_id: str, index: int) -> dict[str, Any]:
+    ctx = worker_context()
+    try:
+        result = run_step(ctx.connector, ctx.run_store, run_id, index, authentications=ctx.authentication,
+                          on_event=_log_event)
+    except StepDeferred as deferred:
+        raise task.retry(countdown=deferred.retry_after, max_retries=None) from None
+    except ConnectorError as exc:
+        if exc.type == "store_unavailable":  # the store is down: nothing was recorded, try again shortly
+            raise task.retry(countdown=STORE_RETRY_SECONDS, max_retries=None) from None
+        raise
+    return result.to_dict()
+
+
+@app.task(name="ac_connector.run_step", bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_workflow_step(self: Any, run_id: str, index: int) -> dict[str, Any]:
+    """Step ``index`` of run ``run_id``; a step that stops the run also stops the chain (no later step runs)."""
+    result = _step(self, run_id, index)
+    if not (result["run_status"] == "running" or result["status"] == "succeeded"):
+        raise Ignore()
+    return result
+
+
+@app.task(name="ac_connector.run_workflow", bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_workflow(self: Any, workflow: dict[str, Any], trigger: Any = None) -> str:
+    """Record a run of ``workflow`` (a document) and send its steps as a chain; returns the run id."""
+    run_id, flow = _create_run(self, workflow, trigger)
+    chain(*(run_workflow_step.si(run_id, i) for i in range(len(flow.steps)))).apply_async()
+    return run_id
+
+
+@app.task(name="ac_connector.run_operation", bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_operation(self: Any, operation: str, input: dict[str, Any], authentication: str) -> dict[str, Any]:
+    """One operation with a stored authentication (by name), recorded as a one-step run; returns
+    ``{"run_id", "status", "output", "error"}``."""
+    run_id, _ = _create_run(self, _one_step_document(operation, input, authentication), input)
+    result = _step(self, run_id, 0)
+    return {"run_id": run_id, "status": result["status"], "output": result["output"], "error": result["error"]}
+
+
+def start_workflow(workflow: dict[str, Any], trigger: Any = None, **options: Any) -> Any:
+    """Send a workflow run to the workers; the AsyncResult's value is the run id (see the run store)."""
+    return run_workflow.apply_async((workflow, trigger), **options)
