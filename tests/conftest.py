@@ -105,6 +105,19 @@ def postgres_url():
     server.__exit__(None, None, None)
 
 
+@pytest.fixture
+def pg_store_url(postgres_url):
+    """A fresh, empty database on the session's PostgreSQL server, dropped after the test."""
+    import psycopg
+
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 def _missing_server(exc: Exception) -> None:
     """Skip on a developer's machine without the server; in CI (which installs it) that is a failure."""
     if os.environ.get("CI"):
