@@ -19,7 +19,15 @@ def load(**options):
 
     from engine.runtime import Connector
 
+    from .errors import ConfigurationError
+
     backend = os.environ.get("AC_CONNECTOR_RATE_LIMIT")
-    if backend and "limiter" not in options:
-        options.setdefault("rate_limit_backend", backend)
+    if backend and "limiter" not in options and "rate_limit_backend" not in options:
+        from engine.ratelimit import make_limiter
+
+        try:  # checked on its own, so that a mistake in it is named as such
+            make_limiter(backend, 1, 1.0)
+        except (ValueError, OSError, RuntimeError) as exc:
+            raise ConfigurationError(f"AC_CONNECTOR_RATE_LIMIT={backend[:200]!r} cannot be used: {exc}") from None
+        options["rate_limit_backend"] = backend
     return Connector.load(connector_root(), **options)

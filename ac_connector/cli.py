@@ -14,20 +14,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ConnectorError, SpecError, ValidationError
+from engine import jsonlimits
+from engine.errors import ConnectorError, InvalidResponse, SpecError, ValidationError
 
 from . import load
+from .errors import ConfigurationError
 from .paths import connector_root
 
 EXIT_FAILURE, EXIT_INVALID = 1, 2
 
 
 def _print(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    try:
+        text = jsonlimits.dumps(data, indent=2, ensure_ascii=False, default=str)
+    except ValueError:
+        raise InvalidResponse("the output holds NaN or Infinity, which JSON cannot carry") from None
+    sys.stdout.write(text + "\n")
 
 
 def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
-    sys.stderr.write(json.dumps({"error": error}, indent=2, ensure_ascii=False, default=str) + "\n")
+    try:
+        text = jsonlimits.dumps({"error": error}, indent=2, ensure_ascii=False, default=str)
+    except ValueError:  # a number from upstream in the details: say so as text
+        text = json.dumps({"error": json.loads(json.dumps(error, default=str))}, indent=2, default=str)
+    sys.stderr.write(text + "\n")
     return code
 
 
@@ -60,18 +70,47 @@ def _authentication(connector, name: str | None):
                                 "or set AC_API_URL and AC_API_KEY")
 
 
+def _bad_input(keyword: str, message: str) -> ValidationError:
+    return ValidationError([{"pointer": "/", "keyword": keyword, "message": message}])
+
+
+def _decoded(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _bad_input("encoding", f"{where} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
+                                     f"{exc.start}); save it as UTF-8") from None
+
+
+def _read_file(name: str) -> str:
+    path = Path(name)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _bad_input("file", f"--input @{name}: no such file") from None
+    except IsADirectoryError:
+        raise _bad_input("file", f"--input @{name} is a folder, not a file") from None
+    except OSError as exc:
+        raise _bad_input("file", f"--input @{name} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    return _decoded(raw, f"--input @{name}")
+
+
 def _read_input(text: str | None) -> Any:
     if text is None:
         return {}
     if text == "-":
-        text = sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)  # a text stream without bytes underneath: read it as text
+        text = _decoded(stream.read(), "standard input") if stream is not None else sys.stdin.read()
     elif text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
+        text = _read_file(text[1:])
     try:
-        return json.loads(text)
+        return jsonlimits.loads(text)
+    except jsonlimits.JsonLimitError as exc:
+        raise _bad_input(exc.rule, f"the input cannot be used: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ValidationError([{"pointer": "/", "keyword": "json", "message": f"the input is not JSON: {exc.msg} "
-                                f"(line {exc.lineno}, column {exc.colno})"}]) from None
+        raise _bad_input("json", f"the input is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise _bad_input("json", f"the input cannot be read as JSON: {str(exc)[:200]}") from None
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -159,7 +198,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.api_key:
         argv += ["--api-key", args.api_key]
-    return sandbox_main(argv) or 0
+    try:
+        return sandbox_main(argv) or 0
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: "
+                                 f"{exc.strerror or type(exc).__name__}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -174,6 +217,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError:
         return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
     return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token) or 0
+
+
+def _port(text: str) -> int:
+    """A TCP port (0 for any free one); argparse turns the error into a usage message and exit 2."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,12 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sb = add("sandbox", cmd_sandbox, "run the local ActiveCampaign-compatible sandbox in the foreground")
     sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8765)
+    sb.add_argument("--port", type=_port, default=8765)
     sb.add_argument("--api-key")
     add("demo", cmd_demo, "run a short workflow against a fresh sandbox")
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     serve.add_argument("--allow-loopback", action="store_true",
                        help="accept authentications pointing at loopback addresses (the sandbox)")
     serve.add_argument("--token", help="access token required from clients (needed off loopback)")
@@ -228,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValidationError as exc:
+    except (ValidationError, ConfigurationError) as exc:
         return _fail(exc.to_dict(), EXIT_INVALID)
     except ConnectorError as exc:
         return _fail(exc.to_dict())

@@ -23,6 +23,7 @@ from .redaction import Secret, protect
 from .templating import Template, render_structure
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+POLICY_EXTENSION = "connector.url_policy"
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 _DNS_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
@@ -42,9 +43,12 @@ def is_loopback_host(host: str) -> bool:
     if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        ip = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := embedded_ipv4(ip)) is not None:
+        return inner.is_loopback
+    return ip.is_loopback
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -111,12 +115,31 @@ class UrlPolicy:
                    allow_unresolved=allow_unresolved)
 
 
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, compatible, NAT64, 6to4, Teredo): judge by that one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    packed = ip.packed
+    if packed[:12] == bytes(12) and not ip.is_loopback and not ip.is_unspecified:  # ::a.b.c.d (deprecated)
+        return ipaddress.IPv4Address(packed[12:])
+    if any(ip in net for net in _NAT64):
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
+
 def _address_problem(address: str, policy: UrlPolicy) -> str | None:
     ip = _ip(address)
     if ip is None:
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := embedded_ipv4(ip)) is not None:
+        ip = inner
     if ip.is_loopback:
         return None if policy.allow_loopback else "loopback"
     if not ip.is_global and not policy.allow_private:
@@ -219,6 +242,7 @@ class Authentication:
     base_url: str
     origin: tuple[str, str, int]
     _headers: tuple[tuple[str, Secret], ...] = field(repr=False)
+    url_policy: UrlPolicy | None = field(default=None, repr=False, compare=False)  # re-checked at connect time
 
     def secret_values(self) -> list[str]:
         return [v.reveal() for v in self.fields.values() if isinstance(v, Secret)]
@@ -232,6 +256,8 @@ class Authentication:
             )
         for name, value in self._headers:
             request.headers[name] = value.reveal()
+        if self.url_policy is not None and self.url_policy.resolve:
+            request.extensions[POLICY_EXTENSION] = self.url_policy  # the network backend connects by it
 
     @property
     def base_url_origin(self) -> str:
@@ -267,7 +293,8 @@ def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name:
         (header, protect(Secret(str(render_structure(value, context) if isinstance(value, Template) else value))))
         for header, value in auth.apply_headers.items()
     )
-    return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers)
+    return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers,
+                          url_policy=policy)
 
 
 def _safe_message(error: Any, auth: AuthSpec) -> str:
@@ -275,3 +302,7 @@ def _safe_message(error: Any, auth: AuthSpec) -> str:
     if error.absolute_path and error.absolute_path[0] in auth.secret_fields:
         return f"does not satisfy {error.validator}"
     return error.message
+
+
+address_problem = _address_problem  # for the network backend, which checks the address it connects to
+system_resolver = _system_resolver

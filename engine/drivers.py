@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 
+from .auth import POLICY_EXTENSION, origin_of
 from .clock import Clock
+from .decoding import BoundedDecoder
 from .effects import Emit, Exchange, Pipeline, Send, Sleep
-from .errors import CredentialScopeError, ResponseTooLarge
+from .errors import CredentialScopeError, RedirectBlocked, ResponseTooLarge
+from .inflight import InFlightLimit
+from .netguard import call_scope
+
+_WAIT_FOREVER = 86400.0
 
 
 def _too_large(limit: int) -> ResponseTooLarge:
@@ -32,25 +39,23 @@ def _over_budget(response: httpx.Response, ends: float | None) -> None:
 
 def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
+    decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
+    chunks = []
+    for chunk in response.iter_raw():  # raw: decompressed here, counted as it grows (decoding.py)
         _over_budget(response, ends)
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+        chunks.append(decoder.feed(chunk))
+    chunks.append(decoder.flush())
     return b"".join(chunks)
 
 
 async def _aread(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
+    decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
+    chunks = []
+    async for chunk in response.aiter_raw():
         _over_budget(response, ends)
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+        chunks.append(decoder.feed(chunk))
+    chunks.append(decoder.flush())
     return b"".join(chunks)
 
 
@@ -66,29 +71,67 @@ def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
                                    "pass one made with trust_env=False")
 
 
-def _exchange(client: httpx.Client, effect: Send) -> Exchange:
+def _unusable_location() -> RedirectBlocked:
+    return RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
+                           "not followed", status=0, target_host="")
+
+
+def _slot(slots: InFlightLimit | None, request: httpx.Request, ends: float | None) -> contextlib.AbstractContextManager[None]:
+    if slots is None:
+        return contextlib.nullcontext()
+    return slots.slot(origin_of(request.url), _WAIT_FOREVER if ends is None else ends - time.monotonic())
+
+
+def _aslot(slots: InFlightLimit | None, request: httpx.Request,
+           ends: float | None) -> contextlib.AbstractAsyncContextManager[None]:
+    if slots is None:
+        return contextlib.nullcontext()
+    return slots.aslot(origin_of(request.url), _WAIT_FOREVER if ends is None else ends - time.monotonic())
+
+
+def _exchange(client: httpx.Client, effect: Send, slots: InFlightLimit | None = None) -> Exchange:
+    _check_client(client)
+    ends = _ends(effect)  # before waiting for a slot: the wait counts against the deadline
+    request = effect.request
+    with _slot(slots, request, ends), call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
+        # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops.
+        try:
+            response = client.send(request, stream=True, follow_redirects=False)
+        except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
+            raise _unusable_location() from None
+        except httpx.RemoteProtocolError as exc:
+            if "location header" in str(exc).lower():
+                raise _unusable_location() from None
+            raise
+        try:
+            return Exchange(response, _read(response, effect.max_bytes, ends))
+        finally:
+            response.close()
+
+
+async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLimit | None = None) -> Exchange:
     _check_client(client)
     ends = _ends(effect)
-    # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops itself.
-    response = client.send(effect.request, stream=True, follow_redirects=False)
-    try:
-        return Exchange(response, _read(response, effect.max_bytes, ends))
-    finally:
-        response.close()
+    request = effect.request
+    async with _aslot(slots, request, ends):
+        with call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
+            send = client.send(request, stream=True, follow_redirects=False)
+            try:
+                response = await (send if ends is None else asyncio.wait_for(send, max(0.0, ends - time.monotonic())))
+            except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
+                raise _unusable_location() from None
+            except httpx.RemoteProtocolError as exc:
+                if "location header" in str(exc).lower():
+                    raise _unusable_location() from None
+                raise
+            try:
+                return Exchange(response, await _aread(response, effect.max_bytes, ends))
+            finally:
+                await response.aclose()
 
 
-async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
-    _check_client(client)
-    ends = _ends(effect)
-    send = client.send(effect.request, stream=True, follow_redirects=False)
-    response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))
-    try:
-        return Exchange(response, await _aread(response, effect.max_bytes, ends))
-    finally:
-        await response.aclose()
-
-
-def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Iterator[Emit]:
+def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock,
+            slots: InFlightLimit | None = None) -> Iterator[Emit]:
     """Drive a pipeline, yielding its Emit effects; its return value is in StopIteration."""
     value: Any = None
     error: BaseException | None = None
@@ -103,16 +146,16 @@ def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Iterator[
             continue
         try:
             if isinstance(effect, Send):
-                value = _exchange(client, effect)
+                value = _exchange(client, effect, slots)
             elif isinstance(effect, Sleep):
                 clock.sleep(effect.seconds)
         except (httpx.HTTPError, ResponseTooLarge) as exc:
             error = exc
 
 
-def drive(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Any:
+def drive(pipeline: Pipeline, client: httpx.Client, clock: Clock, slots: InFlightLimit | None = None) -> Any:
     """Run a pipeline to its result."""
-    steps = iterate(pipeline, client, clock)
+    steps = iterate(pipeline, client, clock, slots)
     try:
         while True:
             next(steps)
@@ -120,7 +163,8 @@ def drive(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Any:
         return stop.value
 
 
-async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, result: list[Any]) -> AsyncIterator[Emit]:
+async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, result: list[Any],
+                   slots: InFlightLimit | None = None) -> AsyncIterator[Emit]:
     """Async twin of :func:`iterate`; the pipeline's return value is appended to ``result``."""
     value: Any = None
     error: BaseException | None = None
@@ -136,7 +180,7 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
             continue
         try:
             if isinstance(effect, Send):
-                value = await _aexchange(client, effect)
+                value = await _aexchange(client, effect, slots)
             elif isinstance(effect, Sleep):
                 await clock.async_sleep(effect.seconds)
         except (httpx.HTTPError, ResponseTooLarge) as exc:
@@ -145,8 +189,9 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
             error = httpx.ReadTimeout("no response before the deadline", request=effect.request)
 
 
-async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock) -> Any:
+async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock,
+                 slots: InFlightLimit | None = None) -> Any:
     result: list[Any] = []
-    async for _ in aiterate(pipeline, client, clock, result):
+    async for _ in aiterate(pipeline, client, clock, result, slots):
         pass
     return result[0]

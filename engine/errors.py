@@ -130,6 +130,12 @@ class ResponseTooLarge(ConnectorError):
     type = "response_too_large"
 
 
+class InvalidResponse(UpstreamError):
+    """The upstream answered with JSON beyond the limits (too deeply nested, NaN, Infinity)."""
+
+    type = "invalid_response"
+
+
 class PaginationError(ConnectorError):
     """Paging stopped part way: carries where to resume and what was fetched."""
 

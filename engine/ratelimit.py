@@ -16,7 +16,9 @@ import fcntl
 import functools
 import hashlib
 import logging
+import math
 import os
+import stat
 import struct
 import threading
 import urllib.parse
@@ -127,7 +129,7 @@ class FileLimiter:
                  clock: Clock | None = None, guard: float = DEFAULT_GUARD) -> None:
         _check(requests, per_seconds, guard)
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_folder(self.directory)
         self.requests = requests
         self.window = per_seconds + guard
         self.clock = clock or Clock()
@@ -135,17 +137,28 @@ class FileLimiter:
 
     @contextmanager
     def _locked(self, key: str) -> Iterator[tuple[list[float], deque[float]]]:
+        """The account's (pause, hits) under an exclusive lock, written back if changed.
+
+        Never through a symlink (O_NOFOLLOW). A file that does not hold what this class writes (a
+        partial record, NaN, infinity, more hits than the budget) fails closed: the account pauses
+        for one window and the file starts afresh."""
         path = self.directory / f"{key}.window"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             data = os.pread(fd, 1 << 20, 0)
             count = len(data) // 8
             values = struct.unpack(f"<{count}d", data[: count * 8]) if count else (0.0,)
+            corrupt = (len(data) % 8 != 0 or count > self.requests + 1
+                       or not all(math.isfinite(v) and v >= 0 for v in values))
+            if corrupt:
+                log.warning("rate-limit file %s is corrupted; the account waits one window and the file starts "
+                            "afresh", path.name)
+                values = (self.clock.time() + self.window,)
             paused, hits = [values[0]], deque(values[1:])
             before = (paused[0], tuple(hits))
             yield paused, hits
-            if (paused[0], tuple(hits)) != before:
+            if corrupt or (paused[0], tuple(hits)) != before:
                 payload = struct.pack(f"<{1 + len(hits)}d", paused[0], *hits)
                 os.pwrite(fd, payload, 0)
                 os.ftruncate(fd, len(payload))
@@ -253,6 +266,19 @@ def _guarded_storage(url: str, guard: float, prefix: str) -> Any:
                                                        [time.time() + guard, limit, expiry, amount]))
 
     return GuardedRedisStorage(url, key_prefix=prefix)
+
+
+def _private_folder(path: Path) -> None:
+    """Create the folder as 0700 or tighten it; refuse one that others may write to and we cannot tighten
+    (they could swap an account's file for a link to anything)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"the rate-limit folder {path} is not a folder (a symlink or a file)")
+    if info.st_uid == os.getuid():
+        os.chmod(path, 0o700)
+    elif info.st_mode & 0o022:
+        raise ValueError(f"the rate-limit folder {path} belongs to another user and others may write to it")
 
 
 def _check(requests: int, per_seconds: float, guard: float) -> None:

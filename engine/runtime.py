@@ -23,8 +23,10 @@ from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
 from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
+from .inflight import DEFAULT_PER_ORIGIN, InFlightLimit
 from .loader import load_connector
 from .model import ConnectorSpec, OperationSpec, Timeouts
+from .netguard import AsyncGuardedTransport, GuardedTransport
 from .pagination import paginate
 from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
@@ -51,10 +53,12 @@ class Connector:
                  async_transport: httpx.AsyncBaseTransport | None = None, limiter: RateLimiter | None = None,
                  clock: Clock | None = None, retry: RetryPolicy | None = None, timeouts: TimeoutsLike = None,
                  strict_output: bool = False, allow_loopback: bool = False, seed: int | None = None,
-                 rate_limit_backend: str | None = None, url_policy: UrlPolicy | None = None) -> None:
+                 rate_limit_backend: str | None = None, url_policy: UrlPolicy | None = None,
+                 max_in_flight: int = DEFAULT_PER_ORIGIN) -> None:
         """``limiter`` or ``rate_limit_backend`` (memory://, file:///dir, redis://host/db) share one budget per
         account; ``timeouts`` (per attempt) and ``retry`` default to connector.yaml; ``url_policy`` says where an
-        authentication may point (``UrlPolicy.service()`` for a shared service)."""
+        authentication may point (``UrlPolicy.service()`` for a shared service); ``max_in_flight`` bounds the
+        requests at once to one account (more calls wait their turn, within their deadline)."""
         self.spec = spec
         d = spec.defaults
         self.timeouts = as_timeouts(timeouts, d.timeout)
@@ -66,7 +70,10 @@ class Connector:
         self.allow_loopback = allow_loopback
         self.url_policy = url_policy
         self._rng = random.Random(seed)
-        self._client = client or httpx.Client(transport=transport, **_client_settings(self.timeouts))
+        self._slots = InFlightLimit(max_in_flight)
+        # Our own transport unless one is injected: deadlines on every socket operation, DNS pinned (netguard.py).
+        self._client = client or httpx.Client(transport=transport or GuardedTransport(),
+                                              **_client_settings(self.timeouts))
         self._async_client = async_client
         self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
@@ -100,22 +107,23 @@ class Connector:
         """Run one operation. ``deadline`` (seconds) bounds the whole call, retries and waits included;
         ``timeouts`` bounds each attempt (connect, read, write, pool)."""
         call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
-        return drive(self._pipeline(call, prepared), self._client, self.clock)
+        return drive(self._pipeline(call, prepared), self._client, self.clock, self._slots)
 
     async def arun(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
                    deadline: float | None = None, timeouts: TimeoutsLike = None) -> Any:
         call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
-        return await adrive(self._pipeline(call, prepared), self._aclient(), self.clock)
+        return await adrive(self._pipeline(call, prepared), self._aclient(), self.clock, self._slots)
 
     def stream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> Iterator[Any]:
         """Yield the items of a listing one page at a time: memory stays flat however many there are."""
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
-        for emitted in iterate(self._stream_pipeline(call, prepared), self._client, self.clock):
+        for emitted in iterate(self._stream_pipeline(call, prepared), self._client, self.clock, self._slots):
             yield from emitted.items
 
     async def astream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> AsyncIterator[Any]:
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
-        async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, []):
+        async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, [],
+                                      self._slots):
             for item in emitted.items:
                 yield item
 
@@ -188,7 +196,8 @@ class Connector:
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
-            client = httpx.AsyncClient(transport=self._async_transport, **_client_settings(self.timeouts))
+            client = httpx.AsyncClient(transport=self._async_transport or AsyncGuardedTransport(),
+                                       **_client_settings(self.timeouts))
             self._loop_clients[loop] = client
         return client
 

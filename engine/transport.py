@@ -39,7 +39,7 @@ from .model import ConnectorSpec, OperationSpec, Timeouts
 from .ratelimit import RateLimiter, limiter_key
 from .redaction import scrub, scrub_bytes, scrub_data
 from .retry import RetryPolicy
-from .upstream import classify, parse_body
+from .upstream import classify, parse_error_body
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -194,7 +194,7 @@ def _scrubbed(result: Exchange, secrets: list[str]) -> Exchange:
 
 def _upstream_error(call: Call, response: httpx.Response, content: bytes) -> UpstreamError:
     secrets = call.auth.secret_values()
-    body = scrub_data(parse_body(content), secrets)
+    body = scrub_data(parse_error_body(content), secrets)
     err = classify(response.status_code, response.reason_phrase, response.headers, body,
                    call.spec.error_rules, call.spec.error_hints, now=call.clock.time())
     err.message = call.scrub(err.message)
@@ -207,10 +207,11 @@ def _follow(call: Call, request: httpx.Request, response: httpx.Response, hops: 
     status = response.status_code
     try:
         target = request.url.join(location)
-    except httpx.InvalidURL:
+        target_origin = origin_of(target)
+    except (httpx.InvalidURL, ValueError):  # ValueError: UnicodeError from an invalid IDNA host, among others
         raise RedirectBlocked(f"the server redirected ({status}) to an invalid address; not followed",
                               status=status, target_host="") from None
-    if origin_of(target) != call.auth.origin or target.userinfo:
+    if target_origin != call.auth.origin or target.userinfo:
         raise RedirectBlocked(f"the server redirected ({status}) to another origin, {target.host}; "
                               "not followed, so the credential stays with the account",
                               status=status, target_host=target.host)

@@ -8,12 +8,12 @@ what is declared per connector as rules.
 from __future__ import annotations
 
 import email.utils
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import UPSTREAM_TYPES, UpstreamError
+from . import jsonlimits
+from .errors import UPSTREAM_TYPES, InvalidResponse, UpstreamError
 from .model import ErrorRule
 
 
@@ -29,12 +29,23 @@ def headers_dict(headers: Any) -> dict[str, str]:
 
 
 def parse_body(content: bytes) -> Any:
+    """The body as JSON (within the limits of jsonlimits), or as text when it is not JSON at all."""
     if not content:
         return None
     try:
-        return json.loads(content)
+        return jsonlimits.loads(content)
+    except jsonlimits.JsonLimitError as exc:
+        raise InvalidResponse(f"the response cannot be used: {exc}", rule=exc.rule) from None
     except (ValueError, UnicodeDecodeError):
         return content.decode("utf-8", "replace")
+
+
+def parse_error_body(content: bytes) -> Any:
+    """An error answer's body: as parse_body, but one beyond the limits is kept as (shortened) text."""
+    try:
+        return parse_body(content)
+    except InvalidResponse:
+        return content[:MAX_MESSAGE].decode("utf-8", "replace")
 
 
 def error_details(body: Any) -> list[dict[str, Any]]:
@@ -77,20 +88,26 @@ def summary(details: list[dict[str, Any]], reason: str) -> str:
     return "; ".join(parts) or reason
 
 
+MAX_RETRY_AFTER = 86400.0
+"""A Retry-After longer than a day (or too long to read: 400 digits) is read as a day."""
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """delta-seconds or an HTTP-date (RFC 9110 10.2.3); None when absent or unreadable."""
+    """delta-seconds or an HTTP-date (RFC 9110 10.2.3), at most MAX_RETRY_AFTER; None when absent or
+    unreadable (NaN, 1e999, a date past the calendar's end)."""
     if value is None:
         return None
     value = value.strip()
     if value.isascii() and value.replace(".", "", 1).isdigit():  # fractions: not in the RFC, but seen
-        return float(value)
+        whole = value.split(".", 1)[0].lstrip("0")
+        return MAX_RETRY_AFTER if len(whole) > 9 else min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when is None:
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(MAX_RETRY_AFTER, max(0.0, when.timestamp() - (time.time() if now is None else now)))
 
 
 MAX_MESSAGE = 1000

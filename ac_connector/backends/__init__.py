@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 STORE_ENV = "AC_CONNECTOR_STORE"
+NAME_ONLY, NAME_TYPE_URL = 1, 2  # what a row's associated data covers (older rows: the name only)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class AuthRow:
     blob: bytes
     created: float
     updated: float
+    binding: int = NAME_TYPE_URL
 
 
 class AuthBackend(Protocol):
@@ -43,6 +45,9 @@ class AuthBackend(Protocol):
 
     def upsert(self, row: AuthRow) -> None:
         """Add or replace, keeping the first ``created``."""
+
+    def rebind(self, name: str, nonce: bytes, blob: bytes, binding: int) -> bool:
+        """Replace a NAME_ONLY row's sealed secrets (re-encrypted by the store); False if it changed meanwhile."""
 
     def delete(self, name: str) -> bool: ...
 

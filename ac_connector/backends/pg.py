@@ -36,7 +36,8 @@ MIGRATIONS: list[Migration] = [
             secret_nonce BYTEA NOT NULL,
             secret_blob BYTEA NOT NULL,
             created DOUBLE PRECISION NOT NULL,
-            updated DOUBLE PRECISION NOT NULL
+            updated DOUBLE PRECISION NOT NULL,
+            binding INTEGER NOT NULL DEFAULT 2
         )"""),
     Migration(2, "store_meta", """
         CREATE TABLE store_meta (

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import AuthRow
+from . import NAME_ONLY, AuthRow
 from .pg import PgSession
 
-_COLUMNS = "name, type, fields, secret_nonce, secret_blob, created, updated"
+_COLUMNS = "name, type, fields, secret_nonce, secret_blob, created, updated, binding"
+_VALUES = "%s, %s, %s, %s, %s, %s, %s, %s"
 _KEY_CHECK = "data_key_check"
 
 
@@ -26,15 +27,21 @@ class PostgresAuthBackend:
 
     def insert(self, row: AuthRow) -> bool:
         return self.session.run(lambda c: c.execute(
-            f"INSERT INTO authentications ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO authentications ({_COLUMNS}) VALUES ({_VALUES}) "
             "ON CONFLICT (name) DO NOTHING", _values(row)).rowcount == 1)
 
     def upsert(self, row: AuthRow) -> None:
         self.session.run(lambda c: c.execute(
-            f"INSERT INTO authentications ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO authentications ({_COLUMNS}) VALUES ({_VALUES}) "
             "ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, fields = EXCLUDED.fields, "
-            "secret_nonce = EXCLUDED.secret_nonce, secret_blob = EXCLUDED.secret_blob, updated = EXCLUDED.updated",
+            "secret_nonce = EXCLUDED.secret_nonce, secret_blob = EXCLUDED.secret_blob, updated = EXCLUDED.updated, "
+            "binding = EXCLUDED.binding",
             _values(row)))
+
+    def rebind(self, name: str, nonce: bytes, blob: bytes, binding: int) -> bool:
+        return self.session.run(lambda c: c.execute(
+            "UPDATE authentications SET secret_nonce = %s, secret_blob = %s, binding = %s WHERE name = %s "
+            "AND binding = %s", (nonce, blob, binding, name, NAME_ONLY)).rowcount == 1)
 
     def delete(self, name: str) -> bool:
         return self.session.run(lambda c: c.execute(
@@ -54,8 +61,8 @@ class PostgresAuthBackend:
 
 
 def _row(r: tuple) -> AuthRow:
-    return AuthRow(r[0], r[1], r[2], bytes(r[3]), bytes(r[4]), r[5], r[6])
+    return AuthRow(r[0], r[1], r[2], bytes(r[3]), bytes(r[4]), r[5], r[6], r[7])
 
 
 def _values(row: AuthRow) -> tuple:
-    return (row.name, row.type, row.fields, row.nonce, row.blob, row.created, row.updated)
+    return (row.name, row.type, row.fields, row.nonce, row.blob, row.created, row.updated, row.binding)

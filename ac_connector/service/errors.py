@@ -83,6 +83,8 @@ STATUS_BY_TYPE: dict[str, int] = {
     "pagination": 502,
     "pagination_overflow": 502,
     "response_too_large": 502,
+    "invalid_response": 502,
+    "unsupported_encoding": 502,
     "redirect_blocked": 502,
     "credential_scope": 502,
     "spec": 500,

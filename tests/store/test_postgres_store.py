@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ac_connector.backends.pg import MIGRATIONS, StoreUnavailable
+from ac_connector.errors import ConfigurationError
 from ac_connector.store import AuthStore, StoreError
 from engine.errors import ValidationError
 
@@ -113,11 +114,9 @@ def test_an_unreachable_store_is_a_typed_error_without_the_password(data_key, tm
 
 
 def test_an_unknown_store_scheme_is_refused(data_key, tmp_path):
-    with pytest.raises(StoreError, match="AC_CONNECTOR_STORE"):
+    with pytest.raises(ConfigurationError, match="AC_CONNECTOR_STORE") as info:
         AuthStore(tmp_path, url="mysql://x:pw-secret@h/db")
-    with pytest.raises(StoreError) as info:
-        AuthStore(tmp_path, url="mysql://x:pw-secret@h/db")
-    assert "pw-secret" not in str(info.value)
+    assert "pw-secret" not in str(info.value) and info.value.type == "configuration"
 
 
 def test_four_hosts_adding_at_once_cannot_corrupt_the_store(pg_store_url, data_key, tmp_path):

@@ -1,0 +1,194 @@
+"""The connector's own network backend: every socket operation within the call's deadline, and, in
+service mode, the address checked by the URL policy is the address connected to.
+
+httpx bounds each socket operation (a read timeout per read), not an exchange: a server that sends
+its headers one byte a second never trips a 30 s read timeout, and the sync client has nothing like
+the async driver's ``wait_for``. Here each connect, read and write is given at most the time left
+until the call's deadline, so both drivers stop on time in every phase.
+
+A URL policy that resolves names (``UrlPolicy.service()``) checks the addresses when an authentication
+is made, but the connection would resolve the name again, and a name can answer a public address
+first and loopback next (DNS rebinding). Here the name is resolved once, every address is checked,
+and the socket connects to that very address (TLS still verifies the host name).
+
+The call's deadline and policy reach the backend through context variables set by the drivers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ssl
+import time
+import typing
+from collections.abc import Iterator
+
+import anyio.to_thread
+import httpcore
+import httpx
+
+from .auth import UrlPolicy, address_problem, system_resolver
+from .errors import CredentialScopeError
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("connector_deadline", default=None)
+_policy: contextvars.ContextVar[UrlPolicy | None] = contextvars.ContextVar("connector_policy", default=None)
+
+SocketOption = typing.Any
+
+
+@contextlib.contextmanager
+def call_scope(deadline_at: float | None, policy: UrlPolicy | None) -> Iterator[None]:
+    """Within this block, network operations end by ``deadline_at`` (time.monotonic) and connect
+    only to addresses ``policy`` allows."""
+    deadline_token = _deadline.set(deadline_at)
+    policy_token = _policy.set(policy)
+    try:
+        yield
+    finally:
+        _policy.reset(policy_token)
+        _deadline.reset(deadline_token)
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    ends = _deadline.get()
+    if ends is None:
+        return timeout
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise expired("the call's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def pinned_address(host: str, port: int, policy: UrlPolicy | None,
+                   resolve: typing.Callable[[str], list[str]] | None = None) -> str:
+    """The address to connect to for ``host``: itself when nothing is checked, else one checked address."""
+    if policy is None or not policy.resolve:
+        return host
+    if any(host == h and port == p for _, h, p in policy.allowed_origins):
+        return host  # an origin trusted as such (the service's own sandbox)
+    try:
+        addresses = (resolve or policy.resolver or system_resolver)(host)
+    except (OSError, UnicodeError):
+        addresses = []
+    if not addresses:
+        raise httpcore.ConnectError(f"{host} could not be resolved")
+    for address in addresses:
+        problem = address_problem(address, policy)
+        if problem:
+            raise CredentialScopeError(f"refused to connect to {host}: it now resolves to a {problem} address, "
+                                       "which this service does not reach")
+    return addresses[0]
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname,
+                                              _bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._stream.get_extra_info(info)
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
+        address = pinned_address(host, port, _policy.get())
+        stream = self._backend.connect_tcp(address, port, _bounded(timeout, httpcore.ConnectTimeout),
+                                           local_address, socket_options)
+        return _Stream(stream)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
+        return _Stream(self._backend.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout),
+                                                         socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncStream(httpcore.AsyncNetworkStream):
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname,
+                                                         _bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._stream.get_extra_info(info)
+
+
+class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.AsyncNetworkStream:
+        policy = _policy.get()
+        address = host
+        if policy is not None and policy.resolve:  # resolving blocks: off the event loop
+            address = await anyio.to_thread.run_sync(pinned_address, host, port, policy)
+        stream = await self._backend.connect_tcp(address, port, _bounded(timeout, httpcore.ConnectTimeout),
+                                                 local_address, socket_options)
+        return _AsyncStream(stream)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: typing.Iterable[SocketOption] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(await self._backend.connect_unix_socket(
+            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100, keepalive_expiry=5.0)
+"""No pool-wide cap: the in-flight limit per origin (inflight.py) bounds connections, so no call ever
+waits for the pool behind calls to other accounts."""
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport on :class:`GuardedBackend` (TLS always verified, no proxy, HTTP/1.1)."""
+
+    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
+        super().__init__(verify=True, trust_env=False, limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, network_backend=GuardedBackend())
+
+
+class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
+        super().__init__(verify=True, trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, network_backend=AsyncGuardedBackend())
