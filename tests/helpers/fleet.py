@@ -56,8 +56,9 @@ def host_env(home: Path, shared: Mapping[str, str]) -> dict[str, str]:
 
 
 def start_worker(name: str, env: Mapping[str, str], log_dir: Path, *, concurrency: int = 8,
-                 ready_timeout: float = 60) -> Worker:
-    """Start a worker (thread pool: one process, so SIGKILL takes the whole "host") and wait until it consumes."""
+                 ready_timeout: float = 60, wait: bool = True) -> Worker:
+    """Start a worker (thread pool: one process, so SIGKILL takes the whole "host") and wait until it consumes
+    (``wait=False``: call ``wait_ready`` later, so several start at once)."""
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as out:
         process = subprocess.Popen(
@@ -66,10 +67,15 @@ def start_worker(name: str, env: Mapping[str, str], log_dir: Path, *, concurrenc
              "--loglevel", "INFO"],
             cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
     worker = Worker(name, process, log_path, dict(env))
-    deadline = time.monotonic() + ready_timeout
-    while "ready." not in worker.log():
-        if process.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise RuntimeError(f"worker {name} did not start:\n{worker.log()[-3000:]}")
-        time.sleep(0.1)
+    if wait:
+        wait_ready(worker, ready_timeout)
     return worker
+
+
+def wait_ready(worker: Worker, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while "ready." not in worker.log():
+        if worker.process.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise RuntimeError(f"worker {worker.name} did not start:\n{worker.log()[-3000:]}")
+        time.sleep(0.1)
