@@ -24,8 +24,11 @@ import json
 import logging
 from typing import Any
 
-from celery import Celery, chain
-from celery.exceptions import Ignore
+try:
+    from celery import Celery, chain
+    from celery.exceptions import Ignore
+except ImportError:  # pragma: no cover - depends on the install
+    raise ImportError("the Celery app needs the optional extra: pip install 'ac-connector[celery]'") from None
 
 from engine.errors import ConnectorError
 
