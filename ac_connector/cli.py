@@ -268,7 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=_port, default=8765)
     sb.add_argument("--api-key")
-    add("demo", cmd_demo, "run a short workflow against a fresh sandbox")
+    add("demo", cmd_demo, "run the example workflows against a fresh sandbox")
+    from .workflow_cli import add_commands as add_workflow_commands
+
+    add_workflow_commands(sub)
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8080)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,7 +22,8 @@ from engine.errors import ConnectorError
 from .. import load
 from ..builder import STATIC_DIR
 from ..store import AuthStore
-from . import api_authentications, api_connector, errors
+from ..workflows import RunStore
+from . import api_authentications, api_connector, api_workflows, errors
 from .access import AccessGuard
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
@@ -39,12 +41,15 @@ class Service:
     registry: Registry
     offer: SandboxOffer | None
     app: Starlette
+    runs: RunStore
     owns_connector: bool = True
+    tasks: set[Any] = field(default_factory=set)  # workflow runs in progress (kept referenced until done)
 
     def close(self) -> None:
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
+        self.runs.close()
         if self.owns_connector:
             self.connector.close()
 
@@ -67,7 +72,9 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     if sandbox is not None or (settings.offer_sandbox and not store.list()):
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
-    service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
+    runs = RunStore.open(home=settings.home)
+    service = Service(settings, connector, registry, offer, app=None, runs=runs,  # type: ignore[arg-type]
+                      owns_connector=owns_connector)
     service.app = create_app(service)
     return service
 
@@ -104,6 +111,8 @@ def create_app(service: Service) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        if service.tasks:  # let runs in progress finish their step and be recorded
+            await asyncio.wait(list(service.tasks), timeout=10)
         await service.connector.aclose()
 
     routes = [
@@ -113,6 +122,7 @@ def create_app(service: Service) -> Starlette:
         Route("/api/service", service_info, methods=["GET"]),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
+        *api_workflows.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

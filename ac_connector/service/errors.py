@@ -88,6 +88,9 @@ STATUS_BY_TYPE: dict[str, int] = {
     "redirect_blocked": 502,
     "credential_scope": 502,
     "spec": 500,
+    "run_not_found": 404,
+    "workflow_not_found": 404,
+    "not_resumable": 409,
 }
 
 
@@ -95,6 +98,11 @@ def status_for(exc: ConnectorError) -> int:
     if isinstance(exc, ServiceError):
         return exc.status
     return STATUS_BY_TYPE.get(exc.type, 502 if exc.retryable else 500)
+
+
+def status_for_type(type: str) -> int:
+    """The status for an error already in its JSON form."""
+    return STATUS_BY_TYPE.get(type, 500)
 
 
 def error_json(exc: ConnectorError) -> JSONResponse:

@@ -50,6 +50,8 @@ def check_workflow(connector: Any, document: Any) -> CheckResult:
 
 def check_references(connector: Any, workflow: Workflow) -> CheckResult:
     result = CheckResult()
+    if not workflow.steps:
+        result.warnings.append({"pointer": "/steps", "keyword": "minItems", "message": "the workflow has no steps yet"})
     described: dict[str, dict[str, Any] | None] = {}
     index = {s.id: i for i, s in enumerate(workflow.steps)}
     trigger_schema = workflow.trigger.get("input_schema")

@@ -64,7 +64,7 @@ def _validator() -> Draft202012Validator:
 
 def schema_errors(document: Any) -> list[dict[str, str]]:
     """Every schema problem of ``document`` with its pointer; duplicate step ids too (JSON Schema cannot say it)."""
-    errors = [_describe(e) for e in _validator().iter_errors(document)]
+    errors = [item for e in _validator().iter_errors(document) for item in _describe(e)]
     if isinstance(document, Mapping) and isinstance(document.get("steps"), list):
         seen: dict[str, int] = {}
         for i, step in enumerate(document["steps"]):
@@ -82,21 +82,21 @@ def _pointer_key(pointer: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pointer.split("/")[1:])
 
 
-def _describe(error: Any) -> dict[str, str]:
+def _describe(error: Any) -> list[dict[str, str]]:
+    """One entry per field at fault: each missing property at its own pointer."""
     pointer = "".join(f"/{_escape(p)}" for p in error.absolute_path)
     message = error.message[:300]
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [n for n in error.validator_value if n not in error.instance]
-        if missing:
-            pointer += f"/{_escape(missing[0])}"
-            message = f"{missing[0]!r} is required"
-    elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        return [{"pointer": f"{pointer}/{_escape(n)}", "keyword": "required", "message": f"{n!r} is required"}
+                for n in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in known)
         message = f"unknown field(s): {', '.join(map(repr, extra))}; allowed: {', '.join(sorted(known))}"
     elif error.validator == "const" and error.absolute_path and list(error.absolute_path)[-1] == "version":
         message = f"this connector reads workflow version {VERSION}"
-    return {"pointer": pointer, "keyword": str(error.validator), "message": message}
+    return [{"pointer": pointer, "keyword": str(error.validator), "message": message}]
 
 
 def _escape(part: Any) -> str:

@@ -43,6 +43,8 @@ class _Call:
     operation: str
     input: dict[str, Any]
     auth: Any
+    index: int = 0
+    started: float = 0.0
 
 
 @dataclass
@@ -148,7 +150,7 @@ def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
             except ConnectorError as exc:
                 error = _step_error(exc, step.id, i, step.operation)
             else:
-                outcome = yield _Call(step.operation, resolved, auth)
+                outcome = yield _Call(step.operation, resolved, auth, i, began)
                 if outcome.error is not None:
                     error = _step_error(outcome.error, step.id, i, step.operation)
                     status = "outcome_unknown" if outcome.error.type == "outcome_unknown" else "failed"
@@ -175,6 +177,26 @@ def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
     return store.get(run_id)
 
 
+def _record_interruption(plan: _Plan, call: _Call) -> None:
+    """Ctrl+C or a cancelled task mid-step: say so in the run, as resume will judge it, then let it propagate.
+
+    Whether the request went out is unknown; for an operation that may not be repeated that is an unknown
+    outcome (resume needs retry_unknown), for the others a plain failure (resume sends it again).
+    """
+    step = plan.workflow.steps[call.index]
+    unknown = not _safe_to_repeat(plan.connector, step.operation)
+    status = "outcome_unknown" if unknown else "failed"
+    error = {"type": "interrupted", "retryable": not unknown, "step": step.id, "step_index": call.index,
+             "message": "the run was interrupted while this step was in progress"
+                        + ("; it may or may not have been carried out" if unknown else "")}
+    try:
+        plan.store.finish_step(plan.run_id, call.index, status, error=error,
+                               duration_ms=round((time.monotonic() - call.started) * 1000, 3))
+        plan.store.finish_run(plan.run_id, status, error=error, stopped_at=step.id)
+    except Exception as exc:  # the store may be what failed; the original interruption matters more
+        log.warning("could not record the interruption of run %s: %s", plan.run_id, type(exc).__name__)
+
+
 def _drive(plan: _Plan) -> RunRecord:
     steps = _steps(plan)
     try:
@@ -186,6 +208,9 @@ def _drive(plan: _Plan) -> RunRecord:
                 outcome = _Outcome(error=exc)
             except Exception as exc:  # a bug: recorded by class name only (messages may hold data)
                 outcome = _Outcome(internal=type(exc).__name__)
+            except BaseException:
+                _record_interruption(plan, call)
+                raise
             call = steps.send(outcome)
     except StopIteration as done:
         return done.value
@@ -202,6 +227,9 @@ async def _adrive(plan: _Plan) -> RunRecord:
                 outcome = _Outcome(error=exc)
             except Exception as exc:
                 outcome = _Outcome(internal=type(exc).__name__)
+            except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
+                _record_interruption(plan, call)
+                raise
             call = steps.send(outcome)
     except StopIteration as done:
         return done.value

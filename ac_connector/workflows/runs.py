@@ -282,6 +282,12 @@ class RunStore:
     def close(self) -> None:
         self.backend.close()
 
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- writing a run -------------------------------------------------------------------------
     def create_run(self, workflow: Any, trigger: Any, *, resumed_from: str | None = None,
                    run_id: str | None = None) -> str:

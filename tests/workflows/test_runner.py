@@ -231,3 +231,36 @@ def test_prune_keeps_the_newest(connector, sandbox, auths, store, four_steps):
     assert [r.id for r in store.list()] == ids[:1:-1]
     assert store.prune(older_than=3600) == 0
     assert store.prune(older_than=0) == 2 and store.list() == []
+
+
+@pytest.mark.parametrize(("route", "step", "status"), [
+    ("POST /api/3/contactLists", "subscribe", "failed"),        # an upsert: safe to send again
+    ("POST /api/3/deals", "deal", "outcome_unknown"),          # an unsafe create: only with retry_unknown
+])
+def test_a_cancelled_run_says_where_it_stopped_and_resumes(connector, sandbox, auths, store, four_steps, route, step,
+                                                            status):
+    sandbox.faults.add(route, delay_headers=1.5, times=1)
+
+    async def go():
+        task = asyncio.get_running_loop().create_task(arun_workflow(
+            connector, four_steps, authentications=auths, store=store, trigger=TRIGGER))
+        for _ in range(600):
+            await asyncio.sleep(0.01)
+            runs = store.list()
+            if runs and any(s.id == step and s.status == "running" for s in store.get(runs[0].id).steps):
+                break
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await connector.aclose()
+        return store.list()[0].id
+
+    run_id = asyncio.run(go())
+    stopped = store.get(run_id)
+    assert stopped.status == status and stopped.stopped_at == step and stopped.error["type"] == "interrupted"
+    if status == "outcome_unknown":
+        with pytest.raises(RunNotResumable):
+            resume_run(connector, run_id, authentications=auths, store=store)
+    resumed = resume_run(connector, run_id, authentications=auths, store=store, retry_unknown=status != "failed")
+    assert resumed.status == "succeeded"
+    assert sandbox.log.count("POST", "/api/3/contacts") == 1
