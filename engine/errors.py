@@ -18,8 +18,16 @@ class ConnectorError(Exception):
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
-        self.message = message
         self.details = {k: v for k, v in details.items() if v is not None}
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    @message.setter
+    def message(self, value: str) -> None:
+        # One text: str(exc), exc.args, repr and tracebacks all show what the message says (scrubbed included).
+        self.args = (value, *self.args[1:])
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "message": self.message, "retryable": self.retryable, **self.details}

@@ -169,7 +169,7 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
-LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=100, keepalive_expiry=5.0)
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20, keepalive_expiry=5.0)
 """No pool-wide cap: the in-flight limit per origin (inflight.py) bounds connections, so no call ever
 waits for the pool behind calls to other accounts."""
 

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import re
 import threading
 import urllib.parse
 import weakref
@@ -64,11 +65,33 @@ def _secret_forms(value: str) -> tuple[str, ...]:
     return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
 
 
+def _either_case(hex_digits: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
+
+
+@functools.lru_cache(maxsize=64)
+def _escaped_pattern(value: str) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    """The key with each character in any of its escaped spellings, mixed at will: itself, percent-encoded
+    (either case), JSON ``\\uXXXX`` (either case), and ``\\/`` for a slash."""
+    parts = []
+    for ch in value:
+        spellings = [re.escape(ch), "".join("%" + _either_case(f"{b:02x}") for b in ch.encode())]
+        if ord(ch) < 0x10000:
+            spellings.append(r"\\u" + _either_case(f"{ord(ch):04x}"))
+        if ch == "/":
+            spellings.append(r"\\/")
+        parts.append("(?:" + "|".join(spellings) + ")")
+    source = "".join(parts)
+    return re.compile(source), re.compile(source.encode())
+
+
 def scrub(text: str, secrets: list[str]) -> str:
     for value in secrets:
         for form in secret_forms(value):
             if form in text:
                 text = text.replace(form, censored(value))
+        if "%" in text or "\\" in text:  # an escaped spelling needs one of these: only then the slower search
+            text = _escaped_pattern(value)[0].sub(censored(value), text)
     return text
 
 
@@ -80,7 +103,21 @@ def scrub_bytes(content: bytes, secrets: list[str]) -> bytes:
             encoded = form.encode()
             if encoded in content:
                 content = content.replace(encoded, stand_in)
+        if b"%" in content or b"\\" in content:
+            content = _escaped_pattern(value)[1].sub(stand_in, content)
     return content
+
+
+def scrub_any_case(text: str, secrets: list[str]) -> str:
+    """For header names, which HTTP lower-cases: every form of the key, whatever its case."""
+    text = scrub(text, secrets)
+    lowered = text.lower()
+    for value in secrets:
+        for form in secret_forms(value):
+            if form.lower() in lowered:
+                text = re.sub(re.escape(form), censored(value), text, flags=re.IGNORECASE)
+                lowered = text.lower()
+    return text
 
 
 def scrub_data(value: Any, secrets: list[str]) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from . import jsonlimits
 from .auth import Authentication, origin_of
 from .clock import Clock
 from .effects import Exchange, Pipeline, Send, Sleep
@@ -37,7 +38,7 @@ from .errors import (
 )
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .ratelimit import RateLimiter, limiter_key
-from .redaction import scrub, scrub_bytes, scrub_data
+from .redaction import scrub, scrub_any_case, scrub_bytes, scrub_data
 from .retry import RetryPolicy
 from .upstream import classify, parse_error_body
 
@@ -184,12 +185,31 @@ def _retry_wait(call: Call, failure: ConnectorError, attempt: int) -> float:
 def _scrubbed(result: Exchange, secrets: list[str]) -> Exchange:
     """An upstream that echoes the key (in its body or headers) must not hand it on to outputs or errors."""
     content = scrub_bytes(result.content, secrets)
+    if b"\\u" in content:  # and after decoding: any mix of JSON escapes spells the key too
+        content = _scrubbed_decoded(content, secrets)
     response = result.response
     items = response.headers.multi_items()
-    cleaned = [(k, scrub(v, secrets)) for k, v in items]
+    cleaned = [(scrub_any_case(k, secrets), scrub(v, secrets)) for k, v in items]
     if cleaned != items:
         response.headers = httpx.Headers(cleaned)
+    reason = response.extensions.get("reason_phrase")
+    if isinstance(reason, bytes) and reason:
+        text = reason.decode("latin-1")
+        if (kept := scrub(text, secrets)) != text:
+            response.extensions["reason_phrase"] = kept.encode("latin-1")
     return result if content is result.content else Exchange(response, content)
+
+
+def _scrubbed_decoded(content: bytes, secrets: list[str]) -> bytes:
+    """A JSON body scrubbed as decoded values, written back only when something was censored."""
+    try:
+        data = jsonlimits.loads(content)
+    except ValueError:
+        return content
+    cleaned = scrub_data(data, secrets)
+    if cleaned == data:
+        return content
+    return jsonlimits.dumps(cleaned, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _upstream_error(call: Call, response: httpx.Response, content: bytes) -> UpstreamError:

@@ -115,3 +115,88 @@ def test_odd_keys_are_censored_in_echoes_too(canary_account, sec_connector, key)
         assert not hits(json.dumps(out), key)
     finally:
         sb.api_key = original
+
+
+# -- issue 18, point 4: echoes in every form -----------------------------------------------------------
+def _every_char(key: str, spell) -> str:
+    return "".join(spell(ch) for ch in key)
+
+
+def _pct_lower(key: str) -> str:
+    return _every_char(key, lambda ch: "".join(f"%{b:02x}" for b in ch.encode()))
+
+
+def _json_u(key: str, upper: bool = False) -> str:
+    return _every_char(key, lambda ch: (f"\\u{ord(ch):04X}" if upper else f"\\u{ord(ch):04x}"))
+
+
+def _mixed(key: str) -> str:
+    return "".join(ch if i % 3 == 0 else (f"\\u{ord(ch):04x}" if i % 3 == 1 else f"%{ord(ch):02x}")
+                   for i, ch in enumerate(key))
+
+
+def _echo_cases(key: str) -> dict[str, tuple[bytes, str]]:
+    """(raw answer, operation) per form in which a hostile server can echo the key."""
+    from hardening.hostile import response
+
+    slashed = key.replace("/", "\\/")
+    return {
+        "header-name": (response(headers={"Content-Type": "application/json", f"X-{key}": "1"}), "raw"),
+        "header-value-lower-percent": (response(headers={"Content-Type": "application/json",
+                                                         "X-Echo": _pct_lower(key)}), "raw"),
+        "body-json-u-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key)}"}}}}'.encode()),
+                                "get_user"),
+        "body-json-u-upper": (response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key, True)}"}}}}'.encode()),
+                              "get_user"),
+        "body-mixed-escapes": (response(body=f'{{"user": {{"id": "1", "username": "{_mixed(key)}"}}}}'.encode()),
+                               "get_user"),
+        "body-slash-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{slashed}"}}}}'.encode()),
+                               "get_user"),
+        "body-lower-percent": (response(body=f'{{"user": {{"id": "1", "username": "{_pct_lower(key)}"}}}}'.encode()),
+                               "get_user"),
+        "error-json-u-escaped": (response("422 Unprocessable Entity",
+                                          f'{{"errors": [{{"title": "bad {_json_u(key)}"}}]}}'.encode()), "get_user"),
+        "error-lower-percent": (response("400 Bad Request", f'{{"message": "{_pct_lower(key)}"}}'.encode()),
+                                "get_user"),
+        "reason-phrase": (response(f"400 {key}", b""), "get_user"),
+        "reason-phrase-escaped": (response(f"400 {_pct_lower(key)}", b""), "get_user"),
+    }
+
+
+def _leak_texts(item: object) -> dict[str, str]:
+    import traceback
+
+    if isinstance(item, BaseException):
+        return {"str": str(item), "args": repr(item.args), "repr": repr(item),
+                "traceback": "".join(traceback.format_exception(item)),
+                "json": json.dumps(item.to_dict(), default=repr) if isinstance(item, errors.ConnectorError) else ""}
+    return {"output": json.dumps(item, ensure_ascii=False, default=repr)}
+
+
+def _all_forms(key: str) -> list[str]:
+    return [*forms(key), _pct_lower(key), key.lower(), urllib.parse.quote(key, safe="").lower()]
+
+
+ECHO_KEYS = ["AC-CANARY-0f1e2d3c4b5a69788796a5b4c3d2e1f0", "AC-CANARY/with/slashes/0f1e2d3c4b5a6978"]
+
+
+@pytest.mark.parametrize("case", list(_echo_cases("k")))
+@pytest.mark.parametrize("key", ECHO_KEYS, ids=["canary", "slashed"])
+def test_echoed_keys_are_scrubbed_in_every_form(sec_connector, key, case):
+    from hardening.hostile import HostileServer, always
+
+    if case == "header-name" and "/" in key:
+        pytest.skip("a slash cannot be part of an HTTP header name")
+    raw, operation = _echo_cases(key)[case]
+    with HostileServer(always(raw)) as server:
+        auth = sec_connector.authentication({"api_url": server.url, "api_key": key}, name="echo")
+        try:
+            if operation == "raw":
+                result: object = sec_connector.run("raw_http_request", {"method": "GET", "path": "/users/me"}, auth)
+            else:
+                result = sec_connector.run(operation, {"user_id": "1"}, auth)
+        except errors.ConnectorError as exc:
+            result = exc
+    found = {where: [f for f in _all_forms(key) if f in text] for where, text in _leak_texts(result).items()}
+    assert {where: f for where, f in found.items() if f} == {}
+    assert "censored" in " ".join(_leak_texts(result).values()), "the echo was not there: the scan proves nothing"
