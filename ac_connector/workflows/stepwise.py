@@ -27,7 +27,7 @@ from engine.errors import ConnectorError, RateLimited, ValidationError
 
 from .document import build_workflow
 from .references import ResolveError, resolve
-from .runner import OnEvent, _safe_to_repeat, _step_error
+from .runner import OnEvent, _safe_to_repeat, _step_error, _validate
 from .runs import RunStore, iso
 
 FINAL = ("succeeded", "failed", "outcome_unknown", "skipped")
@@ -87,8 +87,9 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
     emit({"event": "step_started", "run_id": run_id, "step": step.id, "index": index, "name": step.name,
           "operation": step.operation})
     began = time.monotonic()
+    absent: dict[str, str] = {}
     try:
-        resolved = resolve(step.input, {"trigger": run.trigger, "steps": run.outputs()})
+        resolved = resolve(step.input, {"trigger": run.trigger, "steps": run.outputs()}, absent=absent)
     except ResolveError as exc:
         error = _step_error(ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference",
                                               "message": exc.message}]), step.id, index, step.operation)
@@ -99,7 +100,7 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
         return StepResult(run_id, index, now.steps[index].status, now.status, now.steps[index].output,
                           now.steps[index].error)
     try:
-        connector.validate_input(step.operation, resolved)
+        _validate(connector, step.operation, resolved, absent)
         auth = authentications(step.authentication)
     except ConnectorError as exc:
         return _stop(store, emit, run_id, index, step.id, "failed", resolved,
