@@ -12,7 +12,12 @@ stepwise.py``), and what may run twice is decided by the run store and each oper
 - that second delivery finds the step recorded ``running``: a safe, idempotent or upsert step runs
   again; an unsafe one (a create) is never re-sent: it ends ``outcome_unknown`` and the run stops;
 - a workflow is a chain of one task per step, so a retry or a redelivery never repeats earlier steps;
-- a throttled call (429) releases the step and becomes a Celery retry at the time the API named.
+- a throttled call (429) releases the step and becomes a Celery retry at the time the API named;
+- the run store, not the broker, is the record of what is left to do: a broker can lose a message
+  (Redis: a worker killed between taking a message and recording it unacknowledged), so each worker
+  sweeps for runs whose next step nobody holds and sends it again (``AC_CONNECTOR_RECOVER_AFTER``).
+  Producers that reach the store use ``submit_workflow`` / ``submit_operation``, which record the run
+  before sending anything, so even a first message lost is recovered.
 
 Settings come from the environment (``distributed/settings.py``); with a Redis broker the rate
 limit lives in the same Redis, so every host shares one budget per account.
@@ -22,10 +27,13 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import threading
+import time
 from typing import Any
 
 try:
-    from celery import Celery, chain
+    from celery import Celery, chain, signals
     from celery.exceptions import Ignore
 except ImportError:  # pragma: no cover - depends on the install
     raise ImportError("the Celery app needs the optional extra: pip install 'ac-connector[celery]'") from None
@@ -34,7 +42,7 @@ from engine.errors import ConnectorError
 
 from .distributed.context import worker_context
 from .distributed.settings import WorkerSettings
-from .workflows.stepwise import StepDeferred, run_started_event, run_step
+from .workflows.stepwise import StepDeferred, mark_resent, run_started_event, run_step, stalled_steps
 
 log = logging.getLogger("ac_connector.celery")
 settings = WorkerSettings.from_env()
@@ -79,7 +87,7 @@ def _step(task: Any, run_id: str, index: int) -> dict[str, Any]:
     ctx = worker_context()
     try:
         result = run_step(ctx.connector, ctx.run_store, run_id, index, authentications=ctx.authentication,
-                          on_event=_log_event)
+                          on_event=_log_event, abandoned_after=ctx.abandoned_after)
     except StepDeferred as deferred:
         raise task.retry(countdown=deferred.retry_after, max_retries=None) from None
     except ConnectorError as exc:
@@ -102,7 +110,7 @@ def run_workflow_step(self: Any, run_id: str, index: int) -> dict[str, Any]:
 def run_workflow(self: Any, workflow: dict[str, Any], trigger: Any = None) -> str:
     """Record a run of ``workflow`` (a document) and send its steps as a chain; returns the run id."""
     run_id, flow = _create_run(self, workflow, trigger)
-    chain(*(run_workflow_step.si(run_id, i) for i in range(len(flow.steps)))).apply_async()
+    _send_steps(app, run_id, 0, len(flow.steps))
     return run_id
 
 
@@ -116,5 +124,69 @@ def run_operation(self: Any, operation: str, input: dict[str, Any], authenticati
 
 
 def start_workflow(workflow: dict[str, Any], trigger: Any = None, **options: Any) -> Any:
-    """Send a workflow run to the workers; the AsyncResult's value is the run id (see the run store)."""
+    """Send a workflow run to the workers (for a producer without the store); the AsyncResult's value is
+    the run id. A producer that reaches the store should prefer ``submit_workflow``."""
     return run_workflow.apply_async((workflow, trigger), **options)
+
+
+def _send_steps(sender: Any, run_id: str, start: int, count: int, producer: Any = None) -> None:
+    """Steps ``start``.. of a run as one chain of ``ac_connector.run_step`` tasks (sent by name)."""
+    steps = [sender.signature("ac_connector.run_step", args=(run_id, i), immutable=True) for i in range(start, count)]
+    if producer is not None:
+        chain(*steps).apply_async(producer=producer)
+    else:
+        chain(*steps).apply_async()
+
+
+def submit_workflow(workflow: Any, trigger: Any = None, *, store: Any, connector: Any, sender: Any = None,
+                    producer: Any = None) -> str:
+    """Record a run of ``workflow`` in ``store`` first, then send its steps; returns the run id.
+
+    Checked before anything is recorded (document, references, trigger data: raises WorkflowInvalid or
+    ValidationError). Because the run exists before any message does, a message the broker loses is
+    found again by the workers' recovery sweep. ``sender`` is any Celery app on the same broker."""
+    from .workflows.runner import prepare_run
+
+    flow, data = prepare_run(connector, workflow, trigger)
+    run_id = store.create_run(flow, data)
+    _send_steps(sender or app, run_id, 0, len(flow.steps), producer)
+    return run_id
+
+
+def submit_operation(operation: str, input: dict[str, Any], authentication: str, *, store: Any, connector: Any,
+                     sender: Any = None, producer: Any = None) -> str:
+    """One operation as a recorded one-step run (see ``submit_workflow``); returns the run id."""
+    return submit_workflow(_one_step_document(operation, input, authentication), input, store=store,
+                           connector=connector, sender=sender, producer=producer)
+
+
+def recover(ctx: Any = None, *, older_than: float | None = None) -> int:
+    """Send again the next step of every run nobody seems to be moving; returns how many were sent."""
+    ctx = ctx or worker_context()
+    older_than = older_than if older_than is not None else ctx.settings.recover_after
+    sent = 0
+    for run_id, index, marker in stalled_steps(ctx.run_store, older_than=older_than,
+                                               abandoned_after=ctx.abandoned_after):
+        run = ctx.run_store.get(run_id)
+        if run.steps[index].status == "pending" and not mark_resent(ctx.run_store, run_id, index, marker):
+            continue  # another worker's sweep sent it
+        _send_steps(app, run_id, index, len(run.steps))
+        log.warning("recovery: run %s made no progress for %ss; step %s sent again", run_id, int(older_than), index)
+        sent += 1
+    return sent
+
+
+def _sweep_forever(interval: float) -> None:
+    while True:
+        time.sleep(interval * random.uniform(0.8, 1.2))  # jitter: the workers do not sweep in step
+        try:
+            recover()
+        except Exception as exc:  # the store may be down for a while: say so, sweep again later
+            log.warning("recovery sweep failed: %s", type(exc).__name__)
+
+
+@signals.worker_ready.connect
+def _start_recovery(**_: Any) -> None:
+    if settings.recover_after > 0:
+        interval = max(1.0, min(settings.recover_after / 2, 60.0))
+        threading.Thread(target=_sweep_forever, args=(interval,), name="ac-connector-recovery", daemon=True).start()

@@ -42,6 +42,14 @@ class StepDeferred(Exception):
         self.error = error
 
 
+class StepBusy(StepDeferred):
+    """Another delivery started this step recently and may still be running it: ask again later.
+
+    Only a step recorded ``running`` for longer than ``abandoned_after`` (the call deadline and a margin:
+    no live worker is still in it) is judged as left behind by a dead worker.
+    """
+
+
 @dataclass(frozen=True)
 class StepResult:
     run_id: str
@@ -66,8 +74,11 @@ Send = Callable[[str, dict[str, Any], Any], Any]
 
 def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
              authentications: Callable[[str | None], Any], on_event: OnEvent | None = None,
-             send: Send | None = None) -> StepResult:
-    """Run step ``index`` of the recorded run ``run_id`` at most once (see the module's rules)."""
+             send: Send | None = None, abandoned_after: float | None = None) -> StepResult:
+    """Run step ``index`` of the recorded run ``run_id`` at most once (see the module's rules).
+
+    ``abandoned_after``: seconds after which a step recorded ``running`` is taken as left behind by a
+    dead worker (before that, ``StepBusy``); None judges it at once (one process, nobody else runs it)."""
     send = send or connector.run
     emit = _emitter(on_event)
     run = store.get(run_id)
@@ -76,6 +87,11 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
     earlier_open = any(s.status not in ("succeeded", "skipped") for s in run.steps[:index])
     if run.status != "running" or record.status in FINAL or earlier_open:
         return StepResult(run_id, index, record.status, run.status, record.output, record.error)
+    if record.status == "running" and abandoned_after is not None:
+        age = time.time() - (record.started_at or 0.0)
+        if age < abandoned_after:
+            raise StepBusy(round(abandoned_after - age + 0.5, 3),
+                           {"type": "busy", "message": "another delivery is running this step", "step": step.id})
     if record.status == "running" and not _safe_to_repeat(connector, step.operation):
         error = {"type": "outcome_unknown", "retryable": False, "operation": step.operation,
                  "message": f"{step.name}: the worker running this step stopped while its request may have been "
@@ -130,6 +146,47 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
         emit({"event": "run_finished", "run_id": run_id, "status": "succeeded", "stopped_at": None, "error": None})
         run_status = "succeeded"
     return StepResult(run_id, index, "succeeded", run_status, output, None, sent=True)
+
+
+def stalled_steps(store: RunStore, *, older_than: float, abandoned_after: float,
+                  now: float | None = None) -> list[tuple[str, int, float | None]]:
+    """(run id, step index, marker) of running runs whose next step nobody seems to hold.
+
+    A broker can lose a message (Redis: a worker killed between taking it and recording it unacknowledged),
+    so the run store, not the queue, says what is left to do: the first open step of a running run is
+    stalled when nothing happened to the run for ``older_than`` seconds (pending), or when it was claimed
+    longer than ``abandoned_after + older_than`` ago (running). Sending it again is harmless: a step is
+    claimed once, a finished one is never sent again, a busy one is deferred."""
+    now = time.time() if now is None else now
+    rows = store.backend.query(
+        "SELECT s.run_id, s.idx, s.status, s.started_at, s.finished_at, r.started_at FROM run_steps s "
+        "JOIN runs r ON r.id = s.run_id WHERE r.status = 'running' AND r.started_at < ? ORDER BY s.run_id, s.idx",
+        (now - older_than,))
+    stalled: list[tuple[str, int, float | None]] = []
+    last: dict[str, float] = {}
+    done: set[str] = set()
+    for run_id, idx, status, started, finished, run_started in rows:
+        if run_id in done:
+            continue
+        if status in FINAL:
+            last[run_id] = max(last.get(run_id, run_started), finished or 0.0, started or 0.0)
+            continue
+        done.add(run_id)
+        if status == "pending":
+            seen = max(last.get(run_id, run_started), started or 0.0)  # a pending step's started_at: last re-send
+            if now - seen > older_than:
+                stalled.append((run_id, idx, started))
+        elif status == "running" and now - (started or 0.0) > abandoned_after + older_than:
+            stalled.append((run_id, idx, started))
+    return stalled
+
+
+def mark_resent(store: RunStore, run_id: str, index: int, marker: float | None, now: float | None = None) -> bool:
+    """Note a re-send on a pending step (one conditional UPDATE): of several sweepers, one sends it."""
+    now = time.time() if now is None else now
+    return store.backend.execute(
+        "UPDATE run_steps SET started_at = ? WHERE run_id = ? AND idx = ? AND status = 'pending' "
+        "AND COALESCE(started_at, 0) = ?", (now, run_id, index, marker or 0)) == 1
 
 
 def _claim(store: RunStore, run_id: str, index: int, resolved: Any, *, repeatable: bool) -> float | None:

@@ -25,6 +25,7 @@ class Fleet:
     sandboxes: list[Any]
     client: Any
     tmp: Path
+    runs: Any
     workers: list[Any] = field(default_factory=list)
 
     def start_worker(self, name: str, concurrency: int = 8) -> Any:
@@ -52,7 +53,11 @@ def fleet(redis_url, pg_store_url, api_key, tmp_path) -> Iterator[Fleet]:
     redis.Redis.from_url(broker).flushdb()
     shared = {"AC_CONNECTOR_BROKER_URL": broker, "AC_CONNECTOR_STORE": pg_store_url,
               "AC_CONNECTOR_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
-              "AC_CONNECTOR_ALLOW_LOOPBACK": "1", "AC_CONNECTOR_VISIBILITY_TIMEOUT": "20"}
+              "AC_CONNECTOR_ALLOW_LOOPBACK": "1", "AC_CONNECTOR_VISIBILITY_TIMEOUT": "20",
+              "AC_CONNECTOR_STEP_DEADLINE": "10", "AC_CONNECTOR_RECOVER_AFTER": "20",
+              # Two workers, five sandboxes, Redis and PostgreSQL share 2 cores here: a request can leave a
+              # good while after its slot was taken, so the window gets more room than the 50 ms default.
+              "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2"}
     sandboxes = [Sandbox(api_key=api_key, rate_limit=5, rate_window=1.0) for _ in range(ACCOUNTS)]
     servers = [SandboxServer(sb).start() for sb in sandboxes]
     old = {k: os.environ.get(k) for k in ("AC_CONNECTOR_SECRET_KEY",)}
@@ -65,12 +70,17 @@ def fleet(redis_url, pg_store_url, api_key, tmp_path) -> Iterator[Fleet]:
     client = Celery("producer", broker=broker)  # results are read from the run store
     client.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
                        task_default_queue="ac-connector")
-    fleet = Fleet(shared, pg_store_url, names, sandboxes, client, tmp_path)
+    from ac_connector.backends.postgres_runs import PostgresRunBackend
+    from ac_connector.workflows import RunStore
+
+    runs = RunStore(PostgresRunBackend(pg_store_url))
+    fleet = Fleet(shared, pg_store_url, names, sandboxes, client, tmp_path, runs)
     try:
         yield fleet
     finally:
         for worker in fleet.workers:
             worker.kill()
+        runs.close()
         for server in servers:
             server.stop()
         for key, value in old.items():

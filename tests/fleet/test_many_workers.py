@@ -15,14 +15,16 @@ def _idempotency(connector) -> dict[str, str]:
 
 
 def test_a_workflow_and_200_steps_survive_a_killed_worker(fleet, connector):
+    from ac_connector.celery import submit_operation, submit_workflow
+
     first = fleet.start_worker("w1")
     fleet.start_worker("w2")
-    workflows = [fleet.client.send_task("ac_connector.run_workflow",
-                                        (lead_workflow(account), {"email": f"lead-{i}@example.com"}))
-                 for i, account in enumerate(fleet.accounts)]
-    steps = [fleet.client.send_task("ac_connector.run_operation", (op, data, account))
-             for op, data, account in mixed_steps(STEPS, fleet.accounts)]
-    run_ids = [r.id for r in workflows + steps]
+    with fleet.client.producer_or_acquire() as producer:  # the runs are recorded before any message is sent
+        sent = {"store": fleet.runs, "connector": connector, "sender": fleet.client, "producer": producer}
+        workflows = [submit_workflow(lead_workflow(account), {"email": f"lead-{i}@example.com"}, **sent)
+                     for i, account in enumerate(fleet.accounts)]
+        steps = [submit_operation(op, data, account, **sent) for op, data, account in mixed_steps(STEPS, fleet.accounts)]
+    run_ids = workflows + steps
 
     # Kill w1 once a third of the work is done: it is then holding steps it has started or reserved.
     deadline = time.monotonic() + 60
@@ -31,7 +33,7 @@ def test_a_workflow_and_200_steps_survive_a_killed_worker(fleet, connector):
         if sum(r["status"] != "running" for r in rows.values()) >= len(run_ids) // 3:
             break
         time.sleep(0.2)
-    received_by_w1 = set(_task_ids(first.log(), "received"))
+    received_by_w1 = set(_task_ids(first.log(), "received"))  # run_step task ids (not run ids)
     done_by_w1 = set(_task_ids(first.log(), "succeeded"))
     first.kill()
     in_flight = received_by_w1 - done_by_w1
@@ -42,7 +44,7 @@ def test_a_workflow_and_200_steps_survive_a_killed_worker(fleet, connector):
     survivor = fleet.workers[1].log()
     taken_over = [t for t in in_flight if t in survivor]
     print(f"settled after {waited:.1f}s; {len(in_flight)} tasks in flight on w1, {len(taken_over)} taken over by w2;",
-          result.to_dict())
+          result.to_dict(), "recovery sends:", sum(w.log().count("recovery: run") for w in fleet.workers))
 
     assert result.lost == [], result.lost                              # every run reached a final state
     assert result.safe_not_succeeded == [], result.safe_not_succeeded  # every safe step completed
@@ -55,10 +57,10 @@ def test_a_workflow_and_200_steps_survive_a_killed_worker(fleet, connector):
     assert taken_over, "no task of the killed worker was redelivered to the other"
     rows = store_rows(fleet.store_url, run_ids)
     assert len(rows) == len(run_ids)                                   # one run per task: no duplicates
-    for r in workflows:                                                # a chain never skips or repeats a step
-        statuses = [s for _, _, s in rows[r.id]["steps"]]
+    for run_id in workflows:                                           # a chain never skips or repeats a step
+        statuses = [s for _, _, s in rows[run_id]["steps"]]
         assert statuses == ["succeeded"] * 5 or (
-            rows[r.id]["status"] == "outcome_unknown" and "outcome_unknown" in statuses), statuses
+            rows[run_id]["status"] == "outcome_unknown" and "outcome_unknown" in statuses), statuses
 
 
 def _task_ids(log: str, what: str) -> list[str]:
