@@ -26,12 +26,15 @@ class Fleet:
     client: Any
     tmp: Path
     runs: Any
+    sandboxes_urls: list[str]
+    api_key: str
     workers: list[Any] = field(default_factory=list)
 
-    def start_worker(self, name: str, concurrency: int = 8) -> Any:
+    def start_worker(self, name: str, concurrency: int = 8, **overrides: str) -> Any:
         from tests.helpers.fleet import host_env, start_worker
 
-        worker = start_worker(name, host_env(self.tmp / name, self.shared), self.tmp, concurrency=concurrency)
+        worker = start_worker(name, host_env(self.tmp / name, {**self.shared, **overrides}), self.tmp,
+                              concurrency=concurrency)
         self.workers.append(worker)
         return worker
 
@@ -74,7 +77,7 @@ def fleet(redis_url, pg_store_url, api_key, tmp_path) -> Iterator[Fleet]:
     from ac_connector.workflows import RunStore
 
     runs = RunStore(PostgresRunBackend(pg_store_url))
-    fleet = Fleet(shared, pg_store_url, names, sandboxes, client, tmp_path, runs)
+    fleet = Fleet(shared, pg_store_url, names, sandboxes, client, tmp_path, runs, [s.url for s in servers], api_key)
     try:
         yield fleet
     finally:

@@ -25,9 +25,11 @@ def test_other_brokers_keep_a_local_budget_unless_told():
                                  "AC_CONNECTOR_RATE_LIMIT": "redis://limits:6379/0",
                                  "AC_CONNECTOR_STORE": "postgresql://ac@db/ac",
                                  "AC_CONNECTOR_VISIBILITY_TIMEOUT": "90", "AC_CONNECTOR_ALLOW_LOOPBACK": "1",
-                                 "AC_CONNECTOR_RATE_LIMIT_REQUESTS": "3"})
+                                 "AC_CONNECTOR_RATE_LIMIT_REQUESTS": "3", "AC_CONNECTOR_STEP_DEADLINE": "20",
+                                 "AC_CONNECTOR_RECOVER_AFTER": "0", "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2"})
     assert (s.rate_limit_backend, s.store_url, s.visibility_timeout, s.allow_loopback, s.rate_limit_requests) == (
         "redis://limits:6379/0", "postgresql://ac@db/ac", 90.0, True, 3)
+    assert (s.step_deadline, s.recover_after, s.rate_limit_guard, s.abandoned_after(120)) == (20.0, 0.0, 0.2, 30.0)
     assert s.celery_config()["broker_transport_options"]["visibility_timeout"] == 90.0
 
 
@@ -35,5 +37,10 @@ def test_defaults_and_bad_values():
     s = WorkerSettings.from_env({})
     assert s.broker_url == DEFAULT_BROKER and s.rate_limit_backend == DEFAULT_BROKER
     assert WorkerSettings.from_env({"AC_CONNECTOR_STORE": "sqlite:"}).store_url is None
+    assert s.abandoned_after(120) == 130 and s.recover_after == 900
     with pytest.raises(ValueError, match="VISIBILITY_TIMEOUT"):
         WorkerSettings.from_env({"AC_CONNECTOR_VISIBILITY_TIMEOUT": "0"})
+    with pytest.raises(ValueError, match="STEP_DEADLINE"):
+        WorkerSettings.from_env({"AC_CONNECTOR_STEP_DEADLINE": "-1"})
+    with pytest.raises(ValueError, match="GUARD"):
+        WorkerSettings.from_env({"AC_CONNECTOR_RATE_LIMIT_GUARD": "5"})

@@ -12,7 +12,7 @@ import pytest
 
 from ac_connector.backends.postgres_runs import PostgresRunBackend
 from ac_connector.workflows import RunStore, prepare_run, run_workflow
-from ac_connector.workflows.stepwise import StepDeferred, run_step
+from ac_connector.workflows.stepwise import StepBusy, StepDeferred, mark_resent, run_step, stalled_steps
 
 TRIGGER = {"email": "ada@example.com", "first_name": "Ada", "value": 1250.5}
 
@@ -144,3 +144,33 @@ def test_bad_input_fails_its_step_by_pointer_and_sends_nothing(connector, sandbo
     assert results[1].status == "failed"
     assert results[1].error["errors"][0]["pointer"] == "/list_id"
     assert sandbox.log.count("POST", "/api/3/contactLists") == 0
+
+
+def test_a_step_claimed_moments_ago_is_busy_not_abandoned(connector, sandbox, auths, runs, four_steps):
+    run_id = _record(connector, runs, four_steps)
+    runs.start_step(run_id, 0, {"email": "ada@example.com"})  # another worker is in it right now
+    with pytest.raises(StepBusy) as busy:
+        run_step(connector, runs, run_id, 0, authentications=auths.get, abandoned_after=30)
+    assert 29 < busy.value.retry_after <= 31 and len(sandbox.log) == 0
+    assert runs.get(run_id).steps[0].status == "running"
+    judged = run_step(connector, runs, run_id, 0, authentications=auths.get, abandoned_after=0)
+    assert judged.status == "outcome_unknown" and len(sandbox.log) == 0  # past the deadline: left behind
+
+
+def test_stalled_steps_are_found_once_per_sweep(connector, sandbox, auths, runs, four_steps):
+    import time
+
+    untouched = _record(connector, runs, four_steps)
+    halfway = _record(connector, runs, four_steps)
+    _all_steps(connector, runs, halfway, auths, 1)
+    done = _record(connector, runs, four_steps)
+    _all_steps(connector, runs, done, auths, 4)
+    later = time.time() + 60
+    assert stalled_steps(runs, older_than=120, abandoned_after=30, now=later) == []  # too recent
+    found = {(r, i) for r, i, _ in stalled_steps(runs, older_than=30, abandoned_after=30, now=later)}
+    assert found == {(untouched, 0), (halfway, 1)}
+    marker = next(m for r, i, m in stalled_steps(runs, older_than=30, abandoned_after=30, now=later) if r == untouched)
+    assert mark_resent(runs, untouched, 0, marker, now=later)
+    assert not mark_resent(runs, untouched, 0, marker, now=later)  # a second sweeper loses
+    again = {(r, i) for r, i, _ in stalled_steps(runs, older_than=30, abandoned_after=30, now=later + 10)}
+    assert again == {(halfway, 1)}  # just re-sent: left alone for another older_than
