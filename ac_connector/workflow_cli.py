@@ -182,7 +182,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from .cli import _print
 
     with _runs() as store:
-        runs = store.list(workflow=args.workflow, limit=args.limit)
+        runs = store.list(workflow=args.workflow, limit=args.limit, status=args.status)
     if args.json:
         _print([r.summary() for r in runs])
         return EXIT_OK
@@ -222,10 +222,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 1000")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError("a whole number, 0 or more")
+    return int(text)
+
+
 def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 365_000:  # NaN and infinities fail too
+        raise argparse.ArgumentTypeError("a number of days, 0 or more")
     return value
 
 
@@ -248,7 +263,8 @@ def add_commands(sub: Any) -> None:
 
     runs = commands.add_parser("runs", help="list past runs, newest first")
     runs.add_argument("--workflow", help="only runs of the workflow with this name")
-    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("--status", choices=["running", "succeeded", "failed", "outcome_unknown"])
+    runs.add_argument("--limit", type=_limit, default=50, help="at most this many (1 to 1000)")
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(func=cmd_runs)
 
@@ -264,7 +280,7 @@ def add_commands(sub: Any) -> None:
     resume.set_defaults(func=cmd_resume)
 
     prune = commands.add_parser("prune", help="forget old finished runs")
-    prune.add_argument("--keep", type=int, help="keep the N newest runs")
+    prune.add_argument("--keep", type=_count, help="keep the N newest runs")
     prune.add_argument("--older-than", type=_non_negative, metavar="DAYS", help="forget runs started DAYS ago or more")
     prune.set_defaults(func=cmd_prune)
 

@@ -117,6 +117,7 @@ def _validate(connector: Any, operation: str, data: dict[str, Any], absent: Mapp
 
 
 def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
+    """The run: each step recorded before the next begins; the first that does not succeed ends it."""
     workflow, store, run_id = plan.workflow, plan.store, plan.run_id
     _emit(plan, {"event": "run_started", "run_id": run_id, "workflow": workflow.name, "at": iso(time.time()),
                  "steps": [{"id": s.id, "name": s.name, "operation": s.operation} for s in workflow.steps],
@@ -124,48 +125,9 @@ def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
     outputs: dict[str, Any] = {}
     for i, step in enumerate(workflow.steps):
         if i in plan.reused:
-            used_input, output = plan.reused[i]
-            store.finish_step(run_id, i, "skipped", input=used_input, output=output, duration_ms=0.0)
-            outputs[step.id] = output
-            _emit(plan, {"event": "step_finished", "run_id": run_id, "step": step.id, "index": i, "status": "skipped",
-                         "output": output, "error": None, "duration_ms": 0.0})
+            outputs[step.id] = _reuse(plan, i)
             continue
-        _emit(plan, {"event": "step_started", "run_id": run_id, "step": step.id, "index": i,
-                     "name": step.name, "operation": step.operation})
-        began = time.monotonic()
-        resolved: Any = None
-        error: dict[str, Any] | None = None
-        status, output = "failed", None
-        absent: dict[str, str] = {}
-        try:
-            resolved = resolve(step.input, {"trigger": plan.trigger, "steps": outputs}, absent=absent)
-        except ResolveError as exc:
-            error = _step_error(ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference",
-                                                  "message": exc.message}]), step.id, i, step.operation)
-        if error is None:
-            started = store.start_step(run_id, i, resolved)
-            try:
-                _validate(plan.connector, step.operation, resolved, absent)
-                auth = plan.authentications(step.authentication)
-            except ConnectorError as exc:
-                error = _step_error(exc, step.id, i, step.operation)
-            else:
-                outcome = yield _Call(step.operation, resolved, auth, i, began)
-                if outcome.error is not None:
-                    error = _step_error(outcome.error, step.id, i, step.operation)
-                    status = "outcome_unknown" if outcome.error.type == "outcome_unknown" else "failed"
-                elif outcome.internal is not None:
-                    error = {"type": "internal", "message": f"internal error ({outcome.internal}); please report it",
-                             "retryable": False, "step": step.id, "step_index": i}
-                else:
-                    status, output = "succeeded", outcome.output
-        else:
-            started = None
-        duration = round((time.monotonic() - began) * 1000, 3)
-        store.finish_step(run_id, i, status, input=resolved, output=output, error=error, started_at=started,
-                          duration_ms=duration)
-        _emit(plan, {"event": "step_finished", "run_id": run_id, "step": step.id, "index": i, "status": status,
-                     "output": output, "error": error, "duration_ms": duration})
+        status, output, error = yield from _step(plan, i, outputs)
         if status != "succeeded":
             store.finish_run(run_id, status, error=error, stopped_at=step.id)
             _emit(plan, {"event": "run_finished", "run_id": run_id, "status": status, "stopped_at": step.id,
@@ -175,6 +137,57 @@ def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
     store.finish_run(run_id, "succeeded")
     _emit(plan, {"event": "run_finished", "run_id": run_id, "status": "succeeded", "stopped_at": None, "error": None})
     return store.get(run_id)
+
+
+def _reuse(plan: _Plan, index: int) -> Any:
+    """A step that succeeded in the resumed run: its recorded input and output, nothing sent."""
+    step = plan.workflow.steps[index]
+    used_input, output = plan.reused[index]
+    plan.store.finish_step(plan.run_id, index, "skipped", input=used_input, output=output, duration_ms=0.0)
+    _emit(plan, {"event": "step_finished", "run_id": plan.run_id, "step": step.id, "index": index,
+                 "status": "skipped", "output": output, "error": None, "duration_ms": 0.0})
+    return output
+
+
+def _step(plan: _Plan, index: int, outputs: Mapping[str, Any]) -> Generator[_Call, _Outcome, tuple[str, Any, Any]]:
+    """One step: resolve its references, record it as running, validate, call, record how it ended."""
+    step, store, run_id = plan.workflow.steps[index], plan.store, plan.run_id
+    _emit(plan, {"event": "step_started", "run_id": run_id, "step": step.id, "index": index,
+                 "name": step.name, "operation": step.operation})
+    began = time.monotonic()
+    resolved: Any = None
+    started: float | None = None
+    error: dict[str, Any] | None = None
+    status, output = "failed", None
+    absent: dict[str, str] = {}
+    try:
+        resolved = resolve(step.input, {"trigger": plan.trigger, "steps": outputs}, absent=absent)
+    except ResolveError as exc:
+        error = _step_error(ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference",
+                                              "message": exc.message}]), step.id, index, step.operation)
+    if error is None:
+        started = store.start_step(run_id, index, resolved)
+        try:
+            _validate(plan.connector, step.operation, resolved, absent)
+            auth = plan.authentications(step.authentication)
+        except ConnectorError as exc:
+            error = _step_error(exc, step.id, index, step.operation)
+        else:
+            outcome = yield _Call(step.operation, resolved, auth, index, began)
+            if outcome.error is not None:
+                error = _step_error(outcome.error, step.id, index, step.operation)
+                status = "outcome_unknown" if outcome.error.type == "outcome_unknown" else "failed"
+            elif outcome.internal is not None:
+                error = {"type": "internal", "message": f"internal error ({outcome.internal}); please report it",
+                         "retryable": False, "step": step.id, "step_index": index}
+            else:
+                status, output = "succeeded", outcome.output
+    duration = round((time.monotonic() - began) * 1000, 3)
+    store.finish_step(run_id, index, status, input=resolved, output=output, error=error, started_at=started,
+                      duration_ms=duration)
+    _emit(plan, {"event": "step_finished", "run_id": run_id, "step": step.id, "index": index, "status": status,
+                 "output": output, "error": error, "duration_ms": duration})
+    return status, output, error
 
 
 def _record_interruption(plan: _Plan, call: _Call) -> None:

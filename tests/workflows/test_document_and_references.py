@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ac_connector.workflows import WorkflowInvalid, load_workflow, parse_workflow, workflow_schema
 from ac_connector.workflows.document import schema_errors
@@ -115,3 +117,23 @@ def test_parse_string_shapes():
     parsed = parse_string("Lead {$.steps.contact.contact.email}!")
     assert isinstance(parsed, Template) and not parsed.whole
     assert [r.text for r in parsed.references] == ["$.steps.contact.contact.email"]
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                           max_leaves=20)
+
+
+@given(st.text().filter(lambda t: "$." not in t))
+def test_text_without_a_reference_is_returned_unchanged(text):
+    assert resolve({"v": text}, CONTEXT) == {"v": text}
+
+
+@given(JSON_VALUES)
+def test_user_data_passes_through_references_untouched(data):
+    context = {"trigger": {"data": data}, "steps": {}}
+    assert resolve({"whole": "$.trigger.data", "items": ["$.trigger.data"]}, context) == {
+        "whole": data, "items": [data]}
+    assert resolve("<{$.trigger.data}>", context) == "<" + (data if isinstance(data, str) else
+                                                           "" if data is None else
+                                                           json.dumps(data, ensure_ascii=False,
+                                                                      separators=(",", ":"))) + ">"
