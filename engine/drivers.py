@@ -37,8 +37,17 @@ def _over_budget(response: httpx.Response, ends: float | None) -> None:
         raise httpx.ReadTimeout("the response body did not arrive before the deadline", request=response.request)
 
 
+def _in_memory(response: httpx.Response, limit: int) -> bytes:
+    """A response an injected transport built whole (httpx.MockTransport): httpx has read and decoded it."""
+    if len(response.content) > limit:
+        raise _too_large(limit)
+    return response.content
+
+
 def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
+    if response.is_stream_consumed:
+        return _in_memory(response, limit)
     decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
     chunks = []
     for chunk in response.iter_raw():  # raw: decompressed here, counted as it grows (decoding.py)
@@ -50,6 +59,8 @@ def _read(response: httpx.Response, limit: int, ends: float | None) -> bytes:
 
 async def _aread(response: httpx.Response, limit: int, ends: float | None) -> bytes:
     _check_length(response, limit)
+    if response.is_stream_consumed:
+        return _in_memory(response, limit)
     decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
     chunks = []
     async for chunk in response.aiter_raw():
@@ -71,9 +82,20 @@ def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
                                    "pass one made with trust_env=False")
 
 
-def _unusable_location() -> RedirectBlocked:
-    return RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
-                           "not followed", status=0, target_host="")
+@contextlib.contextmanager
+def _location_errors() -> Iterator[None]:
+    """httpx parses a redirect's Location (for ``next_request``) even when not following it: an unreadable
+    one (an invalid IDNA host, a broken URL) is a blocked redirect, not a crash or a broken connection."""
+    unusable = RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
+                               "not followed", status=0, target_host="")
+    try:
+        yield
+    except (httpx.InvalidURL, ValueError):
+        raise unusable from None
+    except httpx.RemoteProtocolError as exc:
+        if "location header" in str(exc).lower():
+            raise unusable from None
+        raise
 
 
 def _slot(slots: InFlightLimit | None, request: httpx.Request, ends: float | None) -> contextlib.AbstractContextManager[None]:
@@ -95,14 +117,8 @@ def _exchange(client: httpx.Client, effect: Send, slots: InFlightLimit | None = 
     request = effect.request
     with _slot(slots, request, ends), call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
         # follow_redirects=False per send, whatever client was injected: the transport follows same-origin hops.
-        try:
+        with _location_errors():
             response = client.send(request, stream=True, follow_redirects=False)
-        except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
-            raise _unusable_location() from None
-        except httpx.RemoteProtocolError as exc:
-            if "location header" in str(exc).lower():
-                raise _unusable_location() from None
-            raise
         try:
             return Exchange(response, _read(response, effect.max_bytes, ends))
         finally:
@@ -116,14 +132,8 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLim
     async with _aslot(slots, request, ends):
         with call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
             send = client.send(request, stream=True, follow_redirects=False)
-            try:
+            with _location_errors():
                 response = await (send if ends is None else asyncio.wait_for(send, max(0.0, ends - time.monotonic())))
-            except (httpx.InvalidURL, ValueError):  # httpx parses a Location (next_request) even when not following it
-                raise _unusable_location() from None
-            except httpx.RemoteProtocolError as exc:
-                if "location header" in str(exc).lower():
-                    raise _unusable_location() from None
-                raise
             try:
                 return Exchange(response, await _aread(response, effect.max_bytes, ends))
             finally:

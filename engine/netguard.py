@@ -34,6 +34,7 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("connec
 _policy: contextvars.ContextVar[UrlPolicy | None] = contextvars.ContextVar("connector_policy", default=None)
 
 SocketOption = typing.Any
+T = typing.TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -59,13 +60,13 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-def pinned_address(host: str, port: int, policy: UrlPolicy | None,
-                   resolve: typing.Callable[[str], list[str]] | None = None) -> str:
-    """The address to connect to for ``host``: itself when nothing is checked, else one checked address."""
+def pinned_addresses(host: str, port: int, policy: UrlPolicy | None,
+                     resolve: typing.Callable[[str], list[str]] | None = None) -> list[str]:
+    """The addresses to try for ``host``: the name itself when nothing is checked, else the checked ones."""
     if policy is None or not policy.resolve:
-        return host
+        return [host]
     if any(host == h and port == p for _, h, p in policy.allowed_origins):
-        return host  # an origin trusted as such (the service's own sandbox)
+        return [host]  # an origin trusted as such (the service's own sandbox)
     try:
         addresses = (resolve or policy.resolver or system_resolver)(host)
     except (OSError, UnicodeError):
@@ -77,7 +78,17 @@ def pinned_address(host: str, port: int, policy: UrlPolicy | None,
         if problem:
             raise CredentialScopeError(f"refused to connect to {host}: it now resolves to a {problem} address, "
                                        "which this service does not reach")
-    return addresses[0]
+    return addresses
+
+
+def _first_that_connects(addresses: list[str], connect: typing.Callable[[str], T]) -> T:
+    """Like socket.create_connection: each address in turn, the last failure if none answers."""
+    for address in addresses[:-1]:
+        try:
+            return connect(address)
+        except (httpcore.ConnectError, httpcore.ConnectTimeout):
+            continue
+    return connect(addresses[-1])
 
 
 class _Stream(httpcore.NetworkStream):
@@ -108,10 +119,10 @@ class GuardedBackend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
-        address = pinned_address(host, port, _policy.get())
-        stream = self._backend.connect_tcp(address, port, _bounded(timeout, httpcore.ConnectTimeout),
-                                           local_address, socket_options)
-        return _Stream(stream)
+        addresses = pinned_addresses(host, port, _policy.get())
+        options = list(socket_options or ())
+        return _Stream(_first_that_connects(addresses, lambda address: self._backend.connect_tcp(
+            address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options)))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
@@ -152,12 +163,18 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
                           local_address: str | None = None,
                           socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.AsyncNetworkStream:
         policy = _policy.get()
-        address = host
+        addresses = [host]
         if policy is not None and policy.resolve:  # resolving blocks: off the event loop
-            address = await anyio.to_thread.run_sync(pinned_address, host, port, policy)
-        stream = await self._backend.connect_tcp(address, port, _bounded(timeout, httpcore.ConnectTimeout),
-                                                 local_address, socket_options)
-        return _AsyncStream(stream)
+            addresses = await anyio.to_thread.run_sync(pinned_addresses, host, port, policy)
+        options = list(socket_options or ())
+        for address in addresses[:-1]:
+            try:
+                return _AsyncStream(await self._backend.connect_tcp(
+                    address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue
+        return _AsyncStream(await self._backend.connect_tcp(
+            addresses[-1], port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options))
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: typing.Iterable[SocketOption] | None = None,
@@ -175,20 +192,23 @@ waits for the pool behind calls to other accounts."""
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport on :class:`GuardedBackend` (TLS always verified, no proxy, HTTP/1.1)."""
+    """httpx's transport on :class:`GuardedBackend` (HTTP/1.1, no proxy). ``ssl_context`` defaults to one
+    that verifies against the system's certificates (built once here: it takes tens of milliseconds)."""
 
-    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
-        super().__init__(verify=True, trust_env=False, limits=limits)
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
+        context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
-            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=GuardedBackend())
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend())
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, limits: httpx.Limits = LIMITS) -> None:
-        super().__init__(verify=True, trust_env=False, limits=limits)
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
+        context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
+        super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
-            max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=AsyncGuardedBackend())
+            ssl_context=context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncGuardedBackend())

@@ -148,5 +148,8 @@ def _private_file(path: Path) -> None:
         raise ConfigurationError(f"{path} cannot be opened ({exc.strerror or type(exc).__name__})") from None
     try:
         os.fchmod(fd, 0o600)
+    except PermissionError:  # another user's file: usable only if it is private already
+        if os.fstat(fd).st_mode & 0o077:
+            raise ConfigurationError(f"{path} belongs to another user and others may read it") from None
     finally:
         os.close(fd)

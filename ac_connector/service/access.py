@@ -62,7 +62,8 @@ class AccessGuard:
                     await _deny(send, 401, "unauthorized", "wrong access token")
                     return
                 rest = urllib.parse.urlencode([(k, v) for k, vs in query.items() if k != "token" for v in vs], doseq=True)
-                await _redirect_with_cookie(send, scope["path"] + (f"?{rest}" if rest else ""), query["token"][0])
+                await _redirect_with_cookie(send, own_path(scope["path"]) + (f"?{rest}" if rest else ""),
+                                            query["token"][0])
                 return
             if not self._valid(_bearer(headers) or _cookie(headers)):
                 await _deny(send, 401, "unauthorized", "this service requires its access token: send "
@@ -75,6 +76,20 @@ class AccessGuard:
                 await _deny(send, 403, "forbidden", "cross-origin requests are refused")
                 return
         await self.app(scope, receive, send)
+
+
+OWN_PREFIXES = ("/api/", "/static/")
+
+
+def own_path(path: str) -> str:
+    """Where the token page may send the browser next: one of the service's own paths, else the page.
+
+    The path comes from the request, so ``//evil.example/`` (a link someone was sent) must not become
+    ``Location: //evil.example/``, which a browser follows to another site (an open redirect)."""
+    if path == "/" or (path.startswith(OWN_PREFIXES) and "\\" not in path and "//" not in path
+                       and path.isprintable()):
+        return urllib.parse.quote(path, safe="/-._~!$&'()*+,;=:@")
+    return "/"
 
 
 def _bearer(headers: Headers) -> str | None:

@@ -37,7 +37,7 @@ def mutations(op) -> list[tuple[str, dict, str, str]]:
         kind = p.get("type")
         if kind == "string":
             out.append((f"{name} not a string", {**base, name: 12345}, f"/{name}", "type"))
-            if p.get("pattern") == "^[0-9]+$":
+            if p.get("pattern") == "^[0-9]+(?!\\n)$":
                 out.append((f"{name} not digits", {**base, name: "12a"}, f"/{name}", "pattern"))
             if "maxLength" in p and p["maxLength"] < 100_000 and not p.get("pattern") and "format" not in p:
                 out.append((f"{name} too long", {**base, name: "x" * (p["maxLength"] + 1)}, f"/{name}", "maxLength"))

@@ -4,6 +4,7 @@ as it likes (a float in the script is a pause), so attacks on the client can be 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,8 +21,9 @@ def response(status: str = "200 OK", body: bytes = b"{}", headers: dict[str, str
 
 
 class HostileServer:
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, tls: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self.tls = tls
         self.requests: list[bytes] = []
         self.connections = 0
         self._stop = threading.Event()
@@ -51,10 +53,17 @@ class HostileServer:
             self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
+    def _wrap(self, conn: socket.socket) -> socket.socket:
+        if self.tls is None:
+            return conn
+        conn.settimeout(5)
+        return self.tls.wrap_socket(conn, server_side=True)
+
+    def _serve(self, raw: socket.socket) -> None:
+        with raw:
             try:
+                conn = self._wrap(raw)
+                conn.settimeout(5)
                 request = self._read_request(conn)
                 self.requests.append(request)
                 for step in self.script(request):

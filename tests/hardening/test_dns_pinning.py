@@ -91,3 +91,54 @@ def test_a_public_ipv6_address_is_still_accepted():
         assert auth.base_url_origin == "https://acct.example.com"
     finally:
         c.close()
+
+
+# -- a pinned connection still speaks TLS to the name -------------------------------------------------
+def _self_signed(tmp_path, name: str):
+    """A certificate for ``name`` (its own issuer), and the client context that trusts only it."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cafile=str(cert_file))
+    return server, client
+
+
+@pytest.mark.parametrize("cert_name, ok", [(NAME, True), ("other.example.com", False)], ids=["right", "wrong"])
+def test_a_pinned_connection_verifies_tls_against_the_name(tmp_path, cert_name, ok):
+    """Connected to the checked address (the resolver's, never the system's), TLS still checks the name."""
+    from engine.netguard import GuardedTransport
+
+    server_tls, client_tls = _self_signed(tmp_path, cert_name)
+    policy = UrlPolicy.service(allow_loopback=True, resolver=lambda host: ["127.0.0.1"])
+    c = Connector(spec(), url_policy=policy, limiter=NoLimit(), transport=GuardedTransport(ssl_context=client_tls))
+    try:
+        with HostileServer(always(response(body=b'{"user": {"id": "7"}}')), tls=server_tls) as server:
+            auth = c.authentication({"api_url": f"https://{NAME}:{server.port}", "api_key": KEY}, name="tls")
+            if ok:
+                assert c.run("get_user", {"user_id": "7"}, auth, deadline=5)["user"]["id"] == "7"
+            else:
+                with pytest.raises(ConnectorError) as info:
+                    c.run("get_user", {"user_id": "7"}, auth, deadline=5)
+                assert info.value.type == "connection" and server.requests == []
+    finally:
+        c.close()

@@ -100,7 +100,7 @@ def test_every_example_of_the_deals_family_runs_on_the_seeded_account(connector,
 
 def test_every_id_field_of_the_family_has_a_dropdown(connector):
     def id_fields(schema: dict, pointer: str) -> set[str]:
-        found = {pointer} if schema.get("pattern") == "^[0-9]+$" else set()
+        found = {pointer} if schema.get("pattern") == "^[0-9]+(?!\\n)$" else set()
         for name, sub in schema.get("properties", {}).items():
             found |= id_fields(sub, f"{pointer}/{name}")
         if isinstance(schema.get("items"), dict):

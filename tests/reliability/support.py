@@ -88,7 +88,7 @@ def simple_value(schema: dict[str, Any]) -> Any:
             return special[fmt]
         if fmt is None:
             return "Reliability test"[: schema.get("maxLength", 64)].ljust(schema.get("minLength", 1), "x")
-    if kind == "string" and schema.get("pattern") == "^[0-9]+$":
+    if kind == "string" and schema.get("pattern") == "^[0-9]+(?!\\n)$":
         return "1"
     if kind == "integer" and "minimum" not in schema and "maximum" not in schema:
         return 1
