@@ -160,10 +160,26 @@ def submit_operation(operation: str, input: dict[str, Any], authentication: str,
                            connector=connector, sender=sender, producer=producer)
 
 
+def queued_messages() -> int:
+    """Messages waiting in the broker's queue (not those a worker holds); a queue never declared holds none."""
+    from kombu.exceptions import ChannelError
+
+    with app.connection_for_read() as conn:
+        try:
+            return conn.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True).message_count
+        except ChannelError:
+            return 0
+
+
 def recover(ctx: Any = None, *, older_than: float | None = None) -> int:
-    """Send again the next step of every run nobody seems to be moving; returns how many were sent."""
+    """Send again the next step of every run nobody seems to be moving; returns how many were sent.
+
+    Only when the broker's queue is empty: a step waiting behind a backlog is not lost, and sending it
+    again would only make the backlog longer. A lost message is found once the queue has drained."""
     ctx = ctx or worker_context()
     older_than = older_than if older_than is not None else ctx.settings.recover_after
+    if queued_messages():
+        return 0
     sent = 0
     for run_id, index, marker in stalled_steps(ctx.run_store, older_than=older_than,
                                                abandoned_after=ctx.abandoned_after):
