@@ -77,7 +77,8 @@ def postgres_bindir() -> Path:
 def postgres_server(max_connections: int = 200) -> Iterator[str]:
     """A throw-away PostgreSQL cluster (trust auth on loopback only); yields its ``postgresql://`` URL."""
     bindir = postgres_bindir()
-    workdir = Path(tempfile.mkdtemp(prefix="ac-pg-"))
+    # As root the server runs as nobody, who must reach the folder: /tmp (1777), whatever TMPDIR says.
+    workdir = Path(tempfile.mkdtemp(prefix="ac-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     data, sockets = workdir / "data", workdir / "run"
     sockets.mkdir()
     as_user: dict[str, object] = {}
