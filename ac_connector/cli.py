@@ -151,6 +151,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_contacts(args: argparse.Namespace) -> int:
+    """One JSON line per contact out, as each chunk finishes; a summary on stderr."""
+    from .bulk_import import import_lines
+
+    connector = _connector(args)
+    auth = _authentication(connector, args.auth)
+    counts = {True: 0, False: 0}
+    source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        for report in import_lines(connector, auth, source, chunk=args.chunk):
+            counts[bool(report["accepted"])] += 1
+            sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    sys.stderr.write(f"accepted {counts[True]}, refused {counts[False]}\n")
+    return 0
+
+
 def cmd_auth_add(args: argparse.Namespace) -> int:
     connector = _connector(args)
     key = args.api_key or os.environ.get("AC_API_KEY")
@@ -216,7 +235,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .service.server import serve
     except ImportError:
         return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
-    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token) or 0
+    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token,
+                 offer_sandbox=not args.no_sandbox) or 0
 
 
 def _port(text: str) -> int:
@@ -247,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--input", help="JSON, @file or - for standard input")
     run.add_argument("--auth", help="name of a stored authentication")
 
+    imp = add("import-contacts", cmd_import_contacts,
+               "bulk import contacts from a JSON-lines file (one contact object a line), in flat memory")
+    imp.add_argument("file", help="the JSON-lines file, or - for standard input")
+    imp.add_argument("--auth", help="name of a stored authentication")
+    imp.add_argument("--chunk", type=int, default=1000, help="contacts per bulk_import_contacts call (default 1000)")
     auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command",
                                                                                         required=True)
     a = auth.add_parser("add", help="store an authentication")
@@ -278,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-loopback", action="store_true",
                        help="accept authentications pointing at loopback addresses (the sandbox)")
     serve.add_argument("--token", help="access token required from clients (needed off loopback)")
+    serve.add_argument("--no-sandbox", action="store_true",
+                       help="do not offer the in-memory sandbox account 'Sandbox' (offered by default)")
     return parser
 
 

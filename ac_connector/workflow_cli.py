@@ -287,3 +287,7 @@ def add_commands(sub: Any) -> None:
     schema = commands.add_parser("schema", help="print the workflow document's JSON Schema")
     schema.set_defaults(func=cmd_schema)
 
+    from .triggers.cli import add_trigger_commands
+
+    add_trigger_commands(commands)
+

@@ -20,6 +20,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import SpecError
+from .filters import chunks
 
 MAX_RENDERED_CHARS = 1_000_000
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
@@ -67,6 +68,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.pop("range", None)
     env.filters["path_segment"] = path_segment
+    env.filters["chunks"] = chunks
     return env
 
 

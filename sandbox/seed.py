@@ -93,6 +93,8 @@ def seed_account(store: Store) -> None:
     pipelines.create_pipeline(store, "Sales Pipeline", "usd", stamp=_at(13)[0])
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Close reason", "fieldType": "text"})
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Expected close date", "fieldType": "date"})
+    store["accounts"].insert({"name": "Globex Corporation", "accountUrl": "https://www.globex.example",
+                              "created": _at(13)[0], "updated": _at(13)[0], "fields": [], "owner": "1"})
 
     for hours, email, first, last in ((14, "jane.doe@example.com", "Jane", "Doe"),
                                       (15, "john.smith@example.com", "John", "Smith")):
@@ -105,10 +107,14 @@ def seed_account(store: Store) -> None:
     store["tags"].insert({"tag": "customer", "tagType": "contact", "description": "Paying customers",
                           "cdate": stamp})
     store["contactTags"].insert({"contact": "1", "tag": "1", "cdate": stamp})
+    # A bulk import done earlier (Jane and John), so import/info has a batch to report.
+    store.extra.setdefault("imports", {})["0c6a6fd1-4a1d-4be8-9c27-33f3d7ebfc55"] = {
+        "ready_at": 0.0, "success": ["1", "2"], "failure": [], "status": "completed"}
 
     stamp, ts = _at(17)
     store["deals"].insert(deals.new_row(title="Example Widget renewal", value=120000, currency="usd", contact="1",
                                         group="1", stage="1", owner="1", stamp=stamp, ts=ts))
+    store["deals"].update(store["deals"].get("1"), {"fields": [{"customFieldId": 1, "fieldValue": "Renewal"}]})
     store["notes"].insert({"note": "Asked for a quote for 20 seats.", "relid": "1", "reltype": "Deal",
                            "userid": "1", "cdate": stamp, "mdate": stamp})
     store["dealTasks"].insert({"title": "Call Jane about the renewal", "note": "Follow up on the quote",
@@ -116,3 +122,6 @@ def seed_account(store: Store) -> None:
                                "edate": _at(48.25)[0], "status": 0, "user": "1", "assignee": "1",
                                "cdate": stamp, "udate": stamp, "automation": None, "doneAutomation": None,
                                "outcomeId": None, "outcomeInfo": None})
+    # A registration for the webhook operations' examples; the sandbox never emits sms_reply, so it never fires.
+    store["webhooks"].insert({"name": "Example hook", "url": "https://hooks.example.com/ac", "events": ["sms_reply"],
+                              "sources": ["public"], "listid": "0", "cdate": stamp})

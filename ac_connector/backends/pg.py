@@ -83,6 +83,35 @@ MIGRATIONS: list[Migration] = [
             created DOUBLE PRECISION NOT NULL,
             updated DOUBLE PRECISION NOT NULL
         )"""),
+    # The triggers' tables (ac_connector/triggers/store.py keeps the same columns for SQLite).
+    Migration(4, "triggers", """
+        CREATE TABLE triggers (
+            id TEXT PRIMARY KEY,
+            workflow_name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            workflow TEXT NOT NULL,
+            secret_hash TEXT,
+            webhook_id TEXT,
+            public_url TEXT,
+            enabled DOUBLE PRECISION NOT NULL
+        );
+        CREATE TABLE trigger_events (
+            trigger_id TEXT NOT NULL,
+            event_key TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            received DOUBLE PRECISION NOT NULL,
+            state TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (trigger_id, event_key)
+        );
+        CREATE INDEX trigger_events_by_state ON trigger_events (state, received);
+        CREATE TABLE trigger_cursors (
+            trigger_id TEXT PRIMARY KEY,
+            cursor TEXT NOT NULL,
+            updated DOUBLE PRECISION NOT NULL
+        )"""),
 ]
 
 

@@ -13,6 +13,8 @@ from jsonschema import Draft202012Validator
 
 from engine.errors import ValidationError
 
+from .openapi_triggers import TRIGGER_SCHEMAS, trigger_paths
+
 JSON = "application/json"
 SECRET_POINTERS = {"/api_key"}
 
@@ -114,6 +116,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "api_key": {"type": "string", "minLength": 1, "maxLength": 512, "writeOnly": True,
                     "description": "stored encrypted, never returned"},
         "replace": {"type": "boolean", "default": False}}),
+    "AuthenticationChange": {**_obj([], {
+        "name": NAME,
+        "type": {"type": "string", "enum": ["personal", "organisational"]},
+        "api_url": {"type": "string", "minLength": 1, "maxLength": 2048, "description": "a new URL needs api_key too"},
+        "api_key": {"type": "string", "minLength": 1, "maxLength": 512, "writeOnly": True,
+                    "description": "the key entered again; stored encrypted, never returned"}},
+        description="what to change; fields left out stay as they are"), "minProperties": 1},
     "Authentication": _obj(["name", "type", "api_url", "sandbox"], {
         "name": {"type": "string"}, "type": {"type": "string", "enum": ["personal", "organisational"]},
         "api_url": {"type": "string"}, "sandbox": {"type": "boolean"},
@@ -281,7 +290,11 @@ def document(version: str) -> dict[str, Any]:
             "/api/authentications/{name}": {"delete": {
                 "operationId": "removeAuthentication", "summary": "forget an authentication",
                 "parameters": [AUTH_NAME],
-                "responses": _responses("200", "Removed", "removed", COMMON + " 404 409")}},
+                "responses": _responses("200", "Removed", "removed", COMMON + " 404 409")}, "patch": {
+                "operationId": "editAuthentication",
+                "summary": "rename, change the type or URL, or enter the key again (a new URL needs the key)",
+                "parameters": [AUTH_NAME], "requestBody": _body("AuthenticationChange"),
+                "responses": _responses("200", "Authentication", "changed", COMMON + " 404 409 413 415 422")}},
             "/api/authentications/{name}/test": {"post": {
                 "operationId": "testAuthentication",
                 "summary": "check the URL and key; says which of the two is wrong",
@@ -289,8 +302,12 @@ def document(version: str) -> dict[str, Any]:
                 "responses": _responses("200", "AuthenticationTest", "the verdict (ok true or false)",
                                         COMMON + " 404 422")}},
             **_workflow_paths(),
+            **trigger_paths(_responses, _body, COMMON),
         },
     }
+
+
+SCHEMAS.update(TRIGGER_SCHEMAS)
 
 
 def _workflow_paths() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.errors import UnknownOperation, ValidationError
 
-from .document import Workflow, build_workflow, schema_errors
+from .document import Workflow, build_workflow, schema_errors, trigger_data_schema
 from .references import Reference, ReferenceSyntaxError, Template, format_path, scan
 
 ALL_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
@@ -54,7 +54,7 @@ def check_references(connector: Any, workflow: Workflow) -> CheckResult:
         result.warnings.append({"pointer": "/steps", "keyword": "minItems", "message": "the workflow has no steps yet"})
     described: dict[str, dict[str, Any] | None] = {}
     index = {s.id: i for i, s in enumerate(workflow.steps)}
-    trigger_schema = workflow.trigger.get("input_schema")
+    trigger_schema = trigger_data_schema(connector, workflow.trigger)
     for i, step in enumerate(workflow.steps):
         base = f"/steps/{i}"
         op = _describe(connector, step.operation, described)

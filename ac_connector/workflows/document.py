@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from engine.errors import ValidationError
+from engine.messages import plain_message
 
 SCHEMA_PATH = Path(__file__).with_name("workflow.schema.json")
 VERSION = 1
@@ -52,6 +53,17 @@ class Workflow:
         return next((i for i, s in enumerate(self.steps) if s.id == step_id), None)
 
 
+def trigger_data_schema(connector: Any, trigger: Mapping[str, Any]) -> Any:
+    """The JSON Schema of ``$.trigger``: a manual trigger's ``input_schema``, or the output schema of the
+    ActiveCampaign event(s) a webhook or poll trigger listens to (ac_connector.triggers, from data)."""
+    kind = trigger.get("type")
+    if kind in ("webhook", "poll"):
+        from ..triggers.catalog import trigger_output_schema
+
+        return trigger_output_schema(connector, trigger)
+    return trigger.get("input_schema")
+
+
 @functools.cache
 def workflow_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -85,7 +97,7 @@ def _pointer_key(pointer: str) -> tuple[Any, ...]:
 def _describe(error: Any) -> list[dict[str, str]]:
     """One entry per field at fault: each missing property at its own pointer."""
     pointer = "".join(f"/{_escape(p)}" for p in error.absolute_path)
-    message = error.message[:300]
+    message = plain_message(error)  # the words the CLI, the service and the builder use for every input
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [n for n in error.validator_value if n not in error.instance]
         return [{"pointer": f"{pointer}/{_escape(n)}", "keyword": "required", "message": f"{n!r} is required"}

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from engine.errors import AuthenticationMissing, ConnectorError, ValidationError
 
 from .check import check_references
-from .document import Workflow, WorkflowInvalid, load_workflow, parse_workflow
+from .document import Workflow, WorkflowInvalid, load_workflow, parse_workflow, trigger_data_schema
 from .references import ResolveError, resolve
 from .runs import RunRecord, RunStore, iso
 
@@ -259,7 +259,7 @@ def prepare_run(connector: Any, workflow: Any, trigger: Any = None) -> tuple[Wor
     if checked.errors:
         raise WorkflowInvalid(checked.errors, checked.warnings)
     data = {} if trigger is None else trigger
-    schema = flow.trigger.get("input_schema")
+    schema = trigger_data_schema(connector, flow.trigger)
     if isinstance(schema, Mapping):
         problems = sorted(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
                           .iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))

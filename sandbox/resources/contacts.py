@@ -202,6 +202,7 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = add(sb.store, new_row(email or "", str(data.get("firstName") or ""), str(data.get("lastName") or ""),
                                 str(data.get("phone") or "")))
     values = _field_values(sb, req, row, data)
+    sb.emit("subscribe", contact=row)
     body: dict[str, Any] = {"contact": render_created(req, row)}
     if values:
         body = {"fieldValues": values, **body}
@@ -224,6 +225,7 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
     else:
         _apply(sb.store, row, data, None)
     values = _field_values(sb, req, row, data)
+    sb.emit("subscribe" if status == 201 else "update", contact=row)
     contact = render_created(req, row)
     contact["email_empty"] = False
     contact["fieldValues"] = [v["id"] for v in values or []]
@@ -271,6 +273,7 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     email = _check_email(sb.store, data, row, required=False)
     _apply(sb.store, row, data, email)
     values = _field_values(sb, req, row, data)
+    sb.emit("update", contact=row)
     full = render(req, row)
     full.pop("scoreValues")
     body: dict[str, Any] = {"contact": full}

@@ -204,6 +204,7 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
                   changes.pop("group"), changes.pop("stage"), changes.pop("owner"))
     row.update(changes)
     sb.store["deals"].insert(row)
+    sb.emit("deal_add", deal=row)
     return 201, {**_sideloads(req, sb.store, row), "deal": render_written(req, row)}
 
 
@@ -216,7 +217,9 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _validate(sb, req.wrapper("deal"), row)
     stamp, ts = now()
     changes.update(mdate=stamp, _u=ts)
+    updated = [k for k, v in changes.items() if not k.startswith("_") and row.get(k) != v]
     sb.store["deals"].update(row, changes)
+    sb.emit("deal_update", deal=row, updated=updated)
     loads = _sideloads(req, sb.store, row)
     return 200, {"contacts": loads["contacts"], "deal": render_written(req, row), "dealStages": loads["dealStages"]}
 
@@ -336,6 +339,7 @@ def create_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
     stamp = now()[0]
     row = sb.store["notes"].insert({"note": str(text), "relid": deal["id"], "reltype": "Deal",
                                     "userid": sb.user_id, "cdate": stamp, "mdate": stamp})
+    sb.emit("deal_note_add", deal=deal, note=row)
     return 201, {"deals": [render(req, deal)], "note": notes.render(req, row)}
 
 

@@ -160,6 +160,7 @@ def subscribe(sb: Sandbox, req: Request) -> tuple[int, Any]:
         row["udate"] = None
     else:
         row = store["contactLists"].update(existing, changes)
+    sb.emit("subscribe" if str(status) == "1" else "unsubscribe", contact=contact, list_id=lst["id"])
     return 200, {"contacts": contacts.sideload(req, [contact]), "contactList": render_membership(req, row, True)}
 
 

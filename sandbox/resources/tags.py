@@ -113,6 +113,7 @@ def tag_contact(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = next((t for t in store["contactTags"].where("contact", contact["id"]) if t["tag"] == tag["id"]), None)
     if row is None:
         row = store["contactTags"].insert({"contact": contact["id"], "tag": tag["id"], "cdate": now()[0]})
+        sb.emit("contact_tag_added", contact=contact, tag=tag)
     return 200, {"contactTag": render_link(req, row)}
 
 
@@ -120,6 +121,7 @@ def untag_contact(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = sb.store["contactTags"].delete(req.params["id"])
     if row is None:
         raise not_found("SubscriberTag", req.params["id"])
+    sb.emit("contact_tag_removed", contact=sb.store["contacts"].get(row["contact"]), tag=sb.store["tags"].get(row["tag"]))
     return 200, {}
 
 

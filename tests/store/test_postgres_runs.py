@@ -13,17 +13,21 @@ TRIGGER = {"email": "pg@example.com", "first_name": "Pg", "value": 10}
 
 
 def test_the_migrated_tables_have_the_run_store_columns(pg_store_url):
-    """Migration 3 must follow runs.SCHEMA: a column added there needs a new migration in backends/pg.py."""
+    """Migrations 3 and 4 must follow runs.SCHEMA and the triggers' SCHEMA: a column added there needs a new
+    migration in backends/pg.py."""
     import psycopg
+
+    from ac_connector.triggers.store import SCHEMA as TRIGGER_SCHEMA
 
     RunStore(PostgresRunBackend(pg_store_url)).close()
     lite = sqlite3.connect(":memory:")
-    for statement in SCHEMA:
+    for statement in (*SCHEMA, *TRIGGER_SCHEMA):
         lite.execute(statement)
     with psycopg.connect(pg_store_url) as conn:
-        for table in ("runs", "run_steps", "saved_workflows"):
+        for table in ("runs", "run_steps", "saved_workflows", "triggers", "trigger_events", "trigger_cursors"):
             expected = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
-            got = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            got = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_schema = 'public' AND table_name = %s "
                                               "ORDER BY ordinal_position", (table,))]
             assert got == expected, table
 
