@@ -1,4 +1,4 @@
-"""Named authentications in an embedded SQLite file, secrets encrypted at rest.
+"""Named authentications, secrets encrypted at rest: an embedded SQLite file, or PostgreSQL by URL.
 
 AES-256-GCM (an authenticated cipher, from the ``cryptography`` package) with
 the authentication's name, type and normalised URL as associated data: a
@@ -6,20 +6,22 @@ ciphertext cannot be moved to another row, and a URL edited in the database
 (by someone without the data key) makes decryption fail instead of sending the
 key to that URL. Rows of older stores (bound to the name only) are re-encrypted
 when the store is opened. The data key comes from ``AC_CONNECTOR_SECRET_KEY``
-(base64, 32 bytes) or from a key file of mode 0600 beside the database; the
-folder is kept at 0700 and the database at 0600.
+(base64, 32 bytes) or from a key file of mode 0600 in ``AC_CONNECTOR_HOME``: on
+every host, never in the database; the folder is kept at 0700.
+
+Where the rows live is a backend (``backends/``): an SQLite file (0600) in the home folder by
+default, or PostgreSQL when ``AC_CONNECTOR_STORE`` (or ``url``) is a ``postgresql://`` URL, so that
+several hosts share one store. This module keeps every rule; a backend only stores rows.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import json
 import os
-import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,25 +31,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from engine.errors import ConnectorError, ValidationError
 
+from .backends import NAME_ONLY, NAME_TYPE_URL, AuthRow, open_auth_backend, store_url
 from .errors import ConfigurationError
 from .paths import data_home
 
 TYPES = ("personal", "organisational")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS authentications (
-    name TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    secret_nonce BLOB NOT NULL,
-    secret_blob BLOB NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    binding INTEGER NOT NULL DEFAULT 1
-)
-"""
-_COLUMNS = {"name", "type", "fields", "secret_nonce", "secret_blob", "created", "updated"}
-_ROW = "name, type, fields, secret_nonce, secret_blob, created, updated, binding"
-NAME_ONLY, NAME_TYPE_URL = 1, 2  # what a row's associated data covers
 
 
 class StoreError(ConnectorError):
@@ -58,17 +46,6 @@ class AuthenticationExists(StoreError):
     """The name is taken (also when two processes add it at the same moment: one of them gets this)."""
 
     type = "already_exists"
-
-
-def _database_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    """SQLite's own exceptions as typed errors: a locked, damaged or foreign file is said plainly."""
-
-    @functools.wraps(method)
-    def guarded(self: AuthStore, *args: Any, **kwargs: Any) -> Any:
-        with self._sqlite_errors():
-            return method(self, *args, **kwargs)
-
-    return guarded
 
 
 @dataclass(frozen=True)
@@ -94,67 +71,59 @@ class AuthStore:
     """CRUD over stored authentications; secret field names and the URL field come from the manifest."""
 
     def __init__(self, home: Path | None = None, *, secret_fields: Iterable[str] = ("api_key",),
-                 url_field: str = "api_url") -> None:
+                 url_field: str = "api_url", url: str | None = None) -> None:
         self.home = Path(home) if home else data_home()
         self.secret_fields = frozenset(secret_fields)
         self.url_field = url_field
         self.path = self.home / "authentications.sqlite3"
         _private_folder(self.home)
-        self._cipher = AESGCM(self._data_key())
-        _private_file(self.path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0)
+        shared = store_url(url)
+        key = self._data_key(create=shared is None)
+        self._cipher = AESGCM(key)
         try:
-            with self._sqlite_errors():
-                self._open_schema()
+            self._rows = open_auth_backend(shared, self.home)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        try:
+            if not self._rows.bind_key(_key_check(key)):
+                raise StoreError(f"the store {self._rows.location} is sealed with another data key: give this host "
+                                 "the same AC_CONNECTOR_SECRET_KEY (or secret.key) as the others")
+            self._migrate_bindings()
         except BaseException:
-            self._db.close()
+            self._rows.close()
             raise
 
-    @contextlib.contextmanager
-    def _sqlite_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(f"the store {self.path} is locked by another process; try again") from None
-            raise ConfigurationError(f"the store {self.path} cannot be used ({exc}); move it away to start a "
-                                     "new one") from None
-        except sqlite3.DatabaseError as exc:
-            raise ConfigurationError(f"the store {self.path} is damaged or not an ac-connector store ({exc}); "
-                                     "move it away to start a new one") from None
+    @property
+    def location(self) -> str:
+        """Where the rows are (a file path, or the PostgreSQL URL without its password)."""
+        return self._rows.location
 
-    def _open_schema(self) -> None:
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait for it
-            self._db.execute(_SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(authentications)")}
-            if not columns >= _COLUMNS:
-                raise ConfigurationError(f"the store {self.path} holds a table 'authentications' that is not "
-                                         "ac-connector's; move it away to start a new one")
-            if "binding" not in columns:
-                self._db.execute("ALTER TABLE authentications ADD COLUMN binding INTEGER NOT NULL DEFAULT 1")
-            self._migrate_bindings()
-        os.chmod(self.path, 0o600)
+    @property
+    def _db(self) -> Any:
+        """The SQLite connection (tests edit rows behind the store's back through it)."""
+        return self._rows.connection
 
     def _migrate_bindings(self) -> None:
         """Re-encrypt rows bound to their name only, so that they are bound to their type and URL too."""
-        rows = self._db.execute(f"SELECT {_ROW} FROM authentications WHERE binding = ?", (NAME_ONLY,)).fetchall()
-        for name, type_, fields, nonce, blob, *_ in rows:
+        for row in self._rows.list():
+            if row.binding != NAME_ONLY:
+                continue
             try:
-                plain = self._cipher.decrypt(nonce, blob, name.encode())
+                plain = self._cipher.decrypt(row.nonce, row.blob, row.name.encode())
             except InvalidTag:
                 continue  # undecryptable already; reading it says so
-            new_nonce = os.urandom(12)
-            new_blob = self._cipher.encrypt(new_nonce, plain, self._associated(name, type_, json.loads(fields)))
-            self._db.execute("UPDATE authentications SET secret_nonce = ?, secret_blob = ?, binding = ? "
-                             "WHERE name = ?", (new_nonce, new_blob, NAME_TYPE_URL, name))
+            nonce = os.urandom(12)
+            blob = self._cipher.encrypt(nonce, plain, self._associated(row.name, row.type, json.loads(row.fields)))
+            self._rows.rebind(row.name, nonce, blob, NAME_TYPE_URL)  # only if still NAME_ONLY: races are harmless
 
     def _associated(self, name: str, type: str, public: Mapping[str, Any]) -> bytes:
         """What the ciphertext is bound to: the name, the type and the normalised URL."""
         url = str(public.get(self.url_field) or "").strip().rstrip("/").lower()
         return json.dumps({"name": name, "type": type, "url": url}, sort_keys=True).encode()
 
-    def _data_key(self) -> bytes:
+    def _data_key(self, *, create: bool = True) -> bytes:
+        """The environment's key, else ``secret.key`` in the home folder, made on first use when ``create``
+        (a shared store is opened with a key every host was given, so a second host never invents its own)."""
         from_env = os.environ.get("AC_CONNECTOR_SECRET_KEY")
         if from_env:
             try:
@@ -165,6 +134,9 @@ class AuthStore:
                 raise StoreError("AC_CONNECTOR_SECRET_KEY must be 32 bytes, base64-encoded")
             return key
         path = self.home / "secret.key"
+        if not path.exists() and not create:
+            raise StoreError("a shared store needs the data key on every host: set AC_CONNECTOR_SECRET_KEY "
+                             f"(base64 of 32 bytes) or copy the first host's secret.key to {path}")
         if not path.exists():
             _create_key_file(path)
         if path.stat().st_mode & 0o077:
@@ -175,7 +147,6 @@ class AuthStore:
         return key
 
     # -- writes --------------------------------------------------------------------------------
-    @_database_errors
     def add(self, name: str, type: str, fields: Mapping[str, Any], *, replace: bool = False) -> StoredAuthentication:
         _check_name(name)
         if type not in TYPES:
@@ -185,19 +156,14 @@ class AuthStore:
         nonce = os.urandom(12)
         blob = self._cipher.encrypt(nonce, json.dumps(secret).encode(), self._associated(name, type, public))
         now = time.time()
-        verb = "INSERT OR REPLACE" if replace else "INSERT"  # without --replace the database refuses a taken name
-        try:
-            with self._db:
-                self._db.execute(
-                    f"{verb} INTO authentications ({_ROW}) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT created FROM "
-                    "authentications WHERE name = ?), ?), ?, ?)",
-                    (name, type, json.dumps(public), nonce, blob, name, now, now, NAME_TYPE_URL))
-        except sqlite3.IntegrityError:
+        row = AuthRow(name, type, json.dumps(public), nonce, blob, now, now, NAME_TYPE_URL)
+        if replace:
+            self._rows.upsert(row)
+        elif not self._rows.insert(row):  # one atomic statement: of two writers adding one name, one wins
             raise AuthenticationExists(f"an authentication named {name!r} exists already "
-                                       "(use --replace to replace it)") from None
+                                       "(use --replace to replace it)")
         return self.get(name)
 
-    @_database_errors
     def update(self, name: str, fields: Mapping[str, Any]) -> StoredAuthentication:
         """Change fields; a new URL needs the secrets again, so an editor cannot redirect a key they cannot read."""
         current = self.get(name)
@@ -210,56 +176,56 @@ class AuthStore:
         merged = {**current.fields, **self.secrets(name), **fields}
         return self.add(name, current.type, merged, replace=True)
 
-    @_database_errors
     def remove(self, name: str) -> None:
-        with self._db:
-            deleted = self._db.execute("DELETE FROM authentications WHERE name = ?", (name,)).rowcount
-        if not deleted:
+        if not self._rows.delete(name):
             raise StoreError(f"no authentication named {name!r}")
 
     # -- reads ---------------------------------------------------------------------------------
-    @_database_errors
     def list(self) -> list[StoredAuthentication]:
-        rows = self._db.execute("SELECT name, type, fields, created, updated FROM authentications ORDER BY name")
-        return [StoredAuthentication(n, t, json.loads(f), c, u) for n, t, f, c, u in rows]
+        return [StoredAuthentication(r.name, r.type, json.loads(r.fields), r.created, r.updated)
+                for r in self._rows.list()]
 
-    @_database_errors
     def get(self, name: str) -> StoredAuthentication:
         row = self._row(name)
-        if row is None:
-            raise StoreError(f"no authentication named {name!r}")
-        return StoredAuthentication(row[0], row[1], json.loads(row[2]), row[5], row[6])
+        return StoredAuthentication(row.name, row.type, json.loads(row.fields), row.created, row.updated)
 
-    @_database_errors
     def secrets(self, name: str) -> dict[str, Any]:
         row = self._row(name)
-        if row is None:
-            raise StoreError(f"no authentication named {name!r}")
-        _, type_, fields, nonce, blob, _, _, binding = row
-        associated = name.encode() if binding == NAME_ONLY else self._associated(name, type_, json.loads(fields))
+        associated = (name.encode() if row.binding == NAME_ONLY
+                      else self._associated(name, row.type, json.loads(row.fields)))
         try:
-            return json.loads(self._cipher.decrypt(nonce, blob, associated))
+            return json.loads(self._cipher.decrypt(row.nonce, row.blob, associated))
         except InvalidTag:
             raise StoreError(f"the stored secret of {name!r} cannot be decrypted: this authentication was changed "
                              "outside ac-connector (its name, type or URL no longer match its encrypted key), or "
                              "the data key is not the one it was saved with. Add it again with --replace.") from None
 
-    @_database_errors
     def fields(self, name: str) -> dict[str, Any]:
         """Every field, secrets decrypted: only for handing to the engine."""
         return {**self.get(name).fields, **self.secrets(name)}
 
-    def _row(self, name: str) -> tuple[Any, ...] | None:
-        return self._db.execute(f"SELECT {_ROW} FROM authentications WHERE name = ?", (name,)).fetchone()
+    def _row(self, name: str) -> AuthRow:
+        row = self._rows.get(name)
+        if row is None:
+            raise StoreError(f"no authentication named {name!r}")
+        return row
 
     def close(self) -> None:
-        self._db.close()
+        self._rows.close()
 
 
 def _check_name(name: str) -> None:
     if not name or len(name) > 100 or any(ord(c) < 32 for c in name):
         raise ValidationError([{"pointer": "/name", "keyword": "pattern",
                                 "message": "a name of 1 to 100 printable characters is required"}])
+
+
+def _key_check(key: bytes) -> bytes:
+    """A MAC of a constant under the data key: tells hosts with different keys apart, reveals nothing of it."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"ac-connector data key check v1", hashlib.sha256).digest()
 
 
 def _private_folder(path: Path) -> None:
@@ -279,23 +245,6 @@ def _private_folder(path: Path) -> None:
     except PermissionError:
         raise ConfigurationError(f"{path} cannot be created or used: permission denied; "
                                  "set AC_CONNECTOR_HOME to a folder of your own") from None
-
-
-def _private_file(path: Path) -> None:
-    """Create the file as 0600 (never through a symlink), or tighten an existing one."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except IsADirectoryError:
-        raise ConfigurationError(f"{path} is a folder, not the store file; move it away") from None
-    except OSError as exc:
-        raise ConfigurationError(f"{path} cannot be opened ({exc.strerror or type(exc).__name__})") from None
-    try:
-        os.fchmod(fd, 0o600)
-    except PermissionError:  # another user's file: usable only if it is private already
-        if os.fstat(fd).st_mode & 0o077:
-            raise ConfigurationError(f"{path} belongs to another user and others may read it") from None
-    finally:
-        os.close(fd)
 
 
 def _create_key_file(path: Path) -> None:

@@ -27,8 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.render:
+        from .fleet import keep_block
+
         result, command, measured = load_result(SAVED)
-        (args.output or RESULTS).write_text(render(result, command, measured), encoding="utf-8")
+        target = args.output or RESULTS
+        previous = target.read_text(encoding="utf-8") if target.exists() else ""
+        target.write_text(keep_block(render(result, command, measured), previous), encoding="utf-8")
         print(f"wrote {args.output or RESULTS}")
         return 0
     sizes = Sizes.quick() if args.quick else Sizes.full()
@@ -41,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         command = "python -m bench" + (" --quick" if args.quick else "") + (
             f" --only {' '.join(args.only)}" if args.only else "")
         text = render(result, command)
+        if output.exists():  # the Celery section is measured by python -m bench.fleet: keep it
+            from .fleet import keep_block
+
+            text = keep_block(text, output.read_text(encoding="utf-8"))
         output.write_text(text, encoding="utf-8")
         if output == RESULTS:
             save_result(SAVED, result, command)

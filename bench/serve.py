@@ -1,8 +1,9 @@
 """Sandboxes in a separate process, so the client under test has its own interpreter and GIL.
 
-``python -m bench.serve --accounts N --contacts M --key KEY`` starts N accounts (rate limit off), each
-with M generated contacts on top of the seeded ones, prints one JSON line ``{"urls": [...]}`` and
-serves until its standard input closes.
+``python -m bench.serve --accounts N --contacts M --key KEY [--rate-limit R] [--control]`` starts N
+accounts (rate limit off unless R requests per second is given; ``--control`` opens the test-control
+API, for request logs), each with M generated contacts on top of the seeded ones, prints one JSON line
+``{"urls": [...]}`` and serves until its standard input closes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=1)
     parser.add_argument("--contacts", type=int, default=0)
     parser.add_argument("--key", required=True)
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests per second per account (off)")
+    parser.add_argument("--control", action="store_true", help="serve /__sandbox__/ (request logs, faults)")
     args = parser.parse_args(argv)
 
     from sandbox import Sandbox, SandboxServer
@@ -31,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     started = time.perf_counter()
     for _ in range(args.accounts):
-        sb = Sandbox(api_key=args.key, rate_limit=None)
+        sb = Sandbox(api_key=args.key, rate_limit=args.rate_limit, rate_window=1.0, control=args.control)
         if args.contacts:
             sb.load_fixture(contacts=args.contacts)
         servers.append(SandboxServer(sb).start())
@@ -48,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 class SandboxProcess:
     """Run ``bench.serve`` in a child process for the duration of a ``with`` block."""
 
-    def __init__(self, key: str, *, accounts: int = 1, contacts: int = 0, timeout: float = 300.0) -> None:
+    def __init__(self, key: str, *, accounts: int = 1, contacts: int = 0, timeout: float = 300.0,
+                 rate_limit: int | None = None, control: bool = False) -> None:
         self.key = key
+        self.rate_limit = rate_limit
+        self.control = control
         self.accounts = accounts
         self.contacts = contacts
         self.timeout = timeout
@@ -61,7 +67,9 @@ class SandboxProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "bench.serve", "--accounts", str(self.accounts), "--contacts",
-             str(self.contacts), "--key", self.key],
+             str(self.contacts), "--key", self.key,
+             *(["--rate-limit", str(self.rate_limit)] if self.rate_limit else []),
+             *(["--control"] if self.control else [])],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()

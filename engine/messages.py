@@ -67,6 +67,8 @@ _CLASSES = {"a-z": "lowercase letters", "A-Z": "capital letters", "0-9": "digits
 
 def describe_pattern(pattern: str) -> str | None:
     """Plain words for the simple patterns forms use (^[a-z]{3}$, ^[0-9]+$ ...); None for others."""
+    if pattern.endswith("(?!\\n)$"):  # a newline-proof end (no trailing "\n" let through) is still the end
+        pattern = pattern[: -len("(?!\\n)$")] + "$"
     m = re.fullmatch(r"\^\[([^\]]+)\](\{(\d+)(,(\d*))?\}|\+|\*)\$", pattern)
     if not m or m.group(1) not in _CLASSES:
         return None

@@ -73,3 +73,52 @@ def run(connector, auth):
         return connector.run(operation, data or {}, auth)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real redis-server on a free loopback port with its own temp dir, stopped at the end."""
+    from tests.helpers.servers import ServerMissing, redis_server
+
+    try:
+        server = redis_server()
+        url = server.__enter__()
+    except ServerMissing as exc:
+        _missing_server(exc)
+    yield url
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL cluster (initdb in a temp dir, a free loopback port), shut down cleanly at the end."""
+    pytest.importorskip("psycopg", reason="the celery extra (psycopg) is not installed")
+    from tests.helpers.servers import ServerMissing, postgres_server
+
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except ServerMissing as exc:
+        _missing_server(exc)
+    yield url
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def pg_store_url(postgres_url):
+    """A fresh, empty database on the session's PostgreSQL server, dropped after the test."""
+    import psycopg
+
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def _missing_server(exc: Exception) -> None:
+    """Skip on a developer's machine without the server; in CI (which installs it) that is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{exc}: CI must install it (scripts/system-deps.sh)")
+    pytest.skip(f"{exc}; scripts/system-deps.sh installs it")

@@ -136,7 +136,13 @@ class SqliteBackend:
             self._db.close()
 
 
-_BACKENDS: dict[str, Callable[[str], Backend]] = {}
+def _postgres(url: str) -> Backend:
+    from ..backends.postgres_runs import PostgresRunBackend  # psycopg: the optional extra ac-connector[celery]
+
+    return PostgresRunBackend(url)
+
+
+_BACKENDS: dict[str, Callable[[str], Backend]] = {"postgresql": _postgres, "postgres": _postgres}
 
 
 def register_backend(scheme: str, factory: Callable[[str], Backend]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 
 import pytest
@@ -131,10 +132,12 @@ def test_a_ciphertext_cannot_move_to_another_name(home):
     store = AuthStore(home)
     store.add("a", "personal", {"api_url": "https://a.api-us1.com", "api_key": "ka"})
     store.add("b", "personal", {"api_url": "https://b.api-us1.com", "api_key": "kb"})
-    with store._db:
-        store._db.execute("UPDATE authentications SET secret_nonce = (SELECT secret_nonce FROM authentications WHERE "
-                          "name = 'a'), secret_blob = (SELECT secret_blob FROM authentications WHERE name = 'a') "
-                          "WHERE name = 'b'")
+    db = sqlite3.connect(home / "authentications.sqlite3")
+    with db:
+        db.execute("UPDATE authentications SET secret_nonce = (SELECT secret_nonce FROM authentications WHERE "
+                   "name = 'a'), secret_blob = (SELECT secret_blob FROM authentications WHERE name = 'a') "
+                   "WHERE name = 'b'")
+    db.close()
     with pytest.raises(StoreError, match="cannot be decrypted"):
         store.fields("b")
 

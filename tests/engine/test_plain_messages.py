@@ -53,7 +53,7 @@ def test_the_cli_and_service_message_is_built_from_the_same_words(connector):
 @pytest.mark.parametrize(("pattern", "words"), [
     ("^[a-z]{3}$", "Use 3 lowercase letters"), ("^[0-9]+$", "Use digits only"),
     ("^[A-Z]{2,3}$", "Use 2 to 3 capital letters"), ("^[a-z0-9]{8,}$", "Use at least 8 lowercase letters and digits"),
-    ("^(a|b)$", None),
+    ("^(a|b)$", None), ("^[a-z]{3}(?!\\n)$", "Use 3 lowercase letters"), ("^[0-9]+(?!\\n)$", "Use digits only"),
 ])
 def test_simple_patterns_in_words(pattern, words):
     assert describe_pattern(pattern) == words
