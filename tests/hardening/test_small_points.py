@@ -31,13 +31,16 @@ def _patterns(value, found: set[str]) -> set[str]:
 
 
 PATTERNS = sorted(set().union(*(_patterns(op.input_schema, set()) for op in spec().operations.values())))
+# A pattern that ends in $ says what the whole value looks like, so a trailing newline must not pass; an
+# unanchored one (\S: "not blank", ^https?://: "starts with") only asks for a part, and a newline after it is data.
+WHOLE_VALUE_PATTERNS = [p for p in PATTERNS if p.endswith("$")]
 
 
 def test_the_specs_have_patterns_to_check():
     assert "^[0-9]+(?!\\n)$" in PATTERNS and len(PATTERNS) >= 5
 
 
-@pytest.mark.parametrize("pattern", PATTERNS)
+@pytest.mark.parametrize("pattern", WHOLE_VALUE_PATTERNS)
 def test_no_pattern_accepts_a_trailing_newline(pattern):
     @settings(max_examples=25, deadline=None)
     @given(st.from_regex(re.compile(pattern), fullmatch=True))
