@@ -27,16 +27,16 @@ from .model import (
     RequestSpec,
     Timeouts,
 )
-from .schemas import (
-    CheckedValidator,
+from .templating import Template, compile_structure, iter_templates
+from .validation import (
     RefError,
+    SchemaValidator,
     check_schema,
     inline_file_refs,
     unknown_keywords,
     validator_for,
     walk_schema,
 )
-from .templating import Template, compile_structure, iter_templates
 from .yamlfile import load_yaml_file
 
 _META_DIR = Path(__file__).parent / "metaschemas"
@@ -44,8 +44,8 @@ INPUT_EXTRA_KEYWORDS = {"lookup", "advanced"}
 
 
 @cache
-def _meta(name: str) -> CheckedValidator:
-    return CheckedValidator(load_yaml_file(_META_DIR / f"{name}.yaml"), format_checker=None)
+def _meta(name: str) -> SchemaValidator:
+    return validator_for(load_yaml_file(_META_DIR / f"{name}.yaml"), formats=False)
 
 
 class _Problems:
@@ -81,6 +81,7 @@ class _Loader:
         self.problems = _Problems(root)
         self._cache: dict[Path, Any] = {}
         self._refs: dict[Any, Any] = {}  # resolved $ref targets, see inline_file_refs
+        self.validators: dict[int, SchemaValidator] = {}  # by id() of a schema returned by schema()
 
     def data(self, path: Path) -> Any:
         if path not in self._cache:
@@ -116,9 +117,20 @@ class _Loader:
         except SchemaError as exc:
             self.problems.add(path, where + _pointer(exc.absolute_path), f"invalid JSON Schema: {exc.message}")
             return None
+        validator = validator_for(inlined)
+        try:
+            validator.fast  # noqa: B018 - built now, so a spec that loads always validates
+        except ValueError as exc:
+            self.problems.add(path, where, f"the schema cannot be compiled: {str(exc).splitlines()[0]}")
+            return None
         for pointer, key in unknown_keywords(inlined, extra_keywords):
             self.problems.add(path, f"{where}{pointer}", f"unknown schema keyword {key!r}")
+        self.validators[id(inlined)] = validator
         return inlined
+
+    def validator(self, schema: dict[str, Any]) -> SchemaValidator:
+        """The validator built when ``schema`` was checked."""
+        return self.validators.get(id(schema)) or validator_for(schema)
 
     def compile(self, path: Path, where: str, value: Any, allowed: dict[str, set[str] | None], *,
                 path_mode: bool = False) -> Any:
@@ -239,7 +251,7 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
         idem = "upsert"
     lookups = _collect_lookups(loader, path, input_schema, inputs)
     for i, example in enumerate(doc.get("examples", [])):
-        for err in validator_for(input_schema).iter_errors(example["input"]):
+        for err in loader.validator(input_schema).iter_errors(example["input"]):
             loader.problems.add(path, f"/examples/{i}/input{_pointer(err.absolute_path)}",
                                 f"example does not fit the input schema: {err.message}")
     return OperationSpec(
@@ -248,7 +260,7 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
         output_schema=output_schema, request=request, output=output, success_when=success_when,
         failure=response.get("failure"), pagination=pagination, option=option, lookups=tuple(lookups),
         examples=tuple(doc.get("examples", [])), source=path,
-        input_validator=validator_for(input_schema), output_validator=validator_for(output_schema),
+        input_validator=loader.validator(input_schema), output_validator=loader.validator(output_schema),
     )
 
 
@@ -354,7 +366,7 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         fields_schema=fields, url_field=auth_doc["url_field"], secret_fields=secret,
         strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), apply_headers=headers,
         test_operation=test_op, types=tuple(auth_doc.get("types", [])), help=auth_doc.get("help"),
-        validator=validator_for(fields),
+        validator=loader.validator(fields),
     )
     d = doc.get("defaults", {})
     rl = d.get("rate_limit", {})
