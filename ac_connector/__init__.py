@@ -3,7 +3,7 @@
 The generic runtime is in ``engine``; ActiveCampaign knowledge is in the YAML specs.
 """
 
-from .paths import connector_root
+from .paths import cache_home, connector_root
 
 __all__ = ["connector_root", "load"]
 
@@ -22,4 +22,5 @@ def load(**options):
     backend = os.environ.get("AC_CONNECTOR_RATE_LIMIT")
     if backend and "limiter" not in options:
         options.setdefault("rate_limit_backend", backend)
+    options.setdefault("cache_dir", cache_home())
     return Connector.load(connector_root(), **options)

@@ -6,7 +6,6 @@ No traceback ever reaches the user: every failure becomes ``{"error": {...}}``.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -119,6 +118,8 @@ def cmd_auth_add(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             return _fail({"type": "validation", "message": "no API key: pass --api-key, set AC_API_KEY, "
                           "or run in a terminal to be asked for it"}, EXIT_INVALID)
+        import getpass
+
         key = getpass.getpass("API key: ")
     spec = connector.spec.auth
     secret_field = next(iter(sorted(spec.secret_fields)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -81,6 +80,8 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
     _check_client(client)
     ends = _ends(effect)
     send = client.send(effect.request, stream=True, follow_redirects=False)
+    import asyncio  # imported by async callers only
+
     response = await (send if effect.budget is None else asyncio.wait_for(send, effect.budget))
     try:
         return Exchange(response, await _aread(response, effect.max_bytes, ends))

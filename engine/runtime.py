@@ -6,15 +6,15 @@ driven by a thin sync or async driver, so both behave identically.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import random
 import re
+import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -23,7 +23,6 @@ from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
 from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
-from .loader import load_connector
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .pagination import paginate
 from .ratelimit import RateLimiter, make_limiter
@@ -33,6 +32,9 @@ from .templating import ABSENT, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
 
+if TYPE_CHECKING:
+    import asyncio
+
 log = logging.getLogger("engine")
 
 
@@ -41,6 +43,42 @@ def _client_settings(timeouts: Timeouts) -> dict[str, Any]:
     return {"trust_env": False, "follow_redirects": False, "verify": True,
             "timeout": httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
                                      pool=timeouts.pool)}
+
+
+class _TlsOnFirstUse(httpx.BaseTransport):
+    """httpx's own transport, made when the first https request leaves.
+
+    Building it loads the system's CA certificates (tens of milliseconds), which a one-off CLI run
+    against a plain-http sandbox, or a process that never calls out, need not pay.
+    """
+
+    def __init__(self) -> None:
+        self._transport: httpx.HTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = httpx.HTTPTransport(verify=True)
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+def _plain_http_context() -> Any:
+    """A TLS context that trusts nothing: the plain-http transport never starts TLS, and if it did it would fail."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _sync_client(timeouts: Timeouts, transport: httpx.BaseTransport | None) -> httpx.Client:
+    settings = _client_settings(timeouts)
+    if transport is not None:
+        return httpx.Client(transport=transport, **settings)
+    # The default transport serves https (and anything else); plain http has its own, without certificates.
+    return httpx.Client(transport=_TlsOnFirstUse(), mounts={"http://": httpx.HTTPTransport(verify=_plain_http_context())},
+                        **settings)
 
 
 class Connector:
@@ -66,15 +104,29 @@ class Connector:
         self.allow_loopback = allow_loopback
         self.url_policy = url_policy
         self._rng = random.Random(seed)
-        self._client = client or httpx.Client(transport=transport, **_client_settings(self.timeouts))
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._sync: httpx.Client | None = client
         self._async_client = async_client
         self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
         self._async_transport = async_transport
 
     @classmethod
-    def load(cls, root: str | Path, **options: Any) -> Connector:
-        return cls(load_connector(root), **options)
+    def load(cls, root: str | Path, *, cache_dir: str | Path | None = None, **options: Any) -> Connector:
+        """Load the specs in ``root`` (through a cache of checked specs in ``cache_dir``, when given)."""
+        from .spec_cache import load_cached
+
+        return cls(load_cached(root, cache_dir), **options)
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The sync client, made on first use (an async-only or describe-only process never needs it)."""
+        if self._sync is None:
+            with self._lock:
+                if self._sync is None:
+                    self._sync = _sync_client(self.timeouts, self._transport)
+        return self._sync
 
     # -- authentication ------------------------------------------------------------------------
     def authentication(self, fields: Mapping[str, Any], *, name: str = "",
@@ -185,6 +237,8 @@ class Connector:
         """An injected client, or one per event loop: an httpx.AsyncClient cannot outlive its loop."""
         if self._async_client is not None:
             return self._async_client
+        import asyncio
+
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
@@ -279,12 +333,15 @@ class Connector:
         return lookup.operation, ddl_input
 
     def close(self) -> None:
-        self._client.close()
+        if self._sync is not None:
+            self._sync.close()
 
     async def aclose(self) -> None:
         """Close the async client of the running loop (and an injected one)."""
         if self._async_client is not None:
             await self._async_client.aclose()
+        import asyncio
+
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()

@@ -13,13 +13,13 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_RENDERED_CHARS = 1_000_000
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
@@ -51,26 +51,6 @@ def path_segment(value: Any) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """On mappings, ``a.b`` means the key only: an input named ``items`` or ``values`` must mean
-    the input (or be undefined when absent), never the dict method."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping):
-            if attribute in obj:
-                return obj[attribute]
-            return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
-
-
-def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.pop("range", None)
-    env.filters["path_segment"] = path_segment
-    return env
-
-
-ENV = _make_environment()
 
 
 def is_template(text: str) -> bool:
@@ -86,6 +66,8 @@ class VariableUse:
 
 
 def _uses(ast: nodes.Node) -> set[VariableUse]:
+    from jinja2 import nodes
+
     found: set[VariableUse] = set()
     attached: set[int] = set()
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
@@ -142,6 +124,8 @@ def _lookup_value(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
 
 def _dotted(node: nodes.Node) -> tuple[str, ...] | None:
     """``("a", "b", "c")`` for the expression ``a.b.c``; None for any other expression."""
+    from jinja2 import nodes
+
     attrs: list[str] = []
     while isinstance(node, nodes.Getattr) and node.ctx == "load":
         attrs.append(node.attr)
@@ -153,6 +137,8 @@ def _dotted(node: nodes.Node) -> tuple[str, ...] | None:
 
 def _fast_plan(ast: nodes.Template) -> tuple[Any, ...] | None:
     """The parts of a template made only of text and ``{{ a.b }}`` outputs; None otherwise."""
+    from jinja2 import nodes
+
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return None
     parts: list[Any] = []
@@ -183,7 +169,6 @@ class Template:
     uses: frozenset[VariableUse] = frozenset()
     _plan: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
     _segment: bool = field(default=False, repr=False, compare=False)
-    _make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     _globals: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _pure: bool = field(default=False, repr=False, compare=False)  # no calls, no random: a function of its inputs
     _results: dict[tuple[Any, ...], Any] | None = field(default=None, repr=False, compare=False)
@@ -211,9 +196,17 @@ class Template:
     def compiled(self) -> Any:
         """Jinja's compiled form, generated on first use when the load-time parse showed it cannot fail."""
         if self._compiled is None:
-            assert self._make is not None
-            self._compiled = self._make()
+            self._compiled = _jinja_compile(self.source, self.whole_expression, self._segment)
         return self._compiled
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without Jinja's compiled code (regenerated from the source on first use) or kept results."""
+        state = dict(self.__dict__)
+        state["_compiled"] = None
+        state["_globals"] = None
+        if state["_results"] is not None:
+            state["_results"] = {}
+        return state
 
     def _shortcut(self, context: Mapping[str, Any]) -> Any:
         """The rendered value by direct lookup, or _MISS when Jinja must decide."""
@@ -277,6 +270,9 @@ class Template:
         return self._render_jinja(context, direct=fast)
 
     def _render_jinja(self, context: Mapping[str, Any], direct: bool) -> Any:
+        from jinja2 import Undefined
+        from jinja2.exceptions import SecurityError, UndefinedError
+
         try:
             if self.whole_expression:
                 value = self._jinja(context, direct)
@@ -319,6 +315,8 @@ def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment
     one reason alone: a filter or test the environment does not have. Statements ({% ... %}) bring
     other checks, so templates with them are compiled at load as before.
     """
+    from jinja2 import nodes
+
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return False
     return (all(f.name in env.filters for f in ast.find_all(nodes.Filter))
@@ -328,6 +326,10 @@ def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment
 def _compile_string(source: str, finalize_segment: bool) -> Template:
     """Parse at once (syntax errors are load errors); generate Jinja's code when first needed if it cannot fail."""
     match = _WHOLE_EXPRESSION.match(source.strip()) if not finalize_segment else None
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from .jinja_sandbox import ENV, PATH_ENV
+
     if match:
         expr = match.group("expr").strip()
         try:
@@ -339,27 +341,31 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
         if plan is not None and (len(plan) != 1 or not isinstance(plan[0], tuple)):
             plan = None
 
-        def make() -> Any:
-            return ENV.compile_expression(expr, undefined_to_none=False)
-
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
         lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
                 and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
         uses = frozenset(_uses(ast))
-        return Template(source, True, None if lazy else make(), uses, _plan=plan, _make=make, _pure=_is_pure(ast),
-                        _results={} if plan is None and _keyable(ast, uses) else None)
-    env = _PATH_ENV if finalize_segment else ENV
+        return Template(source, True, None if lazy else _jinja_compile(source, True, False), uses, _plan=plan,
+                        _pure=_is_pure(ast), _results={} if plan is None and _keyable(ast, uses) else None)
+    env = PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
-
-    def make_template() -> Any:
-        return env.from_string(source)
-
     lazy = _codegen_cannot_fail(ast, env)
     uses = frozenset(_uses(ast))
     plan = _fast_plan(ast)
-    return Template(source, False, None if lazy else make_template(), uses, _plan=plan, _segment=finalize_segment,
-                    _make=make_template, _pure=_is_pure(ast),
+    return Template(source, False, None if lazy else _jinja_compile(source, False, finalize_segment), uses, _plan=plan,
+                    _segment=finalize_segment, _pure=_is_pure(ast),
                     _results={} if plan is None and _keyable(ast, uses) else None)
+
+
+def _jinja_compile(source: str, whole_expression: bool, segment: bool) -> Any:
+    """Jinja's compiled expression or template for a spec string (``source`` as written in the spec)."""
+    from .jinja_sandbox import ENV, PATH_ENV
+
+    if whole_expression:
+        match = _WHOLE_EXPRESSION.match(source.strip())
+        assert match is not None
+        return ENV.compile_expression(match.group("expr").strip(), undefined_to_none=False)
+    return (PATH_ENV if segment else ENV).from_string(source)
 
 
 def _keyable(ast: nodes.Template, uses: frozenset[VariableUse]) -> bool:
@@ -377,6 +383,8 @@ def _is_pure(ast: nodes.Template) -> bool:
     The sandbox forbids changing data, so rendering such a template twice over the same values gives
     the same value twice.
     """
+    from jinja2 import nodes
+
     return ast.find(nodes.Call) is None and not any(f.name == "random" for f in ast.find_all(nodes.Filter))
 
 
@@ -395,14 +403,6 @@ class RenderMemo:
         return template._pure and all(u.root in self.constant for u in template.uses)
 
 
-def _finalize_segment(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        return value
-    return path_segment(value)
-
-
-_PATH_ENV = _make_environment()
-_PATH_ENV.finalize = _finalize_segment
 
 
 @dataclass
@@ -419,6 +419,8 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
     if isinstance(value, str):
         if not is_template(value):
             return value
+        from jinja2 import TemplateSyntaxError
+
         try:
             return compile_string(value, finalize_segment=path)
         except TemplateSyntaxError as exc:
