@@ -150,6 +150,19 @@ class PaginationOverflow(ConnectorError):
     type = "pagination_overflow"
 
 
+class PaginationLoop(ConnectorError):
+    """The upstream repeated itself (the same page again, a cursor that does not move): paging stopped.
+
+    Carries the resume point and how many items were read, as PaginationError does.
+    """
+
+    type = "pagination_loop"
+
+    def __init__(self, message: str, *, resume_cursor: Any = None, resume_input: dict[str, Any] | None = None,
+                 items_so_far: int | None = None) -> None:
+        super().__init__(message, resume_cursor=resume_cursor, resume_input=resume_input, items_so_far=items_so_far)
+
+
 class UnknownOperation(ConnectorError):
     type = "unknown_operation"
 

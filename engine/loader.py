@@ -27,6 +27,7 @@ from .model import (
     RequestSpec,
     Timeouts,
 )
+from .paging_defaults import apply_paging_defaults
 from .templating import Template, compile_structure, iter_templates
 from .validation import (
     RefError,
@@ -172,13 +173,14 @@ def load_connector(root: str | Path) -> ConnectorSpec:
     manifest_path = root / "connector.yaml"
     manifest = loader.read(manifest_path)
     manifest_ok = manifest is not None and loader.meta_check(manifest_path, manifest, "connector")
+    paging = manifest.get("pagination") if manifest_ok else None
 
     operations: dict[str, OperationSpec] = {}
     op_files = sorted((root / "operations").glob("*.yaml"))
     if not op_files:
         loader.problems.add(root / "operations", "", "no operation specs found")
     for path in op_files:
-        op = _load_operation(loader, path)
+        op = _load_operation(loader, path, paging)
         if op is not None:
             operations[op.name] = op
     _check_lookups(loader, operations)
@@ -191,12 +193,13 @@ def load_connector(root: str | Path) -> ConnectorSpec:
     return connector
 
 
-def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
+def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) -> OperationSpec | None:
     doc = loader.read(path)
     if doc is None:
         return None
     if not loader.meta_check(path, doc, "operation"):
         return None
+    doc = apply_paging_defaults(doc, paging, path, loader.root)
     if doc["name"] != path.stem:
         loader.problems.add(path, "/name", f"name {doc['name']!r} differs from the file stem {path.stem!r}")
     kind = doc.get("kind", "action")
@@ -275,7 +278,7 @@ def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[s
     keyset = spec.get("keyset")
     return PaginationSpec(
         items=c(path, "/pagination/items", spec["items"], on_response),
-        item_id=c(path, "/pagination/item_id", spec["item_id"], {"item": None}),
+        item_id=c(path, "/pagination/item_id", spec.get("item_id", "{{ item.id }}"), {"item": None}),
         total=opt("total", on_response),
         page_size=spec.get("page_size", 100),
         limit=opt("limit", on_input), offset=opt("offset", on_input),
@@ -377,7 +380,6 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         max_redirects=d.get("max_redirects", base.max_redirects),
         rate_limit_requests=rl.get("requests", base.rate_limit_requests),
         rate_limit_seconds=rl.get("per_seconds", base.rate_limit_seconds),
-        page_size=d.get("page_size", base.page_size),
         max_request_bytes=d.get("max_request_bytes", base.max_request_bytes),
         max_response_bytes=d.get("max_response_bytes", base.max_response_bytes),
     )

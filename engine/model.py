@@ -116,7 +116,6 @@ class Defaults:
     max_redirects: int = 3
     rate_limit_requests: int = 4
     rate_limit_seconds: float = 1.0
-    page_size: int = 100
     max_request_bytes: int = 10 * 1024 * 1024
     max_response_bytes: int = 20 * 1024 * 1024
 

@@ -24,7 +24,7 @@ from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
 from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
 from .model import ConnectorSpec, OperationSpec, Timeouts
-from .pagination import paginate
+from .paging import paginate
 from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
 from .retry import RetryPolicy, TimeoutsLike, as_timeouts
