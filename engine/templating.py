@@ -252,6 +252,18 @@ class Template:
     def render(self, context: Mapping[str, Any]) -> Any:
         return self._render(context, fast=True)
 
+    def render_or_absent(self, context: Mapping[str, Any]) -> Any:
+        """``render``, or ABSENT when a variable it reads is missing (for text that exists only with its inputs)."""
+        from jinja2.exceptions import UndefinedError
+
+        value = self._shortcut(context)
+        if value is not _MISS:
+            return value
+        try:
+            return self._jinja(context, direct=True)
+        except UndefinedError:
+            return ABSENT
+
     def _render(self, context: Mapping[str, Any], fast: bool) -> Any:
         if fast:
             value = self._shortcut(context)
@@ -437,10 +449,37 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
                 problems.append({"where": where, "message": "$each must be a template"})
                 return value
             return Each(source, str(value.get("as", "item")), compile_structure(value.get("item"), f"{where}/item", problems))
-        return {k: compile_structure(v, f"{where}/{k}", problems, path=path) for k, v in value.items()}
+        return {_compile_key(k, where, problems): compile_structure(v, f"{where}/{k}", problems, path=path)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [compile_structure(v, f"{where}/{i}", problems, path=path) for i, v in enumerate(value)]
     return value
+
+
+@dataclass(frozen=True)
+class ComputedKey:
+    """A mapping key written as a template (``orders[{{ input.order_by }}]``), rendered with its value.
+
+    The rendered key is text, whatever the input holds; an absent variable in it drops the entry,
+    as an absent value does.
+    """
+
+    source: str
+    template: Template = field(compare=False, hash=False)
+
+    def render(self, context: Mapping[str, Any]) -> Any:
+        return self.template.render_or_absent(context)
+
+
+def _compile_key(key: Any, where: str, problems: list[dict[str, str]]) -> Any:
+    if not isinstance(key, str) or not is_template(key):
+        return key
+    compiled = compile_structure(key, f"{where}/{key}", problems)
+    if not isinstance(compiled, Template):
+        return key
+    if compiled.whole_expression:  # "{{ x }}" alone would keep its type: a key is always text
+        compiled = dataclasses.replace(compiled, whole_expression=False, _compiled=None, _plan=None, _results=None)
+    return ComputedKey(key, compiled)
 
 
 def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | None = None) -> Any:
@@ -469,8 +508,13 @@ def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | 
         out_map = {}
         for key, sub in value.items():
             rendered = render_structure(sub, context, memo)
-            if rendered is not ABSENT:
-                out_map[key] = rendered
+            if rendered is ABSENT:
+                continue
+            if isinstance(key, ComputedKey):
+                key = key.render(context)
+                if key is ABSENT:
+                    continue
+            out_map[key] = rendered
         return out_map
     if isinstance(value, list):
         return [r for r in (render_structure(v, context, memo) for v in value) if r is not ABSENT]
@@ -504,7 +548,9 @@ def iter_templates(value: Any):
         for t in iter_templates(value.item):
             yield t if not isinstance(t, Template) else _scoped(t, value.name)
     elif isinstance(value, dict):
-        for sub in value.values():
+        for key, sub in value.items():
+            if isinstance(key, ComputedKey):
+                yield key.template
             yield from iter_templates(sub)
     elif isinstance(value, list):
         for sub in value:
