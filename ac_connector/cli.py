@@ -22,11 +22,18 @@ EXIT_FAILURE, EXIT_INVALID = 1, 2
 
 
 def _print(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    from .jsonout import write_document
+
+    sys.stdout.flush()
+    write_document(sys.stdout.buffer, data)
 
 
 def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
-    sys.stderr.write(json.dumps({"error": error}, indent=2, ensure_ascii=False, default=str) + "\n")
+    from .jsonout import dumps
+
+    sys.stderr.flush()
+    sys.stderr.buffer.write(dumps({"error": error}, indent=True) + b"\n")
+    sys.stderr.flush()
     return code
 
 
@@ -107,8 +114,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     data = _read_input(args.input)
     connector.validate_input(args.operation, data)  # fail on bad input before touching the store
     auth = _authentication(connector, args.auth)
+    if _streams(connector.operation(args.operation)):
+        return _run_listing(connector, args, data, auth)
+    if args.jsonl:
+        return _fail({"type": "validation", "message": f"--jsonl is for listings; {args.operation} is not one"},
+                     EXIT_INVALID)
     _print(connector.run(args.operation, data, auth))
     return 0
+
+
+def _streams(op: Any) -> bool:
+    """Listings of plain records are written as they arrive (dropdowns and sideloaded listings are small)."""
+    return op.pagination is not None and op.kind != "ddl" and not op.pagination.sideloads
+
+
+_ITEMS = object()  # stands for the records in a listing's output while they are written out
+
+
+def _run_listing(connector: Any, args: argparse.Namespace, data: Any, auth: Any) -> int:
+    """Write a listing's records as pages arrive: flat memory however many there are.
+
+    ``--jsonl``: one record a line on stdout, and the other output fields (total, has_more, ...) as one
+    line on stderr. Otherwise the same JSON document as ``run`` (the records' list first).
+    """
+    from .jsonout import DocumentWriter, dumps, write_lines
+
+    listing = connector.run_streamed(args.operation, data, auth)
+    out = sys.stdout.buffer
+    sys.stdout.flush()
+    if args.jsonl:
+        for page in listing:
+            write_lines(out, page)
+            out.flush()
+        rest = {k: v for k, v in listing.output(_ITEMS).items() if v is not _ITEMS}
+        sys.stderr.buffer.write(dumps({"summary": rest}) + b"\n")
+    else:
+        shape = _items_key(connector, args.operation)
+        writer = None
+        for page in listing:
+            if writer is None:
+                writer = DocumentWriter(out, shape)
+            writer.add(page)
+        if writer is None:
+            writer = DocumentWriter(out, shape)
+        writer.close({k: v for k, v in listing.output(_ITEMS).items() if v is not _ITEMS})
+    _say_if_stopped_early(listing.result, data)
+    return 0
+
+
+def _items_key(connector: Any, operation: str) -> str:
+    """The output field that holds a listing's records (``contacts`` for list_contacts)."""
+    from engine.templating import iter_templates
+
+    op = connector.operation(operation)
+    for key, value in (op.output or {}).items():
+        if any(u.root == "result" and u.attr == "items" for t in iter_templates(value) for u in t.uses):
+            return str(key)
+    return "items"
+
+
+def _say_if_stopped_early(result: Any, data: Any) -> None:
+    if result is not None and result.has_more and isinstance(data, dict) and data.get("return_all"):
+        where = f"; carry on with offset {result.next_offset}" if result.next_offset is not None else ""
+        sys.stderr.write(f"note: stopped after {result.count} records (max_items); more remain{where}\n")
 
 
 def cmd_auth_add(args: argparse.Namespace) -> int:
@@ -160,6 +228,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.api_key:
         argv += ["--api-key", args.api_key]
+    if args.rate_limit:
+        argv += ["--rate-limit", args.rate_limit]
     return sandbox_main(argv) or 0
 
 
@@ -193,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("operation")
     run.add_argument("--input", help="JSON, @file or - for standard input")
     run.add_argument("--auth", help="name of a stored authentication")
+    run.add_argument("--jsonl", action="store_true",
+                     help="listings: one record a line as pages arrive (other output fields on stderr)")
 
     auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command",
                                                                                         required=True)
@@ -215,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8765)
     sb.add_argument("--api-key")
+    sb.add_argument("--rate-limit", help="requests per second the sandbox allows, or 'off' (default 5)")
     add("demo", cmd_demo, "run a short workflow against a fresh sandbox")
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")

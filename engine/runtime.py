@@ -165,6 +165,18 @@ class Connector:
         for emitted in iterate(self._stream_pipeline(call, prepared), self._client, self.clock):
             yield from emitted.items
 
+    def run_streamed(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> StreamedRun:
+        """A listing's ``run``, its items handed out page by page as they arrive (flat memory).
+
+        Iterate it for the pages' items, then ``output(items)`` renders the operation's output around
+        whatever stands for the items (a CLI writes them out as they come and passes a placeholder).
+        """
+        op = self.operation(operation)
+        if op.pagination is None or op.kind == "ddl" or op.pagination.sideloads:
+            raise UnknownOperation(f"{operation} cannot be streamed: it is not a listing of plain records")
+        call, prepared = self._prepare(operation, input, auth, None, stream=True)
+        return StreamedRun(iterate(self._stream_pipeline(call, prepared), self._client, self.clock), op, prepared)
+
     async def astream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> AsyncIterator[Any]:
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
         async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, []):
@@ -345,6 +357,33 @@ class Connector:
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+
+
+class StreamedRun:
+    """See :meth:`Connector.run_streamed`: iterate for lists of items, then ask for the output."""
+
+    def __init__(self, steps: Iterator[Any], op: OperationSpec, input: dict[str, Any]) -> None:
+        self._steps = steps
+        self._op = op
+        self._input = input
+        self.result: Any = None  # the PagedResult, once every page was read
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while True:
+            try:
+                emitted = next(self._steps)
+            except StopIteration as stop:
+                self.result = stop.value
+                return
+            yield emitted.items
+
+    def output(self, items: Any) -> Any:
+        """The operation's output, with ``items`` where the listing's records go."""
+        if self.result is None:
+            raise RuntimeError("read every page before asking for the output")
+        context = {**self.result.context(), "items": items}
+        output = render_structure(self._op.output, {"input": self._input, "result": context})
+        return None if output is ABSENT else output
 
 
 def _describe_error(error: Any) -> list[dict[str, str]]:
