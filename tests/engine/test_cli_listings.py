@@ -40,7 +40,8 @@ def _run_in_python(sandbox_server, api_key, data):
         connector.close()
 
 
-@pytest.mark.parametrize("data", [{"limit": 2}, {"return_all": True}, {"return_all": True, "max_items": 1}, {"email": "none@x.io"}])
+@pytest.mark.parametrize("data", [{"limit": 2}, {"return_all": True}, {"return_all": True, "max_items": 1},
+                                  {"email": "none@x.io"}])
 def test_the_document_is_what_run_returns(env, capsys, sandbox_server, api_key, data):
     code, out, err = cli(capsys, "run", "list_contacts", "--input", json.dumps(data))
     assert code == 0
