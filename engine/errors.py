@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+ERROR_TYPES: dict[str, type[ConnectorError]] = {}
+
 
 class ConnectorError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    Each subclass that sets its own ``type`` is registered under it (``ERROR_TYPES``): a type is spelled
+    once, here, and everything else (spec checks, classification of upstream answers) looks it up.
+    """
 
     type = "error"
     retryable = False
+    statuses: tuple[int, ...] = ()  # upstream HTTP statuses that mean this error when no spec rule says otherwise
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            ERROR_TYPES[cls.type] = cls
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -61,6 +73,7 @@ class UpstreamError(ConnectorError):
 
 class AuthenticationError(UpstreamError):
     type = "authentication"
+    statuses = (401, 403)
 
 
 class AccountError(UpstreamError):
@@ -69,19 +82,23 @@ class AccountError(UpstreamError):
 
 class NotFound(UpstreamError):
     type = "not_found"
+    statuses = (404,)
 
 
 class UpstreamValidation(UpstreamError):
     type = "upstream_validation"
+    statuses = (400, 409, 422)
 
 
 class AlreadyExists(UpstreamValidation):
     type = "already_exists"
+    statuses = ()  # only a rule (a duplicate code) says so
 
 
 class RateLimited(UpstreamError):
     type = "rate_limited"
     retryable = True
+    statuses = (429,)
 
     def __init__(self, message: str, *, retry_after: float | None = None, **details: Any) -> None:
         super().__init__(message, retry_after=retry_after, **details)
@@ -91,6 +108,7 @@ class RateLimited(UpstreamError):
 class ServerError(UpstreamError):
     type = "server_error"
     retryable = True
+    statuses = tuple(range(500, 600))
 
 
 class Timeout(ConnectorError):
@@ -171,8 +189,17 @@ class AuthenticationMissing(ConnectorError):
     type = "authentication_missing"
 
 
-UPSTREAM_TYPES: dict[str, type[UpstreamError]] = {
-    cls.type: cls
-    for cls in (UpstreamError, AuthenticationError, AccountError, NotFound, UpstreamValidation,
-                AlreadyExists, RateLimited, ServerError)
+ERROR_TYPES[ConnectorError.type] = ConnectorError
+
+# The types an upstream answer can be classified as (connector.yaml's error rules, a spec's failure).
+UPSTREAM_TYPES: dict[str, type[ConnectorError]] = {
+    name: cls for name, cls in ERROR_TYPES.items() if issubclass(cls, UpstreamError) or cls is Timeout
 }
+
+
+def type_for_status(status: int) -> str:
+    """The error type an upstream HTTP status means when no rule of the connector says otherwise."""
+    for name, cls in UPSTREAM_TYPES.items():
+        if status in cls.statuses:
+            return name
+    return UpstreamError.type

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import SchemaError
 
-from .errors import SpecError
+from .errors import UPSTREAM_TYPES, SpecError, Timeout, UpstreamError
 from .model import (
     AuthSpec,
     ConnectorSpec,
@@ -156,6 +156,11 @@ class _Loader:
                                                f"{use.root}.{use.attr}")
 
 
+def _unknown_type(name: str, *, upstream_only: bool = False) -> str:
+    known = [k for k, cls in UPSTREAM_TYPES.items() if not upstream_only or issubclass(cls, UpstreamError)]
+    return f"unknown error type {name!r} (known: {', '.join(sorted(known))})"
+
+
 def _pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
@@ -247,6 +252,9 @@ def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) 
     if "option" in doc:
         option = {k: c(path, f"/option/{k}", v, {"item": None, "input": inputs}) for k, v in doc["option"].items()}
 
+    failure = response.get("failure")
+    if failure is not None and not issubclass(UPSTREAM_TYPES.get(failure["type"], Timeout), UpstreamError):
+        loader.problems.add(path, "/response/failure/type", _unknown_type(failure["type"], upstream_only=True))
     idem = doc["idempotency"]
     upsert_key = None
     if idem.startswith("upsert("):
@@ -352,6 +360,9 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         loader.problems.add(path, "/authentication/test_operation", f"unknown operation {test_op!r}")
     rules = []
     for i, rule in enumerate(doc.get("errors", {}).get("rules", [])):
+        if rule["type"] not in UPSTREAM_TYPES:
+            loader.problems.add(path, f"/errors/rules/{i}/type", _unknown_type(rule["type"]))
+            continue
         try:
             message = re.compile(rule["message"]) if "message" in rule else None
         except re.error as exc:

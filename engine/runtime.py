@@ -22,7 +22,7 @@ from .auth import Authentication, UrlPolicy, make_authentication
 from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
-from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
+from .errors import UPSTREAM_TYPES, SpecError, UnknownOperation, UpstreamError, ValidationError
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .paging import paginate
 from .ratelimit import RateLimiter, make_limiter
@@ -294,10 +294,9 @@ class Connector:
             context = {"input": input, "response": response}
             if op.success_when is not None and not render_structure(op.success_when, context):
                 failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
-                from .errors import UPSTREAM_TYPES
-
-                raise UPSTREAM_TYPES.get(failure["type"], UpstreamError)(
-                    failure["message"], status=response["status"])
+                error_class = UPSTREAM_TYPES.get(failure["type"], UpstreamError)
+                assert issubclass(error_class, UpstreamError)  # checked at load
+                raise error_class(failure["message"], status=response["status"])
             output = response["body"] if op.output is None else render_structure(op.output, context)
         if output is ABSENT:
             output = None
