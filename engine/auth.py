@@ -20,7 +20,7 @@ import httpx
 from .errors import CredentialScopeError, ValidationError
 from .model import AuthSpec, ConnectorSpec
 from .redaction import Secret, protect
-from .templating import Template, render_structure
+from .templating import render_structure
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -219,6 +219,7 @@ class Authentication:
     base_url: str
     origin: tuple[str, str, int]
     _headers: tuple[tuple[str, Secret], ...] = field(repr=False)
+    _params: tuple[tuple[str, Secret], ...] = field(default=(), repr=False)  # a query-parameter scheme's
 
     def secret_values(self) -> list[str]:
         return [v.reveal() for v in self.fields.values() if isinstance(v, Secret)]
@@ -232,6 +233,8 @@ class Authentication:
             )
         for name, value in self._headers:
             request.headers[name] = value.reveal()
+        if self._params:
+            request.url = request.url.copy_merge_params({name: value.reveal() for name, value in self._params})
 
     @property
     def base_url_origin(self) -> str:
@@ -263,11 +266,11 @@ def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name:
                for k, v in plain.items()}
     context = {"auth": plain}
     base_url = str(render_structure(spec.base_url, context)).rstrip("/")
-    headers = tuple(
-        (header, protect(Secret(str(render_structure(value, context) if isinstance(value, Template) else value))))
-        for header, value in auth.apply_headers.items()
-    )
-    return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers)
+    credentials = [scheme.credentials(context) for scheme in auth.schemes]
+    headers = tuple((header, protect(Secret(value))) for c in credentials for header, value in c.headers)
+    params = tuple((param, protect(Secret(value))) for c in credentials for param, value in c.params)
+    return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers,
+                          _params=params)
 
 
 def _safe_message(error: Any, auth: AuthSpec) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import SchemaError
 
+from .auth_schemes import build_scheme, scheme_entries
 from .errors import UPSTREAM_TYPES, SpecError, Timeout, UpstreamError
 from .model import (
     AuthSpec,
@@ -351,8 +352,17 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
     fields = loader.schema(path, "/authentication/fields", auth_doc["fields"], set())
     auth_ctx: dict[str, set[str] | None] = {"auth": set((fields or {}).get("properties", {}))}
     base_url = loader.compile(path, "/base_url", doc["base_url"], auth_ctx)
-    headers = {k: loader.compile(path, f"/authentication/apply/headers/{k}", v, auth_ctx)
-               for k, v in auth_doc["apply"].get("headers", {}).items()}
+    schemes = []
+    entries = scheme_entries(auth_doc.get("apply"), auth_doc.get("scheme"))
+    if not entries:
+        loader.problems.add(path, "/authentication", "no authentication scheme: add authentication.scheme")
+    for i, entry in enumerate(entries):
+        where = "/authentication/scheme" if isinstance(auth_doc.get("scheme"), dict) else f"/authentication/scheme/{i}"
+        built = build_scheme(entry, lambda w, v: loader.compile(path, w, v, auth_ctx), where)
+        if isinstance(built, str):
+            loader.problems.add(path, where, built)
+        else:
+            schemes.append(built)
     if fields is not None and auth_doc["url_field"] not in fields.get("properties", {}):
         loader.problems.add(path, "/authentication/url_field", f"{auth_doc['url_field']!r} is not an auth field")
     test_op = auth_doc["test_operation"]
@@ -378,7 +388,7 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
     secret = frozenset(k for k, v in fields.get("properties", {}).items() if v.get("writeOnly"))
     auth = AuthSpec(
         fields_schema=fields, url_field=auth_doc["url_field"], secret_fields=secret,
-        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), apply_headers=headers,
+        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), schemes=tuple(schemes),
         test_operation=test_op, types=tuple(auth_doc.get("types", [])), help=auth_doc.get("help"),
         validator=loader.validator(fields),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .auth_schemes import AuthScheme, HeaderScheme
 from .templating import Template
 
 SAFE, IDEMPOTENT, UPSERT, UNSAFE, BY_METHOD = "safe", "idempotent", "upsert", "unsafe", "by_method"
@@ -93,11 +94,16 @@ class AuthSpec:
     url_field: str
     secret_fields: frozenset[str]
     strip_suffixes: tuple[str, ...]
-    apply_headers: dict[str, Template | str]
+    schemes: tuple[AuthScheme, ...]
     test_operation: str
     types: tuple[dict[str, str], ...]
     help: str | None
     validator: Any = field(repr=False, compare=False)
+
+    @property
+    def apply_headers(self) -> dict[str, Any]:
+        """The header schemes' templates by header name (what the credential gate may attach)."""
+        return {s.values["name"]: s.values["value"] for s in self.schemes if isinstance(s, HeaderScheme)}
 
 
 @dataclass(frozen=True)
