@@ -50,7 +50,7 @@ class AuthScheme:
 
 
 class HeaderScheme(AuthScheme):
-    """A header carrying the key (``Api-Token: KEY``, ``Authorization: Bearer KEY``)."""
+    """A header carrying the key (``X-Api-Key: KEY``, ``Authorization: Bearer KEY``)."""
 
     type = "header"
     fields = ("name", "value")
