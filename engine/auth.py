@@ -55,7 +55,7 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def _system_resolver(host: str) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
 
 
 def cached_resolver(resolver: Callable[[str], list[str]] | None = None, *, seconds: float = 60.0,
@@ -277,4 +277,4 @@ def _safe_message(error: Any, auth: AuthSpec) -> str:
     """Schema messages quote the value; never quote a secret."""
     if error.absolute_path and error.absolute_path[0] in auth.secret_fields:
         return f"does not satisfy {error.validator}"
-    return error.message
+    return str(error.message)

@@ -10,6 +10,7 @@ account's own origin.
 from __future__ import annotations
 
 import base64
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -32,7 +33,7 @@ class AuthScheme:
 
     type: ClassVar[str]
     fields: ClassVar[tuple[str, ...]]  # the keys of its entry besides ``type``
-    registry: ClassVar[dict[str, type[AuthScheme]]] = {}
+    registry: ClassVar[dict[str, builtins.type[AuthScheme]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import httpx
@@ -89,7 +89,7 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send) -> Exchange:
         await response.aclose()
 
 
-def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Iterator[Emit]:
+def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock) -> Generator[Emit, None, Any]:
     """Drive a pipeline, yielding its Emit effects; its return value is in StopIteration."""
     value: Any = None
     error: BaseException | None = None
@@ -143,7 +143,8 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
         except (httpx.HTTPError, ResponseTooLarge) as exc:
             error = exc
         except TimeoutError:  # asyncio.wait_for: the whole attempt outlived the deadline
-            error = httpx.ReadTimeout("no response before the deadline", request=effect.request)
+            error = httpx.ReadTimeout("no response before the deadline",
+                                      request=effect.request if isinstance(effect, Send) else None)
 
 
 async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock) -> Any:

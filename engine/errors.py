@@ -73,7 +73,7 @@ class UpstreamError(ConnectorError):
 
 class AuthenticationError(UpstreamError):
     type = "authentication"
-    statuses = (401, 403)
+    statuses: tuple[int, ...] = (401, 403)
 
 
 class AccountError(UpstreamError):
@@ -82,23 +82,23 @@ class AccountError(UpstreamError):
 
 class NotFound(UpstreamError):
     type = "not_found"
-    statuses = (404,)
+    statuses: tuple[int, ...] = (404,)
 
 
 class UpstreamValidation(UpstreamError):
     type = "upstream_validation"
-    statuses = (400, 409, 422)
+    statuses: tuple[int, ...] = (400, 409, 422)
 
 
 class AlreadyExists(UpstreamValidation):
     type = "already_exists"
-    statuses = ()  # only a rule (a duplicate code) says so
+    statuses: tuple[int, ...] = ()  # only a rule (a duplicate code) says so
 
 
 class RateLimited(UpstreamError):
     type = "rate_limited"
     retryable = True
-    statuses = (429,)
+    statuses: tuple[int, ...] = (429,)
 
     def __init__(self, message: str, *, retry_after: float | None = None, **details: Any) -> None:
         super().__init__(message, retry_after=retry_after, **details)
@@ -108,7 +108,7 @@ class RateLimited(UpstreamError):
 class ServerError(UpstreamError):
     type = "server_error"
     retryable = True
-    statuses = tuple(range(500, 600))
+    statuses: tuple[int, ...] = tuple(range(500, 600))
 
 
 class Timeout(ConnectorError):

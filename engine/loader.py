@@ -128,7 +128,7 @@ class _Loader:
         for pointer, key in unknown_keywords(inlined, extra_keywords):
             self.problems.add(path, f"{where}{pointer}", f"unknown schema keyword {key!r}")
         self.validators[id(inlined)] = validator
-        return inlined
+        return inlined if isinstance(inlined, dict) else None
 
     def validator(self, schema: dict[str, Any]) -> SchemaValidator:
         """The validator built when ``schema`` was checked."""
@@ -169,7 +169,7 @@ def _pointer(parts: Any) -> str:
 def _meta_message(err: Any) -> str:
     if err.validator == "additionalProperties":
         return f"unknown key: {err.message}"
-    return err.message
+    return str(err.message)
 
 
 def load_connector(root: str | Path) -> ConnectorSpec:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,7 @@ def _uses(ast: nodes.Node) -> set[VariableUse]:
     found: set[VariableUse] = set()
     attached: set[int] = set()
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
         target = node.node
         if isinstance(target, nodes.Name):
             if isinstance(node, nodes.Getattr):
@@ -354,8 +355,9 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
             plan = None
 
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
-        lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
-                and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
+        output = ast.body[0]
+        lazy = (_codegen_cannot_fail(ast, ENV) and isinstance(output, nodes.Output) and len(output.nodes) == 1
+                and not isinstance(output.nodes[0], nodes.Tuple))
         uses = frozenset(_uses(ast))
         return Template(source, True, None if lazy else _jinja_compile(source, True, False), uses, _plan=plan,
                         _pure=_is_pure(ast), _results={} if plan is None and _keyable(ast, uses) else None)
@@ -539,7 +541,7 @@ def item_reader(value: Any, name: str) -> Callable[[Any], Any]:
     return lambda item: render_structure(value, {name: item})
 
 
-def iter_templates(value: Any):
+def iter_templates(value: Any) -> Iterator[Template]:
     """Every compiled template in a structure, for load-time checks."""
     if isinstance(value, Template):
         yield value
