@@ -1,8 +1,9 @@
 """First calls: one case, timed in a brand-new process (what a CLI run or a one-off workflow step gets).
 
 ``python -m bench.firstcall CASE URL KEY CACHE`` imports, loads the connector (from the spec cache in
-CACHE, as the CLI does), makes one call, and prints ``{"seconds", "records"}``: the call alone, from
-request to result. The parent reads the process's peak RSS from ``wait4``. Warmed medians in the
+CACHE, as the CLI does), makes one call, and prints ``{"seconds", "records", "peak_rss"}``: the call
+alone, from request to result, and the process's own peak RSS (VmHWM). ``python -m bench.firstcall cli
+ARGS`` runs ``ac-connector ARGS`` and reports its peak RSS the same way. Warmed medians in the
 same sections measure the same calls after many repetitions; a user running one step never gets those.
 """
 
@@ -58,7 +59,30 @@ CASES: dict[str, Callable[[Any, Any], int]] = {
 }
 
 
+def peak_rss() -> int:
+    """This process's own peak RSS in bytes (VmHWM: unlike ru_maxrss, not inherited from the parent at fork)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def cli(argv: list[str]) -> int:
+    """``ac-connector ARGS`` in this process, then its peak RSS as the last line of stderr."""
+    from ac_connector.cli import main as cli_main
+
+    code = cli_main(argv)
+    sys.stdout.flush()
+    sys.stderr.write(json.dumps({"peak_rss": peak_rss()}) + "\n")
+    return code
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "cli":
+        return cli(argv[1:])
     case, url, key, cache = argv
     if case == "raw":
         fn: Callable[[], int] = lambda: _raw_all(url, key)  # noqa: E731
@@ -68,7 +92,8 @@ def main(argv: list[str]) -> int:
         fn = _engine(url, key, cache, CASES[case])
     started = time.perf_counter()
     records = fn()
-    print(json.dumps({"seconds": time.perf_counter() - started, "records": records}), flush=True)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "records": records, "peak_rss": peak_rss()}), flush=True)
     return 0
 
 
@@ -83,32 +108,30 @@ def fresh(case: str, url: str, key: str, cache: str) -> dict[str, float]:
     out, seconds, peak = _reap(subprocess.Popen(args, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
                                                 stderr=subprocess.PIPE), args)
     result = json.loads(out)
-    result["peak_rss"] = peak
     result["process_seconds"] = seconds
     return result
 
 
-def timed_process(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of a whole process, its output thrown away."""
-    proc = subprocess.Popen(args, cwd=ROOT, env={**_env(), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, seconds, peak = _reap(proc, args)
-    return seconds, peak
-
-
-def _reap(proc: subprocess.Popen[bytes], args: list[str]) -> tuple[bytes, float, int]:
-    """Read a child's output, wait for it with wait4 (its own peak RSS), fail loudly if it failed."""
+def timed_cli(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of a whole ``ac-connector ARGS`` process, its output thrown away."""
+    command = [sys.executable, "-m", "bench.firstcall", "cli", *args]
     started = time.perf_counter()
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen(command, cwd=ROOT, env={**_env(), **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, _, err = _reap(proc, command)
     seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for stream in (proc.stdout, proc.stderr):
-        if stream:
-            stream.close()
+    return seconds, int(json.loads(err.decode().strip().splitlines()[-1])["peak_rss"])
+
+
+def _reap(proc: subprocess.Popen[bytes], args: list[str]) -> tuple[bytes, float, bytes]:
+    """Read a child's output and wait for it; fail loudly if it failed. (Its ru_maxrss is no measure: Linux
+    carries the parent's peak over into a forked child, so children report their own VmHWM instead.)"""
+    started = time.perf_counter()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
     if proc.returncode:
         raise RuntimeError(f"{' '.join(args[:4])} failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
-    return out, seconds, usage.ru_maxrss * 1024
+    return out or b"", seconds, err or b""
 
 
 if __name__ == "__main__":

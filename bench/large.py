@@ -23,9 +23,8 @@ from typing import Any
 import httpx
 
 from .common import ROOT, Figure, Sizes, fake_key, median, ratio_figure
-from .firstcall import fresh, timed_process
+from .firstcall import fresh, timed_cli
 from .serve import SandboxProcess
-from .startup import cli_command
 
 SECTION = "3. Large accounts"
 TARGET = 0.8
@@ -123,18 +122,21 @@ def run(sizes: Sizes) -> list[Figure]:
 def _first_calls(sizes: Sizes, count: int, expected: int, url: str, key: str, cache: str) -> list[Figure]:
     """Each way as the first call of a new process, interleaved; and the CLI reading everything."""
     seconds: dict[str, list[float]] = {"raw": [], "stream": [], "run": []}
+    stream_process: list[float] = []
     cli_seconds: list[float] = []
     cli_peaks: list[int] = []
     cli_env = {"AC_API_URL": url, "AC_API_KEY": key, "AC_CONNECTOR_CACHE": cache, "AC_CONNECTOR_RATE_LIMIT": "off",
                "AC_CONNECTOR_HOME": os.path.join(cache, "home")}
-    cli = [*cli_command(), "run", "list_contacts", "--input", '{"return_all": true}']
+    cli = ["run", "list_contacts", "--input", '{"return_all": true}']
     for _ in range(sizes.large_rounds):
         for name in seconds:
             result = fresh(name, url, key, cache)
             if result["records"] != expected:
                 raise AssertionError(f"first call {name} returned {result['records']} records, expected {expected}")
             seconds[name].append(result["seconds"])
-        wall, peak = timed_process(cli, cli_env)
+            if name == "stream":
+                stream_process.append(result["process_seconds"])
+        wall, peak = timed_cli(cli, cli_env)
         cli_seconds.append(wall)
         cli_peaks.append(peak)
     rate = {name: expected / median(values) for name, values in seconds.items()}
@@ -147,13 +149,14 @@ def _first_calls(sizes: Sizes, count: int, expected: int, url: str, key: str, ca
                             median(seconds["run"]), median(seconds["stream"]), "s", higher_is_better=False,
                             limit=RUN_VS_STREAM, baseline_name="Connector.stream, first call", detail=rounds))
     out.append(ratio_figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}), whole process",
-                            median(cli_seconds), median(seconds["stream"]), "s", higher_is_better=False,
-                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, first call",
-                            detail=f"median of {sizes.large_rounds}; output to /dev/null"))
+                            median(cli_seconds), median(stream_process), "s", higher_is_better=False,
+                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, a whole fresh process",
+                            detail=f"median of {sizes.large_rounds}; output to /dev/null; both start, import, "
+                                   "load from the spec cache and read everything"))
     peak = max(cli_peaks)
     out.append(Figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}): peak RSS", peak, "bytes",
                       target=f"< {CLI_MEMORY_LIMIT >> 20} MiB", met=peak < CLI_MEMORY_LIMIT,
-                      detail="the whole process (interpreter, imports and all), largest of the rounds"))
+                      detail="the whole process (interpreter, imports and all; VmHWM), largest of the rounds"))
     return out
 
 
