@@ -32,11 +32,10 @@ def write_document(out: IO[bytes], data: Any) -> None:
 
 def write_lines(out: IO[bytes], records: Iterable[Any]) -> int:
     """JSON lines: one record a line. Returns how many were written."""
-    count = 0
-    for record in records:
-        out.write(dumps(record) + b"\n")
-        count += 1
-    return count
+    lines = [dumps(record) for record in records]
+    if lines:
+        out.write(b"\n".join(lines) + b"\n")  # one write a page
+    return len(lines)
 
 
 class DocumentWriter:
@@ -53,9 +52,11 @@ class DocumentWriter:
         out.write(b"{\n  " + dumps(key) + b": [")
 
     def add(self, records: Iterable[Any]) -> None:
-        for record in records:
-            self.out.write((b",\n    " if self.count else b"\n    ") + dumps(record))
-            self.count += 1
+        encoded = [dumps(record) for record in records]
+        if not encoded:
+            return
+        self.out.write((b",\n    " if self.count else b"\n    ") + b",\n    ".join(encoded))  # one write a page
+        self.count += len(encoded)
         self.out.flush()
 
     def close(self, rest: dict[str, Any]) -> None:
