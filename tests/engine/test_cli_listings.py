@@ -78,3 +78,12 @@ def test_sandbox_takes_a_rate_limit():
     done = subprocess.run([sys.executable, "-m", "ac_connector.cli", "sandbox", "--help"], capture_output=True, text=True,
                           check=True)
     assert "--rate-limit" in done.stdout
+
+
+def test_return_all_means_all_without_a_maximum(run, sandbox):
+    """No hidden cap: the old default of max_items (10,000) is gone; a set maximum still stops it, and says so."""
+    sandbox.load_fixture(contacts=10_050)
+    everything = run("list_contacts", {"return_all": True})
+    assert len(everything["contacts"]) == everything["total"] == 10_052 and everything["has_more"] is False
+    capped = run("list_contacts", {"return_all": True, "max_items": 10_001})
+    assert len(capped["contacts"]) == 10_001 and capped["has_more"] is True
