@@ -179,6 +179,25 @@ def _say_if_stopped_early(result: Any, data: Any) -> None:
         sys.stderr.write(f"note: stopped after {result.count} records (max_items); more remain{where}\n")
 
 
+def cmd_import_contacts(args: argparse.Namespace) -> int:
+    """One JSON line per contact out, as each chunk finishes; a summary on stderr."""
+    from .bulk_import import import_lines
+
+    connector = _connector(args)
+    auth = _authentication(connector, args.auth)
+    counts = {True: 0, False: 0}
+    source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        for report in import_lines(connector, auth, source, chunk=args.chunk):
+            counts[bool(report["accepted"])] += 1
+            sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    sys.stderr.write(f"accepted {counts[True]}, refused {counts[False]}\n")
+    return 0
+
+
 def cmd_auth_add(args: argparse.Namespace) -> int:
     connector = _connector(args)
     key = args.api_key or os.environ.get("AC_API_KEY")
@@ -244,10 +263,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .service.server import serve
     except ImportError:
         return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
-    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token) or 0
+    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token,
+                 offer_sandbox=not args.no_sandbox) or 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(workflows: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ac-connector", description="ActiveCampaign connector for workflow engines")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -266,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jsonl", action="store_true",
                      help="listings: one record a line as pages arrive (other output fields on stderr)")
 
+    imp = add("import-contacts", cmd_import_contacts,
+               "bulk import contacts from a JSON-lines file (one contact object a line), in flat memory")
+    imp.add_argument("file", help="the JSON-lines file, or - for standard input")
+    imp.add_argument("--auth", help="name of a stored authentication")
+    imp.add_argument("--chunk", type=int, default=1000, help="contacts per bulk_import_contacts call (default 1000)")
     auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command",
                                                                                         required=True)
     a = auth.add_parser("add", help="store an authentication")
@@ -288,18 +313,27 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--port", type=int, default=8765)
     sb.add_argument("--api-key")
     sb.add_argument("--rate-limit", help="requests per second the sandbox allows, or 'off' (default 5)")
-    add("demo", cmd_demo, "run a short workflow against a fresh sandbox")
+    add("demo", cmd_demo, "run the example workflows against a fresh sandbox")
+    if workflows:
+        from .workflow_cli import add_commands as add_workflow_commands
+
+        add_workflow_commands(sub)
+    else:  # named in --help; main() builds the real one only when `workflow` is the command (it imports the runner)
+        sub.add_parser("workflow", help="check, run and resume workflows; list and show runs")
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--allow-loopback", action="store_true",
                        help="accept authentications pointing at loopback addresses (the sandbox)")
     serve.add_argument("--token", help="access token required from clients (needed off loopback)")
+    serve.add_argument("--no-sandbox", action="store_true",
+                       help="do not offer the in-memory sandbox account 'Sandbox' (offered by default)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(workflows=words[:1] == ["workflow"]).parse_args(words)
     try:
         return args.func(args)
     except ValidationError as exc:

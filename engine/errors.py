@@ -131,6 +131,13 @@ class OutcomeUnknown(ConnectorError):
     type = "outcome_unknown"
 
 
+class PreconditionFailed(ConnectorError):
+    """A check the spec makes before its main request failed, so nothing was changed (e.g. carrying on would
+    delete records the input did not mention); ``pointer`` names the input field that would allow it."""
+
+    type = "precondition_failed"
+
+
 class CredentialScopeError(ConnectorError):
     """A request would have carried the credential to another origin."""
 

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .filters import chunks
 from .templating import path_segment
 
 
@@ -31,6 +32,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.pop("range", None)
     env.filters["path_segment"] = path_segment
+    env.filters["chunks"] = chunks
     return env
 
 

@@ -26,6 +26,7 @@ from .model import (
     OperationSpec,
     PaginationSpec,
     RequestSpec,
+    StepSpec,
     Timeouts,
 )
 from .paging_defaults import apply_paging_defaults
@@ -190,6 +191,7 @@ def load_connector(root: str | Path) -> ConnectorSpec:
         if op is not None:
             operations[op.name] = op
     _check_lookups(loader, operations)
+    _check_steps(loader, operations)
 
     connector = None
     if manifest_ok:
@@ -220,25 +222,16 @@ def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) 
     if kind != "ddl" and "option" in doc:
         loader.problems.add(path, "/option", "only ddl operations have option")
 
-    req = doc["request"]
-    request_ctx: dict[str, set[str] | None] = {"input": inputs}
-    if paginated:
-        request_ctx["page"] = {"limit", "offset", "after", "keyset"}
     c = loader.compile
-    request = RequestSpec(
-        method=c(path, "/request/method", req["method"], request_ctx),
-        path=c(path, "/request/path", req["path"], request_ctx, path_mode=True) if "path" in req else None,
-        raw_path=c(path, "/request/raw_path", req["raw_path"], request_ctx) if "raw_path" in req else None,
-        query=c(path, "/request/query", req.get("query"), request_ctx),
-        headers=c(path, "/request/headers", req.get("headers"), request_ctx),
-        body=c(path, "/request/body", req["body"], request_ctx) if "body" in req else None,
-        timeout=req.get("timeout"),
-    )
-    if request.raw_path is not None and not isinstance(request.raw_path, Template):
-        loader.problems.add(path, "/request/raw_path", "raw_path must be a template")
+    request = _request(loader, path, doc["request"], inputs, paginated) if "request" in doc else None
+    steps = _steps(loader, path, doc["steps"], inputs) if "steps" in doc else ()
+    if steps and (paginated or kind == "ddl"):
+        loader.problems.add(path, "/steps", "a composite operation cannot be a listing or a ddl")
 
     response = doc.get("response", {})
     response_ctx: dict[str, set[str] | None] = {"input": inputs, "response": None}
+    if steps:
+        response_ctx = {"input": inputs, "steps": {s.name for s in steps}}
     if paginated:
         response_ctx = {"input": inputs, "result": {"items", "total", "has_more", "next_offset", "pages", "sideloads"}}
     output = c(path, "/response/output", response.get("output"), response_ctx)
@@ -273,7 +266,57 @@ def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) 
         failure=response.get("failure"), pagination=pagination, option=option, lookups=tuple(lookups),
         examples=tuple(doc.get("examples", [])), source=path,
         input_validator=loader.validator(input_schema), output_validator=loader.validator(output_schema),
+        steps=steps,
     )
+
+
+def _request(loader: _Loader, path: Path, req: dict[str, Any], inputs: set[str], paginated: bool) -> RequestSpec:
+    request_ctx: dict[str, set[str] | None] = {"input": inputs}
+    if paginated:
+        request_ctx["page"] = {"limit", "offset", "after", "keyset"}
+    c = loader.compile
+    request = RequestSpec(
+        method=c(path, "/request/method", req["method"], request_ctx),
+        path=c(path, "/request/path", req["path"], request_ctx, path_mode=True) if "path" in req else None,
+        raw_path=c(path, "/request/raw_path", req["raw_path"], request_ctx) if "raw_path" in req else None,
+        query=c(path, "/request/query", req.get("query"), request_ctx),
+        headers=c(path, "/request/headers", req.get("headers"), request_ctx),
+        body=c(path, "/request/body", req["body"], request_ctx) if "body" in req else None,
+        timeout=req.get("timeout"),
+        encoding=c(path, "/request/encoding", req["encoding"], request_ctx) if "encoding" in req else None,
+        max_bytes=req.get("max_bytes"),
+    )
+    if request.raw_path is not None and not isinstance(request.raw_path, Template):
+        loader.problems.add(path, "/request/raw_path", "raw_path must be a template")
+    return request
+
+
+def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[str]) -> tuple[StepSpec, ...]:
+    """Compile each step's templates; a step sees the input and the steps before it only."""
+    c = loader.compile
+    steps: list[StepSpec] = []
+    for i, doc in enumerate(docs):
+        where = f"/steps/{i}"
+        earlier = {s.name for s in steps}
+        if doc["name"] in earlier:
+            loader.problems.add(path, f"{where}/name", f"step name {doc['name']!r} is used twice")
+        ctx: dict[str, set[str] | None] = {"input": inputs, "steps": earlier}
+        as_name = doc.get("as", "item")
+        each_ctx = {**ctx, as_name: None, "index": None} if "for_each" in doc else ctx
+        steps.append(StepSpec(
+            name=doc["name"], operation=doc.get("operation"),
+            input=c(path, f"{where}/input", doc.get("input"), each_ctx),
+            value=c(path, f"{where}/value", doc.get("value"), each_ctx),
+            when=c(path, f"{where}/when", doc["when"], ctx) if "when" in doc else None,
+            for_each=c(path, f"{where}/for_each", doc["for_each"], ctx) if "for_each" in doc else None,
+            as_name=as_name,
+            until=c(path, f"{where}/until", doc["until"], {**each_ctx, "output": None}) if "until" in doc else None,
+            every=float(doc.get("every", 1.0)), attempts=int(doc.get("attempts", 1 if "until" not in doc else 60)),
+            tolerate=frozenset(doc.get("tolerate", ())),
+            fail={**doc["fail"], "message": c(path, f"{where}/fail/message", doc["fail"]["message"], ctx)}
+            if "fail" in doc else None,
+        ))
+    return tuple(steps)
 
 
 def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[str]) -> PaginationSpec:
@@ -344,6 +387,25 @@ def _check_lookups(loader: _Loader, operations: dict[str, OperationSpec]) -> Non
             elif target.kind != "ddl":
                 loader.problems.add(op.source, f"/input{lookup.pointer}", f"lookup names {lookup.operation!r}, "
                                                                          "which is not a ddl operation")
+
+
+def _check_steps(loader: _Loader, operations: dict[str, OperationSpec]) -> None:
+    """Every step names a known operation, and no composite reaches itself (it would never end)."""
+    for op in operations.values():
+        for i, step in enumerate(op.steps):
+            if step.operation is not None and step.operation not in operations:
+                loader.problems.add(op.source, f"/steps/{i}/operation", f"unknown operation {step.operation!r}")
+        seen: set[str] = set()
+        todo = [s.operation for s in op.steps if s.operation]
+        while todo:
+            name = todo.pop()
+            if name == op.name:
+                loader.problems.add(op.source, "/steps", "the steps run this operation again (a cycle)")
+                break
+            if name in seen or name not in operations:
+                continue
+            seen.add(name)
+            todo.extend(s.operation for s in operations[name].steps if s.operation)
 
 
 def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],

@@ -22,6 +22,8 @@ class RequestSpec:
     headers: Any
     body: Any
     timeout: dict[str, float] | None
+    encoding: Template | str | None = None  # json (default), form or text
+    max_bytes: int | None = None  # the API's own limit on a body, when below the connector's default
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,27 @@ class PaginationSpec:
     keyset_when: Template | None
     keep: Template | None = None
     sideloads: dict[str, Template] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a composite operation: run another operation (or compute a value) with the results so far.
+
+    ``for_each`` runs it once per element (its output is then the list of outputs); ``until`` repeats it,
+    ``every`` seconds apart and at most ``attempts`` times, until the template is true (polling)."""
+
+    name: str
+    operation: str | None
+    input: Any = None
+    value: Any = None
+    when: Template | None = None
+    for_each: Template | None = None
+    as_name: str = "item"
+    until: Template | None = None
+    every: float = 1.0
+    attempts: int = 1
+    tolerate: frozenset[str] = frozenset()  # error types that make the step's output null instead of failing
+    fail: dict[str, Any] | None = None  # {message (compiled template), pointer}: stop with PreconditionFailed
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,7 @@ class OperationSpec:
     upsert_key: str | None
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
-    request: RequestSpec
+    request: RequestSpec | None
     output: Any
     success_when: Template | None
     failure: dict[str, str] | None
@@ -70,6 +93,7 @@ class OperationSpec:
     source: Path
     input_validator: Any = field(repr=False, compare=False)
     output_validator: Any = field(repr=False, compare=False)
+    steps: tuple[StepSpec, ...] = ()
 
     def retries_ambiguous_failures(self, method: str) -> bool:
         """Whether a 5xx or a lost response may be retried without risking a duplicate."""

@@ -4,7 +4,8 @@ A listing spec (one with ``pagination:``) names only what differs: its items, it
 where it applies. What every listing repeats is declared once in ``connector.yaml`` and injected
 here, before the spec is checked: the paging inputs (by kind), the matching ``pagination``
 templates, the query parameters that carry the page, the total, the item id and, for actions, the
-paging fields of the output. Anything a spec states itself wins, so the explicit form still works.
+paging fields of the output. Anything a spec states itself wins, and a spec in the full form (its own
+``limit``/``offset``/``return_all``/``max_items`` templates) gets only the page size, total and item id.
 """
 
 from __future__ import annotations
@@ -28,11 +29,16 @@ def apply_paging_defaults(doc: dict[str, Any], defaults: Mapping[str, Any] | Non
     if not defaults or not isinstance(doc.get("pagination"), dict):
         return doc
     kind = doc.get("kind", "action")
-    doc = {**doc, "pagination": dict(doc["pagination"]), "request": dict(doc["request"])}
+    # The full form (a spec that wires its own paging inputs) is taken as written: only the page size, the
+    # total and the item id are filled in. Some such listings send no paging parameters at all on purpose.
+    explicit = any(role in doc["pagination"] for role in INPUT_ROLES)
+    doc = {**doc, "pagination": dict(doc["pagination"])}
     pagination = doc["pagination"]
     for key in ("page_size", "total", "item_id"):
         if key in defaults and key not in pagination:
             pagination[key] = defaults[key]
+    if explicit:
+        return doc
 
     inputs = (defaults.get("inputs") or {}).get(kind) or {}
     schema = doc.get("input")
@@ -45,11 +51,12 @@ def apply_paging_defaults(doc: dict[str, Any], defaults: Mapping[str, Any] | Non
             if role in properties and role not in pagination:
                 pagination[role] = f"{{{{ input.{role} }}}}"
 
-    query = doc["request"].get("query") or {}
+    request = doc.get("request")
+    query = (request.get("query") if isinstance(request, dict) else None) or {}
     placed = _page_reads(query)
     missing = {k: v for k, v in (defaults.get("query") or {}).items() if k not in query and not _page_reads(v) & placed}
-    if missing:
-        doc["request"]["query"] = {**query, **missing}
+    if missing and isinstance(request, dict):
+        doc["request"] = {**request, "query": {**query, **missing}}
 
     if kind == "action":
         _add_outputs(doc, defaults.get("outputs") or {}, root, spec_path.parent)

@@ -120,11 +120,39 @@ def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
     return out
 
 
+def encode_body(body: Any, encoding: Any, pointer: str) -> tuple[bytes, str]:
+    """The bytes and content type of a body: JSON, URL-encoded form fields, or plain text."""
+    if encoding == "json":
+        try:
+            return (json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(),
+                    "application/json")
+        except ValueError:
+            raise _invalid("/", "type", "the body contains a number JSON cannot carry (NaN or Infinity)") from None
+    if encoding == "form":
+        if not isinstance(body, Mapping):
+            raise _invalid(pointer, "type", "a form body must be an object of field names to values")
+        pairs = []
+        for key, value in body.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, (Mapping, list)):
+                    raise _invalid(f"{pointer}/{key}", "type", "form values must be strings, numbers, booleans "
+                                                               "or lists of them")
+                if item is not None:
+                    pairs.append((str(key), "true" if item is True else "false" if item is False else str(item)))
+        return urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
+    if encoding == "text":
+        if not isinstance(body, str):
+            raise _invalid(pointer, "type", "a text body must be a string")
+        return body.encode(), "text/plain; charset=utf-8"
+    raise _invalid("/", "enum", f"unknown body encoding {encoding!r}: json, form or text")
+
+
 def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None,
                   memo: RenderMemo | None = None) -> httpx.Request:
     """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages."""
     context = {"input": input, "page": page or {}}
     spec = op.request
+    assert spec is not None, f"{op.name} has steps, not a request"
     method = str(render_structure(spec.method, context, memo)).upper()
     if method not in METHODS:
         raise _invalid(_pointer_of(spec.method), "enum", f"method must be one of {', '.join(sorted(METHODS))}")
@@ -138,14 +166,13 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
     if spec.body is not None:
         body = render_structure(spec.body, context, memo)
         if body is not ABSENT:
-            try:
-                content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-            except ValueError:
-                raise _invalid("/", "type", "the body contains a number JSON cannot carry (NaN or Infinity)") from None
-            if len(content) > call.spec.defaults.max_request_bytes:
-                raise _invalid("/", "maxLength", f"the request body is larger than "
-                                                 f"{call.spec.defaults.max_request_bytes} bytes")
-            headers.setdefault("Content-Type", "application/json")
+            encoding = "json" if spec.encoding is None else render_structure(spec.encoding, context, memo)
+            content, content_type = encode_body(body, "json" if encoding in (ABSENT, None) else encoding,
+                                                _pointer_of(spec.body))
+            limit = min(spec.max_bytes or call.spec.defaults.max_request_bytes, call.spec.defaults.max_request_bytes)
+            if len(content) > limit:
+                raise _invalid("/", "maxLength", f"the request body is larger than {limit} bytes")
+            headers.setdefault("Content-Type", content_type)
     url = call.auth.base_url + path
     query = _query(render_structure(spec.query, context, memo))
     try:

@@ -23,11 +23,13 @@ from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
 from .errors import UPSTREAM_TYPES, SpecError, UnknownOperation, UpstreamError, ValidationError
+from .messages import plain_message
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .paging import paginate
 from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
 from .retry import RetryPolicy, TimeoutsLike, as_timeouts
+from .steps import run_steps
 from .templating import ABSENT, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
@@ -214,6 +216,8 @@ class Connector:
         """The first request a call would send, without sending it (contract tests, dry runs)."""
         call, prepared = self._prepare(operation, input, auth, None)
         op = call.op
+        if op.request is None:
+            raise UnknownOperation(f"{operation} runs steps, not one request")
         page = None
         if op.pagination:
             page = {"limit": op.pagination.page_size, "offset": 0}
@@ -271,7 +275,7 @@ class Connector:
             max_attempts=self.retry.max_attempts, deadline=deadline, backoff_base=self.retry.backoff_base,
             backoff_cap=self.retry.backoff_cap, max_retry_after=self.retry.max_retry_after)
         per_attempt = self.timeouts
-        if op.request.timeout:
+        if op.request is not None and op.request.timeout:
             per_attempt = Timeouts(**{**per_attempt.__dict__, **op.request.timeout})
         timeouts = as_timeouts(timeouts, per_attempt)
         call = Call(spec=self.spec, op=op, auth=auth, limiter=self.limiter, clock=self.clock, policy=policy,
@@ -280,10 +284,12 @@ class Connector:
 
     def _pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
         op = call.op
-        if op.pagination is not None:
+        if op.steps:
+            output: Any = yield from run_steps(call, op, input, self.operation, self.validate_input, self._pipeline)
+        elif op.pagination is not None:
             result = yield from paginate(call, op, input)
             if op.kind == "ddl":
-                output: Any = {"result": [self._option(op, item, input) for item in result.items],
+                output = {"result": [self._option(op, item, input) for item in result.items],
                                "next_offset": result.next_offset}
             else:
                 output = render_structure(op.output, {"input": input, "result": result.context()})
@@ -396,7 +402,7 @@ def _describe_error(error: Any) -> list[dict[str, str]]:
             base = "".join(f"/{p}" for p in error.absolute_path)
             return [{"pointer": f"{base}/{name}", "keyword": "additionalProperties",
                      "message": f"{name!r} is not a field of this operation"} for name in sorted(extra)]
-    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": error.message[:500]}]
+    return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": plain_message(error)}]
 
 
 def _error_pointer(error: Any) -> str:
@@ -406,6 +412,12 @@ def _error_pointer(error: Any) -> str:
         for name in error.validator_value or ():
             if name not in error.instance and error.message == f"{name!r} is a required property":
                 return f"{pointer}/{name}"
+    if error.validator == "dependentRequired" and isinstance(error.instance, Mapping) \
+            and isinstance(error.validator_value, Mapping):
+        for field, needs in error.validator_value.items():
+            lacking = [n for n in needs if n not in error.instance] if field in error.instance else []
+            if lacking:
+                return f"{pointer}/{lacking[0]}"
     return pointer
 
 

@@ -9,7 +9,8 @@ contract (R1-R4, R6) for the rules implemented here:
   shared limiter so every worker of the account waits;
 - ambiguous (5xx, 408, a read timeout, a connection dropped after sending): retried only when
   the operation may be repeated; otherwise ``OutcomeUnknown``;
-- any other 4xx: never retried;
+- any other 4xx: never retried; a DELETE whose earlier attempt may have been carried out and
+  whose retry is answered with what the connector's error rules call ``not_found`` is done;
 - at most ``max_attempts`` attempts, full-jitter backoff, one deadline for the whole call; a wait
   that would end past the deadline fails at once with the time to wait.
 """
@@ -28,6 +29,7 @@ from .effects import Exchange, Pipeline, Send, Sleep
 from .errors import (
     ConnectionFailed,
     ConnectorError,
+    NotFound,
     OutcomeUnknown,
     RateLimited,
     RedirectBlocked,
@@ -140,9 +142,10 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
                 request = _follow(call, request, response, hops)
                 attempt -= 1
                 continue
-            if status == 404 and request.method == "DELETE" and maybe_done:
-                return Exchange(response, b"{}")  # an earlier attempt deleted it
             failure = _upstream_error(call, response, result.content)
+            if isinstance(failure, NotFound) and request.method == "DELETE" and maybe_done:
+                # The connector's error rules call this answer not found: an earlier attempt deleted it.
+                return Exchange(response, b"{}")
             retry_any = isinstance(failure, RateLimited)
             if isinstance(failure, RateLimited):
                 call.limiter.pause(key, failure.retry_after if failure.retry_after is not None else 1.0)

@@ -23,11 +23,13 @@ from typing import Any
 from . import control
 from .faults import FaultSet, Hit
 from .fixture import load_fixture
+from .hooks import HookFirer
 from .log import LoggedRequest, RequestLog, mask_headers
 from .ratelimit import SlidingWindow
 from .resources import build_router
 from .seed import seed_account, seed_user
 from .store import Store
+from .webhook_payloads import event_payload
 from .wire import ApiError, Headers, Request, Response, dumps, parse_query, reason
 
 API_PREFIX = "/api/3"
@@ -53,12 +55,14 @@ class Sandbox:
         self.bulk_import_window = 60.0
         self.import_delay = 0.0
         self.interrupt_imports = 0
+        self.phone_only_contacts = True  # the account opted in to contacts without an email (allowNullEmail)
         self.user_id = "1"
         self.faults = FaultSet()
         self.log = RequestLog()
         self.limiter = SlidingWindow()
         self.import_limiter = SlidingWindow()
         self.lock = threading.RLock()
+        self.hooks = HookFirer()
         self.store = self._new_store()
 
     def _new_store(self) -> Store:
@@ -75,6 +79,8 @@ class Sandbox:
         self.log.clear()
         self.limiter.clear()
         self.import_limiter.clear()
+        self.hooks.wait_idle()
+        self.hooks.clear()
 
     def load_fixture(self, contacts: int = 0, lists: int = 0, deals: int = 0, **more: int) -> dict[str, int]:
         """Add generated data for large-account tests; returns how many rows of each were added."""
@@ -144,6 +150,12 @@ class Sandbox:
         return _json_response(status, payload, extra)
 
     # -- helpers for resources ---------------------------------------------------------------
+    def emit(self, event: str, *, list_id: str = "0", source: str = "api", **subject: Any) -> int:
+        """A change happened: queue `event` (about `subject`: contact=, deal=, tag=, note= rows) for every
+        matching webhook. Resources call this once per change, after the change; see hooks.py."""
+        payload = event_payload(self.store, **subject)
+        return self.hooks.emit(list(self.store["webhooks"]), event, payload, list_id=str(list_id), source=source)
+
     def user(self) -> dict:
         """The user the key belongs to (users/me)."""
         return self.store["users"].get(self.user_id) or {"id": self.user_id}

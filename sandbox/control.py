@@ -59,6 +59,27 @@ def _dispatch(sb: Sandbox, method: str, name: str, data: dict) -> Response:
         if method == "DELETE":
             sb.log.clear()
             return _reply(200, {})
+    elif name == "webhooks":
+        if method == "PUT":
+            sb.hooks.configure(duplicate=data.get("duplicate"), drop=data.get("drop"))
+        if method == "POST":  # wait until every queued delivery was attempted
+            return _reply(200, {"idle": sb.hooks.wait_idle(float(data.get("timeout", 10)))})
+        if method in ("GET", "PUT"):
+            return _reply(200, {"duplicate": sb.hooks.duplicate, "drop": sb.hooks.drop, "deliveries": sb.hooks.log()})
+    elif name == "events" and method == "POST":
+        # What a contact or a user did outside the API (a form, the app): the same event, another source.
+        subject = {}
+        for key, table in (("contact", "contacts"), ("deal", "deals"), ("tag", "tags")):
+            if key in data:
+                row = sb.store[table].get(data[key])
+                if row is None:
+                    raise ValueError(f"no {key} {data[key]}")
+                subject[key] = row
+        if data.get("source", "public") not in ("public", "admin", "api", "system"):
+            raise ValueError("source must be public, admin, api or system")
+        fired = sb.emit(str(data["event"]), list_id=str(data.get("list", "0")), source=data.get("source", "public"),
+                        **subject)
+        return _reply(201, {"fired": fired})
     elif name == "reset" and method == "POST":
         sb.reset()
         return _reply(200, {})

@@ -27,9 +27,13 @@ class Router:
         self._by_length: dict[int, list[Route]] = {}
 
     def add(self, method: str, template: str, handler: Handler) -> None:
+        """A PUT route also answers PATCH, as ActiveCampaign does (LIVE: contacts, deals, notes; assumed for the
+        rest, see README)."""
         parts = tuple(p for p in template.strip("/").split("/") if p)
         group = self._by_length.setdefault(len(parts), [])
-        group.append(Route(method.upper(), template, parts, handler))
+        methods = ("PUT", "PATCH") if method.upper() == "PUT" else (method.upper(),)
+        known = {(r.method, r.parts) for r in group}
+        group.extend(Route(m, template, parts, handler) for m in methods if (m, parts) not in known)
         # Static segments win over parameters at the same position ("/users/me" before "/users/{id}").
         group.sort(key=lambda r: tuple(p.startswith("{") for p in r.parts))
 

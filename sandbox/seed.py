@@ -25,7 +25,7 @@ def seed_user(store: Store) -> None:
 
 
 def seed_account(store: Store) -> None:
-    from .resources import contacts, deals, fields, lists, pipelines
+    from .resources import contacts, deals, fields, lists, pipelines, tasks
 
     s0, _ = _at(0)
     seed_user(store)
@@ -40,8 +40,9 @@ def seed_account(store: Store) -> None:
                    "allow": ("pgContactAdd", "pgContactEdit", "pgDeal", "pgDealReassign", "pgReportsTrend")})
 
     autos = store["automations"]
+    # Status 1 active, 2 inactive (stopped), 0 inactive and never started (a draft).
     for hours, name, status, entered in ((1, "Welcome Series", "1", 12), (2, "Abandoned Cart Follow-up", "1", 4),
-                                          (3, "Old Newsletter Drip", "2", 40)):
+                                          (3, "Old Newsletter Drip", "2", 40), (3.5, "Draft Onboarding", "0", 0)):
         stamp, _ = _at(hours)
         autos.insert({"name": name, "cdate": stamp, "mdate": stamp, "status": status, "entered": entered,
                       "exited": entered // 2})
@@ -89,10 +90,17 @@ def seed_account(store: Store) -> None:
     for title in ("Call", "Email"):
         store["dealTasktypes"].insert({"title": title, "status": "0", "defduration": "0", "cdate": None,
                                        "udate": None})
+    stamp = _at(12.5)[0]
+    for title, sentiment in (("Interested", "POSITIVE"), ("Not interested", "NEGATIVE")):
+        store["taskOutcomes"].insert(tasks.new_outcome(title, sentiment, stamp))
+    for order, outcome in enumerate(("1", "2")):  # Email tasks need an outcome when completed; Call tasks do not
+        store["tasktypeOutcomeRels"].insert(tasks.new_rel("2", outcome, stamp, order=order))
 
     pipelines.create_pipeline(store, "Sales Pipeline", "usd", stamp=_at(13)[0])
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Close reason", "fieldType": "text"})
     store["dealCustomFieldMeta"].insert({"fieldLabel": "Expected close date", "fieldType": "date"})
+    store["accounts"].insert({"name": "Globex Corporation", "accountUrl": "https://www.globex.example",
+                              "created": _at(13)[0], "updated": _at(13)[0], "fields": [], "owner": "1"})
 
     for hours, email, first, last in ((14, "jane.doe@example.com", "Jane", "Doe"),
                                       (15, "john.smith@example.com", "John", "Smith")):
@@ -105,10 +113,14 @@ def seed_account(store: Store) -> None:
     store["tags"].insert({"tag": "customer", "tagType": "contact", "description": "Paying customers",
                           "cdate": stamp})
     store["contactTags"].insert({"contact": "1", "tag": "1", "cdate": stamp})
+    # A bulk import done earlier (Jane and John), so import/info has a batch to report.
+    store.extra.setdefault("imports", {})["0c6a6fd1-4a1d-4be8-9c27-33f3d7ebfc55"] = {
+        "ready_at": 0.0, "success": ["1", "2"], "failure": [], "status": "completed"}
 
     stamp, ts = _at(17)
     store["deals"].insert(deals.new_row(title="Example Widget renewal", value=120000, currency="usd", contact="1",
                                         group="1", stage="1", owner="1", stamp=stamp, ts=ts))
+    store["deals"].update(store["deals"].get("1"), {"fields": [{"customFieldId": 1, "fieldValue": "Renewal"}]})
     store["notes"].insert({"note": "Asked for a quote for 20 seats.", "relid": "1", "reltype": "Deal",
                            "userid": "1", "cdate": stamp, "mdate": stamp})
     store["dealTasks"].insert({"title": "Call Jane about the renewal", "note": "Follow up on the quote",
@@ -116,3 +128,6 @@ def seed_account(store: Store) -> None:
                                "edate": _at(48.25)[0], "status": 0, "user": "1", "assignee": "1",
                                "cdate": stamp, "udate": stamp, "automation": None, "doneAutomation": None,
                                "outcomeId": None, "outcomeInfo": None})
+    # A registration for the webhook operations' examples; the sandbox never emits sms_reply, so it never fires.
+    store["webhooks"].insert({"name": "Example hook", "url": "https://hooks.example.com/ac", "events": ["sms_reply"],
+                              "sources": ["public"], "listid": "0", "cdate": stamp})

@@ -13,7 +13,6 @@ from engine.ratelimit import NoLimit
 from engine.runtime import Connector
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_FILE = ROOT.parent / "shared" / "reference" / "spec" / "activecampaign-v3.json"
 
 settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("nightly", max_examples=1000, deadline=None, print_blob=True)

@@ -28,6 +28,13 @@ async def add_authentication(request: Request) -> JSONResponse:
     return JSONResponse(stored, status_code=201)
 
 
+async def edit_authentication(request: Request) -> JSONResponse:
+    body = await read_json(request, "AuthenticationChange")
+    stored = await run_in_threadpool(_registry(request).edit, request.path_params["name"], new_name=body.get("name"),
+                                     type=body.get("type"), api_url=body.get("api_url"), api_key=body.get("api_key"))
+    return JSONResponse(stored)
+
+
 async def remove_authentication(request: Request) -> JSONResponse:
     name = request.path_params["name"]
     await run_in_threadpool(_registry(request).remove, name)
@@ -44,5 +51,6 @@ ROUTES = [
     Route("/api/authentications", list_authentications, methods=["GET"]),
     Route("/api/authentications", add_authentication, methods=["POST"]),
     Route("/api/authentications/{name}", remove_authentication, methods=["DELETE"]),
+    Route("/api/authentications/{name}", edit_authentication, methods=["PATCH"]),
     Route("/api/authentications/{name}/test", test_authentication, methods=["POST"]),
 ]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from engine.auth import UrlPolicy, cached_resolver
 from engine.errors import ConnectorError
@@ -21,8 +22,12 @@ from engine.errors import ConnectorError
 from .. import load
 from ..builder import STATIC_DIR
 from ..store import AuthStore
-from . import api_authentications, api_connector, errors
+from ..triggers.receiver import hook_route
+from ..triggers.runtime import TriggerContext
+from ..workflows import RunStore
+from . import api_authentications, api_connector, api_triggers, api_workflows, errors
 from .access import AccessGuard
+from .assets import IMMUTABLE, REVALIDATE, BuilderAssets, accepts_gzip, assets_version, compressed_response
 from .headers import HardenedHeaders
 from .offer import SandboxOffer
 from .openapi import document
@@ -39,21 +44,27 @@ class Service:
     registry: Registry
     offer: SandboxOffer | None
     app: Starlette
+    runs: RunStore
     owns_connector: bool = True
+    tasks: set[Any] = field(default_factory=set)  # workflow runs in progress (kept referenced until done)
+    triggers: Any = None  # ac_connector.triggers.runtime.TriggerContext (over the same run store)
 
     def close(self) -> None:
+        if self.triggers:
+            self.triggers.stop()
         if self.offer:
             self.offer.stop()
         self.registry.store.close()
+        self.runs.close()
         if self.owns_connector:
             self.connector.close()
 
 
 def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None,
                   **connector_options: Any) -> Service:
-    """Load the connector and open the store; offer a sandbox when nothing is stored yet.
+    """Load the connector and open the store; offer the in-memory sandbox unless told not to.
 
-    ``sandbox`` (a ``sandbox.Sandbox``) is offered even when authentications exist: tests use it to
+    ``sandbox`` (a ``sandbox.Sandbox``) is offered even with ``offer_sandbox=False``: tests use it to
     preload data. ``connector`` is an already loaded Connector (loaded with allow_loopback=True) that
     the caller keeps owning; else one is loaded with ``connector_options`` (e.g. a limiter).
     """
@@ -64,10 +75,15 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
     spec = connector.spec.auth
     store = AuthStore(settings.home, secret_fields=spec.secret_fields, url_field=spec.url_field)
     offer = None
-    if sandbox is not None or (settings.offer_sandbox and not store.list()):
+    # Offered at every start (not only while nothing is stored): workflows saved against "Sandbox" must keep
+    # working after the user adds an account and the service restarts. `serve --no-sandbox` turns it off.
+    if sandbox is not None or settings.offer_sandbox:
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
-    service = Service(settings, connector, registry, offer, app=None, owns_connector=owns_connector)  # type: ignore[arg-type]
+    runs = RunStore.open(home=settings.home)
+    service = Service(settings, connector, registry, offer, app=None, runs=runs,  # type: ignore[arg-type]
+                      owns_connector=owns_connector)
+    service.triggers = TriggerContext(connector, runs, registry.get)
     service.app = create_app(service)
     return service
 
@@ -98,12 +114,24 @@ def create_app(service: Service) -> Starlette:
                              "loopback_allowed": service.settings.allow_loopback,
                              "token_required": bool(service.settings.token)})
 
-    async def page(request: Request) -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-store"})
+    version_prefix = f"/static/{assets_version(STATIC_DIR)}/"
+    page_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace('"/static/', f'"{version_prefix}')
+
+    async def page(request: Request) -> Response:
+        """The page links its assets by content version (cached for good); the page itself is never cached."""
+        headers = {"cache-control": "no-store"}
+        if accepts_gzip(request.headers):
+            return compressed_response(page_html.encode(), "text/html", headers)
+        return HTMLResponse(page_html, headers={**headers, "vary": "Accept-Encoding"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if service.triggers:  # events answered by a process that died before starting their runs; pollers
+            await run_in_threadpool(service.triggers.recover)
+            service.triggers.start_pollers()
         yield
+        if service.tasks:  # let runs in progress finish their step and be recorded
+            await asyncio.wait(list(service.tasks), timeout=10)
         await service.connector.aclose()
 
     routes = [
@@ -111,9 +139,13 @@ def create_app(service: Service) -> Starlette:
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         Route("/api/service", service_info, methods=["GET"]),
+        hook_route(service.triggers),
         *api_connector.ROUTES,
         *api_authentications.ROUTES,
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *api_workflows.ROUTES,
+        *api_triggers.ROUTES,
+        Mount(version_prefix.rstrip("/"), BuilderAssets(directory=STATIC_DIR, cache_control=IMMUTABLE)),
+        Mount("/static", BuilderAssets(directory=STATIC_DIR, cache_control=REVALIDATE), name="static"),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

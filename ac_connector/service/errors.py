@@ -72,6 +72,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "not_found": 404,
     "already_exists": 409,
     "upstream_validation": 422,
+    "precondition_failed": 409,
     "rate_limited": 429,
     "timeout": 504,
     "authentication": 502,
@@ -86,6 +87,9 @@ STATUS_BY_TYPE: dict[str, int] = {
     "redirect_blocked": 502,
     "credential_scope": 502,
     "spec": 500,
+    "run_not_found": 404,
+    "workflow_not_found": 404,
+    "not_resumable": 409,
 }
 
 
@@ -93,6 +97,11 @@ def status_for(exc: ConnectorError) -> int:
     if isinstance(exc, ServiceError):
         return exc.status
     return STATUS_BY_TYPE.get(exc.type, 502 if exc.retryable else 500)
+
+
+def status_for_type(type: str) -> int:
+    """The status for an error already in its JSON form."""
+    return STATUS_BY_TYPE.get(type, 500)
 
 
 def error_json(exc: ConnectorError) -> JSONResponse:

@@ -13,6 +13,8 @@ from jsonschema import Draft202012Validator
 
 from engine.errors import ValidationError
 
+from .openapi_triggers import TRIGGER_SCHEMAS, trigger_paths
+
 JSON = "application/json"
 SECRET_POINTERS = {"/api_key"}
 
@@ -26,6 +28,24 @@ def _ref(name: str) -> dict[str, str]:
 
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^\\x00-\\x1f]+$"}
+
+# Inlined where a request body holds it: request bodies are checked schema by schema, without $refs.
+WORKFLOW_DOCUMENT = {"type": "object", "description": "a workflow document: closed JSON Schema workflow/v1, served "
+                     "at /api/workflow-schema (version, name, trigger, steps[id, name, operation, authentication, "
+                     "input]); input values may be references: $.steps.<id>.<path>, $.trigger.<path>, or "
+                     "{$.steps...} inside a text"}
+
+RUN_REQUIRED = ["id", "workflow", "status", "interrupted", "started_at", "finished_at", "trigger"]
+RUN_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"}, "workflow": {"type": "string"},
+    "status": {"enum": ["running", "succeeded", "failed", "outcome_unknown"]},
+    "interrupted": {"type": "boolean", "description": "running, but the process running it has ended"},
+    "started_at": {"type": "string", "format": "date-time"},
+    "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    "trigger": {"description": "the trigger's data"},
+    "stopped_at": {"type": ["string", "null"], "description": "the id of the step that stopped the run"},
+    "error": {"type": ["object", "null"], "description": "that step's error"},
+    "resumed_from": {"type": ["string", "null"]}, "resumed_by": {"type": ["string", "null"]}}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "FieldError": _obj(["pointer", "keyword", "message"], {
@@ -96,6 +116,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "api_key": {"type": "string", "minLength": 1, "maxLength": 512, "writeOnly": True,
                     "description": "stored encrypted, never returned"},
         "replace": {"type": "boolean", "default": False}}),
+    "AuthenticationChange": {**_obj([], {
+        "name": NAME,
+        "type": {"type": "string", "enum": ["personal", "organisational"]},
+        "api_url": {"type": "string", "minLength": 1, "maxLength": 2048, "description": "a new URL needs api_key too"},
+        "api_key": {"type": "string", "minLength": 1, "maxLength": 512, "writeOnly": True,
+                    "description": "the key entered again; stored encrypted, never returned"}},
+        description="what to change; fields left out stay as they are"), "minProperties": 1},
     "Authentication": _obj(["name", "type", "api_url", "sandbox"], {
         "name": {"type": "string"}, "type": {"type": "string", "enum": ["personal", "organisational"]},
         "api_url": {"type": "string"}, "sandbox": {"type": "boolean"},
@@ -108,6 +135,50 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "type": "object", "required": ["type", "message", "culprit", "advice"],
             "properties": {"culprit": {"enum": ["url", "key", "unknown"]}, "advice": {"type": "string"}}}})]},
     "Removed": _obj(["removed"], {"removed": {"type": "string"}}),
+    # -- workflows -------------------------------------------------------------------------------
+    "WorkflowDocument": WORKFLOW_DOCUMENT,
+    "CheckRequest": _obj(["workflow"], {"workflow": WORKFLOW_DOCUMENT}),
+    "CheckResult": _obj(["ok", "errors", "warnings"], {
+        "ok": {"type": "boolean", "description": "no errors (warnings do not stop a run)"},
+        "errors": {"type": "array", "items": _ref("FieldError"),
+                   "description": "pointers into the document, e.g. /steps/2/input/contact_id"},
+        "warnings": {"type": "array", "items": _ref("FieldError")}}),
+    "RunWorkflowRequest": _obj([], {
+        "workflow": WORKFLOW_DOCUMENT,
+        "name": {**NAME, "description": "run a saved workflow instead of sending its document"},
+        "trigger": {"type": "object", "description": "the trigger's data ($.trigger), checked against "
+                    "trigger.input_schema"}}),
+    "ResumeRequest": _obj([], {"retry_unknown": {"type": "boolean", "default": False, "description":
+                                                 "send again a step whose outcome is unknown"}}),
+    "RunEvent": {"type": "object", "required": ["event"], "additionalProperties": True,
+                 "description": "one line of the stream: run_started {run_id, workflow, at, steps, resumed_from}, "
+                                "step_started {run_id, step, index, name, operation}, step_finished {run_id, step, "
+                                "index, status, output, error, duration_ms}, run_finished {run_id, status, "
+                                "stopped_at, error}",
+                 "properties": {"event": {"enum": ["run_started", "step_started", "step_finished", "run_finished",
+                                                   "error"]},
+                                "run_id": {"type": "string"}, "step": {"type": "string"},
+                                "index": {"type": "integer"},
+                                "status": {"enum": ["running", "succeeded", "failed", "outcome_unknown", "skipped"]}}},
+    "RunSummary": _obj(RUN_REQUIRED, RUN_PROPERTIES),
+    "RunStep": _obj(["index", "id", "name", "operation", "status", "input", "output", "error"], {
+        "index": {"type": "integer"}, "id": {"type": "string"}, "name": {"type": "string"},
+        "operation": {"type": "string"},
+        "status": {"enum": ["pending", "running", "succeeded", "failed", "outcome_unknown", "skipped"]},
+        "input": {"description": "the resolved input (references replaced)"}, "output": {}, "error": {},
+        "started_at": {"type": ["string", "null"]}, "finished_at": {"type": ["string", "null"]},
+        "duration_ms": {"type": ["number", "null"]}}),
+    "Run": _obj([*RUN_REQUIRED, "document", "steps"], {
+        **RUN_PROPERTIES, "document": _ref("WorkflowDocument"), "steps": {"type": "array", "items": _ref("RunStep")}},
+        description="a run: the workflow as run and each step's record"),
+    "RunList": _obj(["runs"], {"runs": {"type": "array", "items": _ref("RunSummary")}}),
+    "SavedWorkflow": _obj(["name", "document", "created", "updated"], {
+        "name": {"type": "string"}, "document": _ref("WorkflowDocument"),
+        "created": {"type": "string"}, "updated": {"type": "string"},
+        "check": _ref("CheckResult")}),
+    "SavedWorkflowList": _obj(["workflows"], {"workflows": {"type": "array", "items": _obj(
+        ["name", "steps", "created", "updated"], {"name": {"type": "string"}, "steps": {"type": "integer"},
+                                                  "created": {"type": "string"}, "updated": {"type": "string"}})}}),
 }
 
 _ERRORS = {
@@ -123,12 +194,20 @@ _ERRORS = {
     "502": "ActiveCampaign failed or refused the request (authentication, account, server, connection)",
     "504": "ActiveCampaign did not answer in time",
 }
+_ERRORS_WORKFLOWS = {
+    "404": "unknown run or saved workflow",
+    "409": "the run cannot be resumed as asked (succeeded, still running, already resumed, or its stopping "
+           "step's outcome is unknown and retry_unknown is false)",
+    "422": "invalid workflow, reference or trigger data: error.errors lists each problem by JSON pointer",
+}
 
 
-def _responses(ok: str, schema: str, description: str, errors: str) -> dict[str, Any]:
-    out: dict[str, Any] = {ok: {"description": description, "content": {JSON: {"schema": _ref(schema)}}}}
+def _responses(ok: str, schema: str, description: str, errors: str, media: str = JSON,
+               texts: dict[str, str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {ok: {"description": description, "content": {media: {"schema": _ref(schema)}}}}
     for code in errors.split():
-        out[code] = {"description": _ERRORS[code], "content": {JSON: {"schema": _ref("Error")}}}
+        text = (texts or {}).get(code) or _ERRORS[code]
+        out[code] = {"description": text, "content": {JSON: {"schema": _ref("Error")}}}
     return out
 
 
@@ -140,7 +219,10 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
 
 
+NDJSON = "application/x-ndjson"
 OPERATION = _path_param("operation", "operation name, e.g. add_contact_to_list")
+RUN_ID = _path_param("run_id", "a run id (or a unique prefix of 6+ characters)")
+WORKFLOW_NAME = _path_param("name", "saved workflow name")
 AUTH_NAME = _path_param("name", "authentication name")
 COMMON = "401 403"
 
@@ -208,14 +290,83 @@ def document(version: str) -> dict[str, Any]:
             "/api/authentications/{name}": {"delete": {
                 "operationId": "removeAuthentication", "summary": "forget an authentication",
                 "parameters": [AUTH_NAME],
-                "responses": _responses("200", "Removed", "removed", COMMON + " 404 409")}},
+                "responses": _responses("200", "Removed", "removed", COMMON + " 404 409")}, "patch": {
+                "operationId": "editAuthentication",
+                "summary": "rename, change the type or URL, or enter the key again (a new URL needs the key)",
+                "parameters": [AUTH_NAME], "requestBody": _body("AuthenticationChange"),
+                "responses": _responses("200", "Authentication", "changed", COMMON + " 404 409 413 415 422")}},
             "/api/authentications/{name}/test": {"post": {
                 "operationId": "testAuthentication",
                 "summary": "check the URL and key; says which of the two is wrong",
                 "parameters": [AUTH_NAME],
                 "responses": _responses("200", "AuthenticationTest", "the verdict (ok true or false)",
                                         COMMON + " 404 422")}},
+            **_workflow_paths(),
+            **trigger_paths(_responses, _body, COMMON),
         },
+    }
+
+
+SCHEMAS.update(TRIGGER_SCHEMAS)
+
+
+def _workflow_paths() -> dict[str, Any]:
+    w = _ERRORS_WORKFLOWS
+    stream = ("one JSON event per line (application/x-ndjson), as each step starts and finishes; the first line "
+              "is run_started with the run_id (also in the Location header), the last run_finished")
+    return {
+        "/api/workflow-schema": {"get": {
+            "operationId": "workflowSchema", "summary": "the workflow document's JSON Schema (workflow/v1)",
+            "responses": {"200": {"description": "JSON Schema 2020-12", "content": {JSON: {"schema": {
+                "type": "object"}}}}}}},
+        "/api/workflows/check": {"post": {
+            "operationId": "checkWorkflow",
+            "summary": "check a workflow before running it: schema, references against each operation's output "
+                       "schema (errors), type mismatches (warnings), literal inputs, authentication names",
+            "requestBody": _body("CheckRequest"),
+            "responses": _responses("200", "CheckResult", "the problems found (ok false: a run would be refused)",
+                                    COMMON + " 413 415 422")}},
+        "/api/workflows/runs": {"post": {
+            "operationId": "runWorkflow",
+            "summary": "run a workflow (a document or a saved one's name); streams its events",
+            "requestBody": _body("RunWorkflowRequest"),
+            "responses": _responses("200", "RunEvent", stream, COMMON + " 404 413 415 422", media=NDJSON,
+                                    texts=w)}},
+        "/api/workflows": {"get": {
+            "operationId": "listWorkflows", "summary": "saved workflows",
+            "responses": _responses("200", "SavedWorkflowList", "their names and sizes", COMMON)}},
+        "/api/workflows/{name}": {
+            "get": {"operationId": "getWorkflow", "summary": "a saved workflow", "parameters": [WORKFLOW_NAME],
+                    "responses": _responses("200", "SavedWorkflow", "the document", COMMON + " 404", texts=w)},
+            "put": {"operationId": "saveWorkflow",
+                    "summary": "save a workflow under its name (the document's name must match); answers with "
+                               "its check result (a draft with reference errors can be saved)",
+                    "parameters": [WORKFLOW_NAME], "requestBody": _body("WorkflowDocument"),
+                    "responses": _responses("200", "SavedWorkflow", "saved", COMMON + " 413 415 422", texts=w)},
+            "delete": {"operationId": "deleteWorkflow", "summary": "forget a saved workflow",
+                       "parameters": [WORKFLOW_NAME],
+                       "responses": _responses("200", "Removed", "removed", COMMON + " 404", texts=w)}},
+        "/api/runs": {"get": {
+            "operationId": "listRuns", "summary": "past runs, newest first",
+            "parameters": [
+                {"name": "workflow", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "only runs of the workflow with this name"},
+                {"name": "status", "in": "query", "required": False,
+                 "schema": {"enum": ["running", "succeeded", "failed", "outcome_unknown"]}},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}],
+            "responses": _responses("200", "RunList", "the runs", COMMON + " 422")}},
+        "/api/runs/{run_id}": {"get": {
+            "operationId": "getRun",
+            "summary": "a run: the workflow as run, each step's resolved input, output, status, error and timings",
+            "parameters": [RUN_ID], "responses": _responses("200", "Run", "the run", COMMON + " 404", texts=w)}},
+        "/api/runs/{run_id}/resume": {"post": {
+            "operationId": "resumeRun",
+            "summary": "run a failed run again from the step that stopped it, as a new run; steps that succeeded "
+                       "are reused, never sent again",
+            "parameters": [RUN_ID], "requestBody": _body("ResumeRequest"),
+            "responses": _responses("200", "RunEvent", stream, COMMON + " 404 409 413 415 422", media=NDJSON,
+                                    texts=w)}},
     }
 
 

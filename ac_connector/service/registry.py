@@ -58,6 +58,42 @@ class Registry:
                                     replace=replace)
         return {**stored.public(), "sandbox": False}
 
+    def edit(self, name: str, *, new_name: str | None = None, type: str | None = None, api_url: str | None = None,
+             api_key: str | None = None) -> dict[str, Any]:
+        """Rename, retype, move to another URL or re-enter the key. A new URL needs the key again, so whoever
+        edits cannot send a stored key they cannot read to a server of their choosing."""
+        if self.offer and name == self.offer.name:
+            raise Conflict("the offered sandbox cannot be changed; add an authentication of your own instead")
+        if type is not None and type not in TYPES:
+            raise ValidationError([{"pointer": "/type", "keyword": "enum", "message": "choose Personal or Organisational"}])
+        target = new_name if new_name is not None else name
+        if self.offer and target == self.offer.name:
+            raise Conflict(f"{target!r} is the offered sandbox; choose another name")
+        url_field, key_field = self._spec.url_field, self.secret_field
+        with self._lock:
+            if name not in {a.name for a in self.store.list()}:
+                raise AuthenticationNotFound(f"no authentication named {name!r}")
+            current = self.store.get(name)
+            fields = self.store.fields(name)
+        moved = api_url is not None and api_url.rstrip("/") != str(fields.get(url_field, "")).rstrip("/")
+        if moved and api_key is None:
+            raise ValidationError([{"pointer": f"/{key_field}", "keyword": "required",
+                                    "message": "Enter the API key again: a new URL needs it"}])
+        if api_url is not None:
+            fields[url_field] = api_url
+        if api_key is not None:
+            fields[key_field] = api_key
+        checked = self.connector.authentication({url_field: fields[url_field], key_field: fields[key_field]},
+                                                name=target, url_policy=self.url_policy)
+        fields[url_field] = checked.base_url_origin
+        with self._lock:
+            if target != name and target in {a.name for a in self.store.list()}:
+                raise Conflict(f"an authentication named {target!r} exists already")
+            stored = self.store.add(target, type or current.type, fields, replace=target == name)
+            if target != name:
+                self.store.remove(name)
+        return {**stored.public(), "sandbox": False}
+
     def remove(self, name: str) -> None:
         if self.offer and name == self.offer.name:
             raise Conflict("the offered sandbox cannot be removed; it goes away when the service stops")

@@ -66,9 +66,10 @@ def running(settings: ServiceSettings, **options: Any) -> Iterator[tuple[Service
         service.close()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8080, allow_loopback: bool = False, token: str | None = None) -> int:
+def serve(host: str = "127.0.0.1", port: int = 8080, allow_loopback: bool = False, token: str | None = None,
+          offer_sandbox: bool = True) -> int:
     """``ac-connector serve``: run until interrupted. Returns the exit code."""
-    settings = ServiceSettings.from_cli(host, port, allow_loopback, token)
+    settings = ServiceSettings.from_cli(host, port, allow_loopback, token, offer_sandbox)
     try:
         settings.check()
         sock = bind(settings.host, settings.port)
@@ -82,8 +83,8 @@ def serve(host: str = "127.0.0.1", port: int = 8080, allow_loopback: bool = Fals
     out.write(f"Workflow builder: {base}/" + ("?token=<your token>" if settings.token else "") + "\n")
     out.write(f"JSON API:         {base}/api  (OpenAPI: {base}/api/openapi.json)\n")
     if service.offer:
-        out.write(f"No authentication stored yet: a local sandbox is offered as {service.offer.name!r} "
-                  "(offline, in memory).\n")
+        out.write(f"A local sandbox account is offered as {service.offer.name!r} (offline, its data in memory; "
+                  "--no-sandbox turns it off).\n")
     out.write("Press Ctrl+C to stop.\n")
     out.flush()
     try:

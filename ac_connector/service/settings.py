@@ -24,10 +24,11 @@ class ServiceSettings:
     offer_sandbox: bool = True
 
     @classmethod
-    def from_cli(cls, host: str, port: int, allow_loopback: bool, token: str | None) -> ServiceSettings:
+    def from_cli(cls, host: str, port: int, allow_loopback: bool, token: str | None,
+                 offer_sandbox: bool = True) -> ServiceSettings:
         """The token comes from --token or, so that it stays out of process listings, from the environment."""
         return cls(host=host, port=port, allow_loopback=allow_loopback,
-                   token=token or os.environ.get(TOKEN_ENV) or None)
+                   token=token or os.environ.get(TOKEN_ENV) or None, offer_sandbox=offer_sandbox)
 
     def check(self) -> None:
         """Refuse to listen beyond this machine without an access token."""

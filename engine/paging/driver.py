@@ -166,7 +166,8 @@ def _resume_input(op: OperationSpec, cursor: Mapping[str, Any]) -> dict[str, Any
     if "offset" in cursor:
         names = _input_names(p.offset)
         return {names[0]: cursor["offset"]} if len(names) == 1 else None
-    for template in iter_templates(op.request.query) if op.request.query is not None else ():
+    query = op.request.query if op.request is not None else None
+    for template in iter_templates(query) if query is not None else ():
         if any(u.root == "page" and u.attr == "after" for u in template.uses):
             names = _input_names(template)
             if len(names) == 1:

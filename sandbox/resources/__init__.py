@@ -14,6 +14,7 @@ def build_router() -> Router:
         automations,
         campaigns,
         contacts,
+        deal_fields,
         deals,
         fields,
         imports,
@@ -29,6 +30,6 @@ def build_router() -> Router:
 
     router = Router()
     for module in (contacts, lists, users, automations, fields, deals, pipelines, notes, tasks, messages,
-                   campaigns, tags, accounts, webhooks, imports):
+                   campaigns, tags, accounts, webhooks, imports, deal_fields):
         module.register(router)
     return router

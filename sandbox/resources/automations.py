@@ -21,10 +21,14 @@ def render(req: Request, row: dict) -> dict:
     return {
         "name": row["name"], "cdate": row["cdate"], "mdate": row["mdate"], "userid": "1", "status": row["status"],
         "entered": str(row.get("entered", 0)), "exited": str(row.get("exited", 0)), "hidden": "0",
+        # The newer fields (LIVE get-automation, 2026-05-28); the documented example predates them.
+        "entitlements_violation": "0", "source": str(row.get("source", "6")),
+        "description": row.get("description", ""), "exit_on_unsubscribe": str(row.get("exit_on_unsubscribe", "0")),
+        "exit_on_conversion": str(row.get("exit_on_conversion", "0")), "multientry": str(row.get("multientry", "0")),
         "defaultscreenshot": "http://img-us1.com/default-series.gif",
         "screenshot": "https://d226aj4ao1t61q.cloudfront.net/k0x4h0lr_default-automation.png",
         "links": {k: f"{req.base_url}/api/3/automations/{row['id']}/{k}" for k in (
-            "campaigns", "contactGoals", "contactAutomations", "blocks", "goals", "sms", "sitemessages")},
+            "campaigns", "contactGoals", "contactAutomations", "blocks", "goals", "sms", "sitemessages", "triggers")},
         "id": row["id"],
     }
 

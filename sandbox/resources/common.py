@@ -17,6 +17,18 @@ MAX_LIMIT = 100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def plain_time(stamp: str | None) -> str | None:
+    """'2026-05-28T03:05:55-05:00' -> '2026-05-28 03:05:55': the *_timestamp form (account time, no zone)."""
+    return stamp[:19].replace("T", " ") if stamp else None
+
+
+def audit(created: str | None, updated: str | None = None, by: str | None = None) -> dict[str, Any]:
+    """created_timestamp, updated_timestamp, created_by, updated_by: on lists, tags, fields and contact tags
+    today (LIVE list-lists, list-tags, get-custom-field, tag-contact, recorded 2026-05-28)."""
+    return {"created_timestamp": plain_time(created), "updated_timestamp": plain_time(updated or created),
+            "created_by": by, "updated_by": by}
+
+
 def now() -> tuple[str, float]:
     ts = time.time()
     return iso(ts), ts

@@ -78,7 +78,7 @@ def render(req: Request, row: dict) -> dict:
         "edate": None, "deleted_at": None, "created_utc_timestamp": created_utc,
         "updated_utc_timestamp": updated_utc, "created_timestamp": created_local,
         "updated_timestamp": updated_local, "created_by": None, "updated_by": None,
-        "mpp_tracking": "0", "scoreValues": [],
+        "mpp_tracking": "0", **NEWER_FIELDS, "scoreValues": [],
         "links": {name: link + name + LINK_SUFFIX.get(name, "") for name in LINK_NAMES},
         "id": cid, "organization": None,
     }
@@ -86,6 +86,13 @@ def render(req: Request, row: dict) -> dict:
 
 
 LINK_SUFFIX = {"contactAutomations": "?limit=2500&orders%5Blastdate%5D=DESC"}
+# Fields the live API returns after mpp_tracking (LIVE get-contact, NangoHQ/integration-templates
+# integrations/active-campaign/tests/get-contact.test.json, recorded 2026-05-28); the API cannot set them.
+NEWER_FIELDS: dict[str, Any] = {
+    "last_click_date": None, "last_open_date": None, "last_mpp_open_date": None, "best_send_hour": "0",
+    "sms_consent": "0", "sms_consent_updated_at": "0000-00-00 00:00:00", "whatsapp_id": None,
+    "whatsapp_username": None}
+_NEWER_JSON = dumps(NEWER_FIELDS).decode()[1:-1]
 _LINK_TEMPLATES: dict[str, list[str]] = {}
 _quote = encode_basestring
 
@@ -118,7 +125,8 @@ def render_json(req: Request, row: dict) -> bytes:
         f'"deleted":"0","anonymized":"0","adate":null,"udate":{_quote(row["udate"])},"edate":null,'
         f'"deleted_at":null,"created_utc_timestamp":"{created_utc}","updated_utc_timestamp":"{updated_utc}",'
         f'"created_timestamp":"{created_local}","updated_timestamp":"{updated_local}","created_by":null,'
-        f'"updated_by":null,"mpp_tracking":"0","scoreValues":[],"links":{{{_links_json(req.base_url, cid)}}},'
+        f'"updated_by":null,"mpp_tracking":"0",{_NEWER_JSON},"scoreValues":[],'
+        f'"links":{{{_links_json(req.base_url, cid)}}},'
         f'"id":"{cid}","organization":null}}'
     )
     data = text.encode()
@@ -152,10 +160,15 @@ def require(store: Store, id_: Any, entity: str = "Subscriber") -> dict:
 
 
 # -- writes ---------------------------------------------------------------------------------
-def _check_email(store: Store, data: dict, current: dict | None, required: bool) -> str | None:
+def _phone_only(sb: Sandbox, data: dict) -> bool:
+    """create-a-new-contact: no email is allowed with allowNullEmail and a phone, on accounts that opted in."""
+    return bool(sb.phone_only_contacts and data.get("allowNullEmail") is True and data.get("phone"))
+
+
+def _check_email(store: Store, data: dict, current: dict | None, required: bool, phone_only: bool = False) -> str | None:
     email = data.get("email")
     if email is None or (isinstance(email, str) and not email.strip()):
-        if required and not (data.get("allowNullEmail") and data.get("phone")):
+        if required and not phone_only:
             raise field_missing("email", "Email address is required.")
         return None
     if not valid_email(email):
@@ -198,10 +211,11 @@ def _field_values(sb: Sandbox, req: Request, row: dict, data: dict) -> list[dict
 
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     data = req.wrapper("contact")
-    email = _check_email(sb.store, data, None, required=True)
+    email = _check_email(sb.store, data, None, required=True, phone_only=_phone_only(sb, data))
     row = add(sb.store, new_row(email or "", str(data.get("firstName") or ""), str(data.get("lastName") or ""),
                                 str(data.get("phone") or "")))
     values = _field_values(sb, req, row, data)
+    sb.emit("subscribe", contact=row)
     body: dict[str, Any] = {"contact": render_created(req, row)}
     if values:
         body = {"fieldValues": values, **body}
@@ -212,10 +226,16 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
     data = req.wrapper("contact")
     email = data.get("email")
     if email is None or (isinstance(email, str) and not email.strip()):
-        raise field_missing("email", "Email address is required.")
-    if not valid_email(email):
+        if not _phone_only(sb, data):
+            raise field_missing("email", "Email address is required.")
+        # A phone-only contact: matched on its phone among contacts without an email (a guess, see README).
+        email = ""
+        row = next((r for r in sb.store["contacts"] if not r.get("email") and r.get("phone") == str(data["phone"])),
+                   None)
+    elif not valid_email(email):
         raise field_invalid("email", "Email address is not valid.")
-    row = by_email(sb.store, email)
+    else:
+        row = by_email(sb.store, email)
     status = 200
     if row is None:
         status = 201
@@ -224,8 +244,9 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
     else:
         _apply(sb.store, row, data, None)
     values = _field_values(sb, req, row, data)
+    sb.emit("subscribe" if status == 201 else "update", contact=row)
     contact = render_created(req, row)
-    contact["email_empty"] = False
+    contact["email_empty"] = not row.get("email")
     contact["fieldValues"] = [v["id"] for v in values or []]
     body: dict[str, Any] = {"contact": contact}
     if values:
@@ -256,7 +277,7 @@ def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {
         "contactAutomations": [automations.render_contact_automation(req, r) for r in c_autos],
         "contactLists": [lists.render_membership(req, r) for r in c_lists],
-        "deals": [deals.render(req, r) for r in c_deals],
+        "deals": [deals.render(req, r, store) for r in c_deals],
         "fieldValues": [fields.render_value(req, r) for r in c_values],
         "geoAddresses": [],
         "geoIps": [],
@@ -271,6 +292,7 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     email = _check_email(sb.store, data, row, required=False)
     _apply(sb.store, row, data, email)
     values = _field_values(sb, req, row, data)
+    sb.emit("update", contact=row)
     full = render(req, row)
     full.pop("scoreValues")
     body: dict[str, Any] = {"contact": full}
@@ -458,7 +480,7 @@ def sub_deals(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import deals
 
     row = require(sb.store, req.params["id"])
-    return 200, {"deals": [deals.render(req, r) for r in sb.store["deals"].where("contact", row["id"])]}
+    return 200, {"deals": [deals.render(req, r, sb.store) for r in sb.store["deals"].where("contact", row["id"])]}
 
 
 def sub_account_contacts(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -475,7 +497,6 @@ def register(router: Router) -> None:
     router.add("POST", "/contact/sync", sync)
     router.add("GET", "/contacts/{id}", get)
     router.add("PUT", "/contacts/{id}", update)
-    router.add("PATCH", "/contacts/{id}", update)  # LIVE used PATCH and got 200 (api-map §3.4)
     router.add("DELETE", "/contacts/{id}", delete)
     router.add("GET", "/contacts/{id}/fieldValues", sub_field_values)
     router.add("GET", "/contacts/{id}/contactLists", sub_contact_lists)

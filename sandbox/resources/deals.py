@@ -42,15 +42,30 @@ def _links(req: Request, id_: str) -> dict[str, str]:
     return {k: f"{req.base_url}/api/3/deals/{id_}/{k}" for k in LINK_NAMES}
 
 
-def render(req: Request, row: dict) -> dict:
+def counters(store: Store | None, row: dict) -> dict[str, Any]:
+    """The task and activity counters of a deal (LIVE get-contact deals: nexttaskid null without a task,
+    activitycount "2" after a create and an update). How ActiveCampaign counts activities is a guess: the
+    creation, each update, each note and each task."""
+    if store is None:
+        return {"nextdate": None, "nexttaskid": None, "activitycount": str(row.get("_activity", 1))}
+    tasks = [t for t in store["dealTasks"].where("relid", row["id"]) if t.get("reltype") == "Deal"]
+    notes = [n for n in store["notes"].where("relid", row["id"]) if n.get("reltype") == "Deal"]
+    open_ = sorted((t for t in tasks if int(t["status"]) == 0), key=lambda t: (t.get("_due", 0), int(t["id"])))
+    return {"nextdate": open_[0]["duedate"] if open_ else None, "nexttaskid": open_[0]["id"] if open_ else None,
+            "activitycount": str(row.get("_activity", 1) + len(tasks) + len(notes))}
+
+
+def render(req: Request, row: dict, store: Store | None = None) -> dict:
     """A deal as GET deals and GET deals/{id} return it: every number a string."""
     did = row["id"]
+    count = counters(store, row)
     return {
         "hash": row["hash"], "owner": row["owner"], "contact": row["contact"], "organization": row["account"],
         "group": row["group"], "stage": row["stage"], "title": row["title"], "description": row["description"],
-        "percent": row["percent"], "cdate": row["cdate"], "mdate": row["mdate"], "nextdate": None,
-        "nexttaskid": None, "value": str(row["value"]), "currency": row["currency"], "winProbability": None,
-        "winProbabilityMdate": None, "status": str(row["status"]), "activitycount": "1", "nextdealid": did,
+        "percent": row["percent"], "cdate": row["cdate"], "mdate": row["mdate"], "nextdate": count["nextdate"],
+        "nexttaskid": count["nexttaskid"], "value": str(row["value"]), "currency": row["currency"],
+        "winProbability": None, "winProbabilityMdate": None, "status": str(row["status"]),
+        "activitycount": count["activitycount"], "nextdealid": did,
         "edate": None, "links": _links(req, did), "id": did, "isDisabled": False, "account": row["account"],
         "customerAccount": row["account"], "nextTask": None,
     }
@@ -101,7 +116,12 @@ def _custom_fields(store: Store, items: Any) -> list[dict]:
 
 
 def _placement(store: Store, data: dict, current: dict | None) -> tuple[dict, dict]:
-    """Resolve (pipeline, stage) from group and/or stage; the stage must sit in the pipeline."""
+    """Resolve (pipeline, stage) from group and/or stage; the stage must sit in the pipeline.
+
+    Create (create-a-deal-new): a stage alone implies its pipeline, a pipeline alone its first stage.
+    Update (update-a-deal-new): "Deal's stage or deal.stage should belong to deal.group" and "deal.stage
+    should belong to Deal's pipeline or deal.group": nothing is picked, a mismatch is refused (422; the
+    live error body is a guess)."""
     groups, stages = store["dealGroups"], store["dealStages"]
     group = stage = None
     if data.get("group") not in (None, ""):
@@ -121,9 +141,15 @@ def _placement(store: Store, data: dict, current: dict | None) -> tuple[dict, di
             raise field_invalid("stage", "The stage does not belong to the given pipeline.")
         return group, stage
     if stage is not None:
+        if current is not None and stage["group"] != current["group"]:
+            raise field_invalid("stage", "The stage does not belong to the deal's pipeline; give the pipeline "
+                                         "(group) with it to move the deal there.")
         return groups.rows[int(stage["group"])], stage
     assert group is not None
-    if current is not None and current["group"] == group["id"]:
+    if current is not None:
+        if current["group"] != group["id"]:
+            raise field_invalid("stage", "The deal's stage does not belong to the given pipeline; give a stage "
+                                         "of that pipeline with it.")
         return group, stages.rows[int(current["stage"])]
     first = _first_stage(store, group["id"])
     if first is None:
@@ -204,19 +230,22 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
                   changes.pop("group"), changes.pop("stage"), changes.pop("owner"))
     row.update(changes)
     sb.store["deals"].insert(row)
+    sb.emit("deal_add", deal=row)
     return 201, {**_sideloads(req, sb.store, row), "deal": render_written(req, row)}
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
-    return 200, {"deal": render(req, _require(sb.store, req.params["id"]))}
+    return 200, {"deal": render(req, _require(sb.store, req.params["id"]), sb.store)}
 
 
 def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _require(sb.store, req.params["id"])
     changes = _validate(sb, req.wrapper("deal"), row)
     stamp, ts = now()
-    changes.update(mdate=stamp, _u=ts)
+    changes.update(mdate=stamp, _u=ts, _activity=row.get("_activity", 1) + 1)
+    updated = [k for k, v in changes.items() if not k.startswith("_") and row.get(k) != v]
     sb.store["deals"].update(row, changes)
+    sb.emit("deal_update", deal=row, updated=updated)
     loads = _sideloads(req, sb.store, row)
     return 200, {"contacts": loads["contacts"], "deal": render_written(req, row), "dealStages": loads["dealStages"]}
 
@@ -287,7 +316,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         entry["value"] += r["value"]
     meta = {"currencies": {k: {"currency": k, "total": str(v["total"]), "value": str(v["value"])}
                            for k, v in currencies.items()}, "total": total}
-    return 200, {"deals": [render(req, r) for r in chosen], "meta": meta}
+    return 200, {"deals": [render(req, r, store) for r in chosen], "meta": meta}
 
 
 def _org_names(store: Store, row: dict) -> list[str]:
@@ -336,6 +365,7 @@ def create_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
     stamp = now()[0]
     row = sb.store["notes"].insert({"note": str(text), "relid": deal["id"], "reltype": "Deal",
                                     "userid": sb.user_id, "cdate": stamp, "mdate": stamp})
+    sb.emit("deal_note_add", deal=deal, note=row)
     return 201, {"deals": [render(req, deal)], "note": notes.render(req, row)}
 
 
@@ -355,12 +385,14 @@ def update_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def list_notes(sb: Sandbox, req: Request) -> tuple[int, Any]:
-    """GET deals/{id}/notes: the `notes` link every deal carries, answered like contacts/{id}/notes."""
+    """GET deals/{id}/notes ("Retrieve a deal's notes", developers.activecampaign.com/reference/retrieve-deal-notes):
+    every note at once, limit/offset/filters/orders ignored, no order guaranteed (newest id first here, so a
+    client relying on an order shows it), 404 for a missing deal."""
     from . import notes
 
     deal = _require(sb.store, req.params["id"])
-    return 200, {"notes": [notes.render(req, r) for r in sb.store["notes"].where("relid", deal["id"])
-                           if r.get("reltype") == "Deal"]}
+    held = [r for r in sb.store["notes"].where("relid", deal["id"]) if r.get("reltype") == "Deal"]
+    return 200, {"notes": [notes.render(req, r) for r in sorted(held, key=lambda r: -int(r["id"]))]}
 
 
 # -- deal custom field meta -----------------------------------------------------------------
@@ -389,7 +421,6 @@ def register(router: Router) -> None:
     router.add("GET", "/deals", list_)
     router.add("GET", "/deals/{id}", get)
     router.add("PUT", "/deals/{id}", update)
-    router.add("PATCH", "/deals/{id}", update)  # LIVE used PATCH (api-map §5.3)
     router.add("DELETE", "/deals/{id}", delete)
     router.add("POST", "/deals/{id}/notes", create_note)
     router.add("PUT", "/deals/{id}/notes/{noteId}", update_note)

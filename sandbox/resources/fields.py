@@ -16,7 +16,7 @@ from ..errors import duplicate, field_invalid, field_missing, not_found, related
 from ..router import Router
 from ..store import Store
 from ..wire import ApiError, Request
-from .common import flt, need, now, paginate, ref, require
+from .common import audit, flt, need, now, paginate, ref, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
@@ -44,7 +44,7 @@ def render(req: Request, store: Store, row: dict) -> dict:
         "title": row["title"], "descript": row["descript"], "type": row["type"], "isrequired": row["isrequired"],
         "perstag": row["perstag"], "defval": row["defval"], "show_in_list": "0", "rows": "0", "cols": "0",
         "visible": row["visible"], "service": "", "ordernum": row["ordernum"], "cdate": row["cdate"],
-        "udate": row["udate"],
+        "udate": row["udate"], **audit(row["cdate"], row["udate"], row.get("created_by", "1")),
         "options": [o["id"] for o in store["fieldOptions"].where("field", fid)],
         "relations": [r["id"] for r in store["fieldRels"].where("field", fid)],
         "links": {k: f"{req.base_url}/api/3/fields/{fid}/{k}" for k in ("options", "relations")},

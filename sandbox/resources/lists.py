@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import field_invalid, not_found
 from ..router import Router
 from ..wire import Request
-from .common import apply_ops, contains, flt, need, now, op_filter, order, paginate, ref
+from .common import apply_ops, audit, contains, flt, need, now, op_filter, order, paginate, ref
 
 if TYPE_CHECKING:
     from ..account import Sandbox
+
+
+API_SOURCE = "3"
 
 
 def new_row(name: str, stringid: str, sender_url: str = "", sender_reminder: str = "", user: str = "1",
@@ -25,8 +28,10 @@ def new_row(name: str, stringid: str, sender_url: str = "", sender_reminder: str
             "carboncopy": None, "subscription_notify": None, "unsubscription_notify": None, "description": ""}
 
 
-def render(req: Request, row: dict) -> dict:
-    """The full list object of GET lists / GET lists/{id}."""
+def render(req: Request, row: dict, store: Any = None) -> dict:
+    """The full list object of GET lists / GET lists/{id}, with the fields the live API adds today (LIVE
+    list-lists): the audit stamps, description and the subscriber counts."""
+    members = store["contactLists"].where("list", row["id"]) if store is not None else []
     return {
         "stringid": row["stringid"], "userid": row["userid"], "name": row["name"], "cdate": row["cdate"],
         "p_use_tracking": "1", "p_use_analytics_read": "0", "p_use_analytics_link": "0", "p_use_twitter": "0",
@@ -39,7 +44,9 @@ def render(req: Request, row: dict) -> dict:
         "sender_city": "", "sender_state": "", "sender_zip": "", "sender_country": "", "sender_phone": "",
         "sender_url": row["sender_url"], "sender_reminder": row["sender_reminder"], "fulladdress": "",
         "optinmessageid": "0", "optoutconf": "0", "deletestamp": None, "udate": row["udate"],
-        "channel": row["channel"],
+        **audit(row["cdate"], row["udate"]), "channel": row["channel"], "description": row.get("description", ""),
+        "non_deleted_subscribers": str(len(members)),
+        "active_subscribers": str(sum(1 for m in members if str(m["status"]) == "1")),
         "links": {k: f"{req.base_url}/api/3/lists/{row['id']}/{k}" for k in (
             "contactGoalLists", "user", "addressLists")},
         "id": row["id"], "user": row["userid"],
@@ -90,14 +97,14 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     rows = order(rows, req, {"name": lambda r: r["name"].lower(), "id": lambda r: int(r["id"]),
                              "weight": lambda r: r["name"].lower()})
     chosen, total = paginate(rows, req)
-    return 200, {"lists": [render(req, r) for r in chosen], "meta": {"total": str(total)}}
+    return 200, {"lists": [render(req, r, sb.store) for r in chosen], "meta": {"total": str(total)}}
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = sb.store["lists"].get(req.params["id"])
     if row is None:
         raise not_found("_List", req.params["id"])
-    return 200, {"list": render(req, row)}
+    return 200, {"list": render(req, row, sb.store)}
 
 
 def delete(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -151,7 +158,9 @@ def subscribe(sb: Sandbox, req: Request) -> tuple[int, Any]:
     assert contact is not None and lst is not None
     stamp = now()[0]
     existing = next((m for m in store["contactLists"].where("contact", contact["id"]) if m["list"] == lst["id"]), None)
-    changes = {"status": str(status), "udate": stamp, "sourceid": str(data.get("sourceid", "0")),
+    # A subscription made through the API records source 3 (the documented answer of update-list-status-for-
+    # contact shows "sourceid": "3"); "Set to 4 when re-subscribing" (its request field).
+    changes = {"status": str(status), "udate": stamp, "sourceid": str(data.get("sourceid") or API_SOURCE),
                "_names": (contact.get("firstName", ""), contact.get("lastName", ""))}
     if str(status) == "2":
         changes["unsubreason"] = ""
@@ -160,6 +169,7 @@ def subscribe(sb: Sandbox, req: Request) -> tuple[int, Any]:
         row["udate"] = None
     else:
         row = store["contactLists"].update(existing, changes)
+    sb.emit("subscribe" if str(status) == "1" else "unsubscribe", contact=contact, list_id=lst["id"])
     return 200, {"contacts": contacts.sideload(req, [contact]), "contactList": render_membership(req, row, True)}
 
 

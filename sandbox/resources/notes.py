@@ -56,6 +56,10 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
                                     "cdate": stamp, "mdate": stamp})
     body: dict[str, Any] = {}
     if reltype == "Subscriber" and target is not None:
+        sb.emit("subscriber_note", contact=target, note=row)
+    elif target is not None:
+        sb.emit("deal_note_add", deal=target, note=row)
+    if reltype == "Subscriber" and target is not None:
         body["contacts"] = contacts.sideload(req, [target])
     elif reltype == "Deal" and target is not None:
         body["deals"] = [deals.render(req, target)]
@@ -112,5 +116,4 @@ def register(router: Router) -> None:
     router.add("GET", "/notes", list_)
     router.add("GET", "/notes/{id}", get)
     router.add("PUT", "/notes/{id}", update)
-    router.add("PATCH", "/notes/{id}", update)  # LIVE used PATCH (api-map §5.7)
     router.add("DELETE", "/notes/{id}", delete)

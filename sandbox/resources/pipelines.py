@@ -1,21 +1,24 @@
 """Deal pipelines (dealGroups) and stages (dealStages), and moving deals between stages.
 
-Behaviour where the live API is unconfirmed (mirrored in sandbox/README.md):
-- DELETE dealGroups/{id} always succeeds (200 {}) and deletes the pipeline's stages and its deals
-  (with their notes and tasks). The doc's only example for this call is named "deals exist" and
-  answers 200, so a pipeline that still holds deals is not protected.
-- DELETE dealStages/{id} on a stage that still holds deals is refused with 422 (code
-  `stage_not_empty`, pointer /data/attributes/stage) telling the caller to move them first with
-  PUT dealStages/{id}/deals. Nothing is deleted silently.
-- A new pipeline gets three stages: To Contact, In Contact, Follow Up (LIVE). Without `autoassign`
-  it is 0 (LIVE), so deals created in it need an explicit owner.
+Deletes cascade as the official reference says:
+- DELETE dealGroups/{id} succeeds (200 {}) and removes the pipeline's stages and deals (with their
+  notes and tasks): "the DELETE request will remove all stages and deals associated with it"
+  (developers.activecampaign.com/reference/delete-a-pipeline).
+- DELETE dealStages/{id} succeeds (200 {}) and deletes the deals still in the stage (with their
+  notes and tasks): "If the deal stage has existing deals, the request will delete all associated
+  deals" (developers.activecampaign.com/reference/delete-a-deal-stage).
+
+A new pipeline gets three stages: To Contact, In Contact, Follow Up ("A newly created pipeline comes with
+3 default stages", reference "Pipelines"; names LIVE). Without `autoassign` it is 0 (LIVE), so deals
+created in it need an explicit owner. That the deleted deals take their notes and tasks with them is a
+guess (sandbox/README.md).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import error, field_invalid, related_missing, status_error, unprocessable
+from ..errors import field_invalid, related_missing, status_error
 from ..router import Router
 from ..store import Store
 from ..wire import Request
@@ -77,6 +80,7 @@ def _stages_of(store: Store, group_id: str) -> list[dict]:
 
 def render_group(req: Request, store: Store, row: dict) -> dict:
     return {"allgroups": row["allgroups"], "allusers": row["allusers"], "autoassign": row["autoassign"],
+            "win_probability_initialize_date": None, "source": "",  # LIVE get-deal-group (2026-05-28)
             "cdate": row["cdate"], "currency": row["currency"], "id": row["id"],
             "stages": [s["id"] for s in _stages_of(store, row["id"])], "title": row["title"], "udate": row["udate"],
             "links": {k: f"{req.base_url}/api/3/dealGroups/{row['id']}/{k}" for k in (
@@ -291,14 +295,12 @@ def update_stage(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def delete_stage(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    from . import deals
+
     store = sb.store
     row = _stage(store, req.params["id"])
-    held = store["deals"].where("stage", row["id"])
-    if held:
-        raise unprocessable(error(
-            "stage_not_empty", "The stage still has deals",
-            "stage", f"Stage {row['id']} still holds {len(held)} deal(s). Move them to another stage first "
-                     f"with PUT /api/3/dealStages/{row['id']}/deals, then delete the stage."))
+    for deal in store["deals"].where("stage", row["id"]):
+        deals.remove(store, deal)
     store["dealStages"].delete(row["id"])
     return 200, {}
 

@@ -13,23 +13,26 @@ from typing import TYPE_CHECKING, Any
 from ..errors import duplicate, field_invalid, not_found, status_error
 from ..router import Router
 from ..wire import Request
-from .common import apply_ops, contains, need, now, op_filter, order, paginate, require
+from .common import apply_ops, audit, contains, need, now, op_filter, order, paginate, require
 
 if TYPE_CHECKING:
     from ..account import Sandbox
 
 
 def render(req: Request, row: dict, store: Any = None) -> dict:
-    out = {"tagType": row["tagType"], "tag": row["tag"], "description": row["description"], "cdate": row["cdate"],
-           "links": {k: f"{req.base_url}/api/3/tags/{row['id']}/{k}" for k in ("contactGoalTags",)},
-           "id": row["id"]}
+    """A tag as GET tags returns it today (LIVE list-tags): subscriber_count, the audit stamps, deleted."""
+    out = {"tagType": row["tagType"], "tag": row["tag"], "description": row["description"]}
     if store is not None:
         out["subscriber_count"] = str(len(store["contactTags"].where("tag", row["id"])))
+    out.update({"cdate": row["cdate"], **audit(row["cdate"], row.get("udate")), "deleted": "0",
+                "links": {k: f"{req.base_url}/api/3/tags/{row['id']}/{k}" for k in ("contactGoalTags",
+                                                                                     "templateTags")},
+                "id": row["id"]})
     return out
 
 
 def render_link(req: Request, row: dict) -> dict:
-    return {"contact": row["contact"], "tag": row["tag"], "cdate": row["cdate"],
+    return {"contact": row["contact"], "tag": row["tag"], "cdate": row["cdate"], **audit(row["cdate"]),
             "links": {k: f"{req.base_url}/api/3/contactTags/{row['id']}/{k}" for k in ("tag", "contact")},
             "id": row["id"]}
 
@@ -72,7 +75,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     rows = order(rows, req, {"search": lambda r: r["tag"].lower(), "weight": lambda r: r["tag"].lower(),
                              "id": lambda r: int(r["id"])})
     chosen, total = paginate(rows, req)
-    return 200, {"tags": [render(req, r) for r in chosen], "meta": {"total": str(total)}}
+    return 200, {"tags": [render(req, r, sb.store) for r in chosen], "meta": {"total": str(total)}}
 
 
 def _tag(sb: Sandbox, id_: str) -> dict:
@@ -85,8 +88,8 @@ def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _tag(sb, req.params["id"])
-    sb.store["tags"].update(row, _fields(sb, req.wrapper("tag"), row))
-    return 200, {"tag": render(req, row)}
+    sb.store["tags"].update(row, {**_fields(sb, req.wrapper("tag"), row), "udate": now()[0]})
+    return 200, {"tag": render(req, row, sb.store)}
 
 
 def delete(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -113,6 +116,7 @@ def tag_contact(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = next((t for t in store["contactTags"].where("contact", contact["id"]) if t["tag"] == tag["id"]), None)
     if row is None:
         row = store["contactTags"].insert({"contact": contact["id"], "tag": tag["id"], "cdate": now()[0]})
+        sb.emit("contact_tag_added", contact=contact, tag=tag)
     return 200, {"contactTag": render_link(req, row)}
 
 
@@ -120,6 +124,7 @@ def untag_contact(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = sb.store["contactTags"].delete(req.params["id"])
     if row is None:
         raise not_found("SubscriberTag", req.params["id"])
+    sb.emit("contact_tag_removed", contact=sb.store["contacts"].get(row["contact"]), tag=sb.store["tags"].get(row["tag"]))
     return 200, {}
 
 

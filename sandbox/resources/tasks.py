@@ -1,4 +1,9 @@
-"""Deal tasks (on a deal or a contact) and task types (dealTasktypes, lowercase "t").
+"""Deal tasks (on a deal or a contact), task types (dealTasktypes, lowercase "t") and task outcomes
+(taskOutcomes, tasktypeOutcomeRels).
+
+Completing a task whose type has outcomes needs an outcome: "Task outcome's id is required at the time
+of task being completed" (update-task, field outcomeId). The 422 body for a missing or foreign outcome
+is a guess (listed in sandbox/README.md).
 
 Status codes follow the docs where nothing live is known: create task 201, update task 200
 (the doc's 201 looks like a copy-paste), create task type 201 (by analogy with the other creates
@@ -11,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..clock import iso, parse_moment
-from ..errors import duplicate, error, field_invalid, related_missing, unprocessable
+from ..errors import duplicate, error, field_invalid, field_missing, related_missing, unprocessable
 from ..router import Router
 from ..store import Store
 from ..wire import Request
@@ -107,12 +112,33 @@ def _validate(sb: Sandbox, data: dict, current: dict | None) -> dict:
             changes[key] = None if data[key] is None else str(data[key])
     if data.get("outcomeId") not in (None, ""):
         changes["outcomeId"] = int_field(data, "outcomeId")
+        if store["taskOutcomes"].get(changes["outcomeId"]) is None:
+            raise related_missing("outcomeId", f"No task outcome with id {changes['outcomeId']} exists.")
+    if current is not None:  # documented for update-task only; a task created complete is not checked
+        _check_outcome(store, changes, current)
     for key in ("triggerAutomationOnCreate", "doneAutomation"):
         if data.get(key) not in (None, ""):
             if store["automations"].get(data[key]) is None:
                 raise related_missing(key, f"No automation with id {data[key]} exists.")
             changes["automation" if key == "triggerAutomationOnCreate" else key] = str(data[key])
     return changes
+
+
+def _check_outcome(store: Store, changes: dict, current: dict) -> None:
+    """A task being completed needs one of its type's outcomes, when its type has any."""
+    status = changes.get("status", current["status"])
+    if int(status) != 1 or (int(current["status"]) == 1 and "outcomeId" not in changes):
+        return
+    kind = changes.get("dealTasktype") or current["dealTasktype"]
+    allowed = {int(r["outcome"]) for r in store["tasktypeOutcomeRels"].where("tasktype", str(kind))}
+    if not allowed:
+        return
+    outcome = changes.get("outcomeId", current.get("outcomeId"))
+    if outcome in (None, ""):
+        raise field_missing("outcomeId", "The task outcome was not provided: this task type requires an "
+                                         "outcome when a task is completed.")
+    if int(outcome) not in allowed:
+        raise field_invalid("outcomeId", f"Task outcome {outcome} is not an outcome of this task type.")
 
 
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -269,6 +295,93 @@ def move_tasks(sb: Sandbox, req: Request) -> tuple[int, Any]:
     return 200, {"dealTasks": moved}
 
 
+# -- task outcomes --------------------------------------------------------------------------
+SENTIMENTS = {"positive": "POSITIVE", "neutral": "NEUTRAL", "negative": "NEGATIVE"}
+SENTIMENT_FILTER = {"1": "NEGATIVE", "2": "NEUTRAL", "3": "POSITIVE"}  # list-all-task-outcomes
+
+
+def render_outcome(req: Request, store: Store, row: dict) -> dict:
+    types = [r["tasktype"] for r in store["tasktypeOutcomeRels"].where("outcome", row["id"])]
+    return {"title": row["title"], "sentiment": row["sentiment"], "disabled": row["disabled"],
+            "created_by": row["created_by"], "updated_by": row["updated_by"],
+            "created_utc_timestamp": row["cdate"], "updated_utc_timestamp": row["udate"],
+            "dealTasktype_ids": types,
+            "links": {k: f"{req.base_url}/api/3/taskOutcomes/{row['id']}/{k}" for k in ("tasktypeOutcomeRels",
+                                                                                         "dealTasks")},
+            "id": row["id"]}
+
+
+def new_outcome(title: str, sentiment: str, stamp: str | None, user: str = "1") -> dict:
+    return {"title": title, "sentiment": sentiment, "disabled": "0", "created_by": user, "updated_by": user,
+            "cdate": stamp, "udate": stamp}
+
+
+def create_outcome(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    data = req.wrapper("taskOutcome")
+    title = data.get("title")
+    sentiment = SENTIMENTS.get(str(data.get("sentiment", "")).lower())
+    problems = []  # both at once, each with its "error" key, as in the documented 422
+    if title in (None, ""):
+        problems.append({**error("field_missing", "The taskOutcome title was not provided.", "title"),
+                         "error": "taskOutcome_title_was_not_provided"})
+    if sentiment is None:
+        problems.append({**error("field_invalid", "Sentiment value must be one of Positive, Neutral, or Negative.",
+                                 "sentiment"), "error": ""})
+    if problems:
+        raise unprocessable(*problems)
+    assert sentiment is not None
+    row = sb.store["taskOutcomes"].insert(new_outcome(str(title), sentiment, now()[0], sb.user_id))
+    out = render_outcome(req, sb.store, row)
+    return 200, {"taskOutcome": {k: out[k] for k in ("title", "sentiment", "created_by", "links", "id")}
+                 | {"disabled": ""}}
+
+
+def list_outcomes(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    rows = list(sb.store["taskOutcomes"])
+    sentiment = SENTIMENT_FILTER.get(flt(req, "sentiment") or "")
+    if sentiment:
+        rows = [r for r in rows if r["sentiment"] == sentiment]
+    chosen, total = paginate(rows, req)
+    return 200, {"taskOutcomes": [render_outcome(req, sb.store, r) for r in chosen], "meta": {"total": str(total)}}
+
+
+def get_outcome(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    row = require(sb.store["taskOutcomes"].get(req.params["id"]), "TaskOutcome", req.params["id"])
+    return 200, {"taskOutcome": render_outcome(req, sb.store, row)}
+
+
+def render_rel(req: Request, row: dict) -> dict:
+    return {"tasktype_id": row["tasktype"], "outcome_id": row["outcome"], "display_order": row["display_order"],
+            "created_by": row["createdBy"], "created_utc_timestamp": row["cdate"], "updated_by": None,
+            "updated_utc_timestamp": row["cdate"],
+            "links": {k: f"{req.base_url}/api/3/tasktypeOutcomeRels/{row['id']}/{k}" for k in (
+                "tasktype", "outcome", "createdBy")},
+            "id": row["id"], "tasktype": row["tasktype"], "outcome": row["outcome"], "createdBy": row["createdBy"]}
+
+
+def create_rel(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    """The doc's request example is a copy of create-a-task-outcome; the field names are the response's."""
+    store = sb.store
+    data = req.wrapper("tasktypeOutcomeRel")
+    kind = need(data, "tasktype_id" if "tasktype_id" in data else "tasktype", "The tasktype was not provided.")
+    outcome = need(data, "outcome_id" if "outcome_id" in data else "outcome", "The outcome was not provided.")
+    if store["dealTasktypes"].get(kind) is None:
+        raise related_missing("tasktype", f"No deal task type with id {kind} exists.")
+    if store["taskOutcomes"].get(outcome) is None:
+        raise related_missing("outcome", f"No task outcome with id {outcome} exists.")
+    row = store["tasktypeOutcomeRels"].insert(new_rel(str(kind), str(outcome), now()[0], sb.user_id))
+    return 200, {"tasktypeOutcomeRel": render_rel(req, row)}
+
+
+def new_rel(kind: str, outcome: str, stamp: str | None, user: str = "1", order: int = 0) -> dict:
+    return {"tasktype": kind, "outcome": outcome, "display_order": str(order), "createdBy": user, "cdate": stamp}
+
+
+def list_rels(sb: Sandbox, req: Request) -> tuple[int, Any]:
+    chosen, total = paginate(list(sb.store["tasktypeOutcomeRels"]), req)
+    return 200, {"tasktypeOutcomeRels": [render_rel(req, r) for r in chosen], "meta": {"total": str(total)}}
+
+
 def register(router: Router) -> None:
     router.add("POST", "/dealTasks", create)
     router.add("GET", "/dealTasks", list_)
@@ -281,3 +394,8 @@ def register(router: Router) -> None:
     router.add("PUT", "/dealTasktypes/{id}", update_type)
     router.add("DELETE", "/dealTasktypes/{id}", delete_type)
     router.add("PUT", "/dealTasktypes/{id}/dealTasks", move_tasks)
+    router.add("POST", "/taskOutcomes", create_outcome)
+    router.add("GET", "/taskOutcomes", list_outcomes)
+    router.add("GET", "/taskOutcomes/{id}", get_outcome)
+    router.add("POST", "/tasktypeOutcomeRels", create_rel)
+    router.add("GET", "/tasktypeOutcomeRels", list_rels)

@@ -111,16 +111,31 @@ def test_serve_command_offers_the_sandbox_to_a_first_time_user(tmp_path):
         proc.stderr.close()
 
 
-def test_no_sandbox_is_offered_once_an_authentication_is_stored(tmp_path, service_connector):
+def test_the_sandbox_stays_offered_after_an_authentication_is_stored_and_a_restart(tmp_path, service_connector):
+    """A workflow saved against "Sandbox" keeps working once the user adds an account and the service restarts
+    (it used to be offered only while nothing was stored); --no-sandbox is the way to turn it off."""
     from ac_connector.service.app import build_service
     from ac_connector.store import AuthStore
 
     store = AuthStore(tmp_path)
     store.add("Mine", "personal", {"api_url": "https://youraccount.api-us1.com", "api_key": "fake-" + secrets.token_hex(8)})
     store.close()
-    service = build_service(ServiceSettings(port=0, home=tmp_path), connector=service_connector)
+    settings = ServiceSettings(port=0, home=tmp_path, allow_loopback=True)
+    saved = {"version": 1, "name": "Read Jane", "steps": [
+        {"id": "read", "name": "Read a contact", "operation": "get_contact", "authentication": "Sandbox",
+         "input": {"contact_id": "1"}}]}
+    with running(settings, connector=service_connector) as (service, base):
+        assert httpx.put(base + "/api/workflows/Read%20Jane", json=saved, timeout=30).status_code == 200
+    with running(settings, connector=service_connector) as (service, base):  # restarted, "Mine" still stored
+        assert [a["name"] for a in service.registry.list()] == ["Sandbox", "Mine"]
+        with httpx.stream("POST", base + "/api/workflows/runs", json={"name": "Read Jane", "trigger": {}},
+                          timeout=30) as response:
+            events = [json.loads(line) for line in response.iter_lines() if line]
+        assert response.status_code == 200 and events[-1]["status"] == "succeeded", events
+        assert events[-2]["output"]["contact"]["email"] == "jane.doe@example.com"
+    off = build_service(ServiceSettings(port=0, home=tmp_path, offer_sandbox=False), connector=service_connector)
     try:
-        assert service.offer is None
-        assert [a["name"] for a in service.registry.list()] == ["Mine"]
+        assert off.offer is None
+        assert [a["name"] for a in off.registry.list()] == ["Mine"]
     finally:
-        service.close()
+        off.close()

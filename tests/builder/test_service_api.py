@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 import httpx
@@ -232,6 +233,32 @@ def test_authentications_add_list_test_remove_never_return_the_key(api, served, 
     assert [a["name"] for a in api.get("/api/authentications").json()] == ["Sandbox"]
 
 
+def test_edit_authentication_rename_retype_new_key_and_a_new_url_needs_the_key(api, served, openapi):
+    key = served.sandbox.api_key
+    wrong_key = fake_key("wrong")
+    served.secrets.add(wrong_key)
+    api.post("/api/authentications", json={"name": "Editable", "type": "personal", "api_url": served.sandbox_url,
+                                           "api_key": wrong_key}).raise_for_status()
+    assert api.post("/api/authentications/Editable/test").json()["error"]["culprit"] == "key"
+
+    renamed = api.patch("/api/authentications/Editable", json={"name": "Edited", "type": "organisational",
+                                                               "api_key": key})
+    assert renamed.status_code == 200, renamed.text
+    conforms(openapi, "Authentication", renamed.json())
+    assert (renamed.json()["name"], renamed.json()["type"]) == ("Edited", "organisational")
+    assert [a["name"] for a in api.get("/api/authentications").json()].count("Editable") == 0
+    assert api.post("/api/authentications/Edited/test").json()["ok"] is True  # the key entered again is used
+
+    moved = api.patch("/api/authentications/Edited", json={"api_url": "https://elsewhere.api-us1.com"})
+    assert moved.status_code == 422
+    assert moved.json()["error"]["errors"][0]["pointer"] == "/api_key"
+    assert api.patch("/api/authentications/Edited", json={}).status_code == 422
+    assert api.patch("/api/authentications/Sandbox", json={"name": "Mine"}).status_code == 409
+    assert api.patch("/api/authentications/Nobody", json={"name": "X"}).status_code == 404
+    api.delete("/api/authentications/Edited").raise_for_status()
+
+
+
 @pytest.mark.parametrize("fields, pointer", [
     ({"api_url": "http://127.0.0.1:9"}, "/api_url"),                       # loopback, not the offered sandbox
     ({"api_url": "http://localhost:8080"}, "/api_url"),
@@ -303,3 +330,24 @@ def test_page_and_assets_are_self_contained(api):
     assert "http://" not in page.text and "https://" not in page.text
     for asset in ("/static/builder.css", "/static/js/main.js", "/static/js/schemaform.js", "/static/activecampaign.svg"):
         assert api.get(asset).status_code == 200, asset
+
+
+def test_assets_are_compressed_and_cached_and_the_page_is_not(api):
+    page = api.get("/", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and page.headers["cache-control"] == "no-store"
+    versioned = re.search(r'"(/static/[0-9a-f]{12}/)js/main\.js"', page.text)
+    assert versioned, "the page links its assets by content version"
+    prefix = versioned.group(1)
+    for asset in ("js/main.js", "builder.css", "activecampaign.svg"):
+        raw = api.get(prefix + asset, headers={"accept-encoding": "identity"})
+        gz = api.get(prefix + asset, headers={"accept-encoding": "gzip, br"})
+        assert raw.status_code == gz.status_code == 200, asset
+        assert "content-encoding" not in raw.headers and gz.headers["content-encoding"] == "gzip"
+        assert gz.content == raw.content  # httpx decodes: the same bytes
+        assert int(gz.headers["content-length"]) < len(raw.content)
+        assert gz.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "Accept-Encoding" in gz.headers["vary"]
+    unversioned = api.get("/static/js/main.js")
+    assert unversioned.headers["cache-control"] == "no-cache"
+    again = api.get("/static/js/main.js", headers={"if-none-match": unversioned.headers["etag"]})
+    assert again.status_code == 304

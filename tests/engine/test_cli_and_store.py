@@ -161,7 +161,7 @@ def test_describe_and_operations(capsys):
 
 def test_demo_runs_end_to_end(capsys):
     code, out, _ = cli(capsys, "demo")
-    assert code == 0 and "Demo finished" in out and "Step 5" in out
+    assert code == 0 and "Demo finished" in out and "Resumed as run" in out
 
 
 def test_input_from_standard_input(home, capsys, monkeypatch, sandbox_server, sandbox, api_key):

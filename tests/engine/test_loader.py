@@ -159,3 +159,13 @@ def test_engine_holds_no_activecampaign_knowledge():
         text = path.read_text().lower()
         for word in ("activecampaign", "api/3", "api-token"):
             assert word not in text, f"{path.name} mentions {word}"
+
+
+
+
+def test_a_fail_step_needs_its_message(tmp_path):
+    bad = PING.replace("name: ping", "name: bad").replace(
+        "request: {method: GET, path: /users/me}",
+        "steps:\n  - {name: check, operation: ping}\n  - {name: stop, when: '{{ steps.later }}', fail: {pointer: /x}}")
+    found = problems(make_connector(tmp_path, bad=bad))
+    assert any(p["path"].startswith("/steps/1") and "message" in p["message"] for p in found), found

@@ -24,7 +24,11 @@ def _spec_templates() -> list[Template]:
     found: dict[tuple[str, bool], Template] = {}
     for op in SPEC.operations.values():
         r = op.request
-        parts = [r.method, r.path, r.raw_path, r.query, r.headers, r.body, op.output, op.success_when, op.option]
+        parts = [op.output, op.success_when, op.option]
+        if r is not None:
+            parts += [r.method, r.path, r.raw_path, r.query, r.headers, r.body]
+        for step in op.steps:
+            parts += [step.input, step.value, step.when, step.for_each, step.until]
         if op.pagination:
             parts += [getattr(op.pagination, f.name) for f in dataclasses.fields(op.pagination)]
         for t in iter_templates(parts):

@@ -69,7 +69,7 @@ def things(tmp_path, sandbox_server, sandbox, api_key):
 
 def test_sideloads_of_every_page_are_joined_once_each(things, run, sandbox):
     for n in range(101):
-        field = run("create_custom_field", {"title": f"Sideload {n}", "type": "radio"})["field"]["id"]
+        field = run("create_custom_field", {"title": f"Sideload {n}", "field_type": "radio"})["field"]["id"]
         run("create_custom_field_option", {"field_id": field, "options": [{"value": f"v{n}"}]})
     sandbox.log.clear()
     out = things({"return_all": True})

@@ -459,3 +459,47 @@ def test_list_contacts_return_all_from_an_offset_pages_by_offset(run, sandbox):
     assert len(out["contacts"]) == 52 and out["has_more"] is False
     pages = api_requests(sandbox, "GET", "/api/3/contacts")
     assert [p.query["offset"] for p in pages] == [["200"]] and "id_greater" not in pages[0].query
+
+
+# -- contacts without an email (allowNullEmail) ---------------------------------------------------
+# create-a-new-contact: email "is required unless a phone number is provided and the account has opted-in to
+# phone only contacts"; allowNullEmail "Option to allow phone-only contacts".
+def test_a_phone_only_contact_is_created_with_allow_null_email(run, sandbox):
+    out = run("create_contact", {"allow_null_email": True, "phone": "+1 312 555 0142", "first_name": "Pat"})
+    assert api_requests(sandbox, "POST")[-1].body == {"contact": {
+        "firstName": "Pat", "phone": "+1 312 555 0142", "allowNullEmail": True}}
+    contact = run("get_contact", {"contact_id": out["contact"]["id"]})["contact"]
+    assert (contact["email"], contact["phone"], contact["firstName"]) == ("", "+1 312 555 0142", "Pat")
+
+
+def test_a_phone_only_contact_is_synced_twice_into_one(run, sandbox):
+    first = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142",
+                                             "first_name": "Pat"})
+    assert api_requests(sandbox, "POST")[-1].status == 201
+    again = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142",
+                                             "last_name": "Lee"})
+    assert api_requests(sandbox, "POST")[-1].body == {"contact": {"lastName": "Lee", "phone": "+1 312 555 0142",
+                                                                  "allowNullEmail": True}}
+    assert api_requests(sandbox, "POST")[-1].status == 200
+    assert again["contact"]["id"] == first["contact"]["id"] and again["contact"]["email_empty"] is True
+    contact = run("get_contact", {"contact_id": first["contact"]["id"]})["contact"]
+    assert (contact["firstName"], contact["lastName"]) == ("Pat", "Lee")
+
+
+@pytest.mark.parametrize("operation", ["create_contact", "create_or_update_contact"])
+def test_without_an_email_a_phone_is_required_and_nothing_is_sent(connector, auth, sandbox, operation):
+    with pytest.raises(ValidationError) as info:
+        connector.run(operation, {"allow_null_email": True, "first_name": "Pat"}, auth)
+    assert [(e["pointer"], e["keyword"]) for e in info.value.errors] == [("/phone", "required")]
+    with pytest.raises(ValidationError) as info:
+        connector.run(operation, {"phone": "+1 312 555 0142"}, auth)
+    assert [(e["pointer"], e["keyword"]) for e in info.value.errors] == [("/email", "required")]
+    assert api_requests(sandbox) == []
+
+
+@pytest.mark.parametrize("operation", ["create_contact", "create_or_update_contact"])
+def test_an_account_without_phone_only_contacts_refuses_them(run, sandbox, monkeypatch, operation):
+    monkeypatch.setattr(sandbox, "phone_only_contacts", False)
+    with pytest.raises(UpstreamValidation) as info:
+        run(operation, {"allow_null_email": True, "phone": "+1 312 555 0142"})
+    assert info.value.status == 422 and "Email address is required" in info.value.message

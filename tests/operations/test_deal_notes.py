@@ -77,7 +77,7 @@ def test_the_note_dropdown_lists_the_chosen_deals_notes(run, connector, auth, sa
     assert [c["value"] for c in choices] == [note["id"]]
     assert choices[0]["text"].startswith("Budget approved for Q3 xxx") and choices[0]["text"].endswith(
         f"... ({note['cdate'][:10]})")
-    assert last(sandbox, "GET").path == f"/api/3/deals/{deal}/notes"
+    assert (last(sandbox, "GET").path, last(sandbox, "GET").query) == (f"/api/3/deals/{deal}/notes", {})
     seeded = connector.options("update_deal_note", "note_id", {"deal_id": "1"}, auth, search="QUOTE")["result"]
     assert [c["value"] for c in seeded] == ["1"]  # "Asked for a quote for 20 seats." (sandbox/seed.py)
     lookup = next(lk for lk in connector.describe("update_deal_note")["lookups"] if lk["field"] == "/note_id")
@@ -91,3 +91,17 @@ def test_the_note_dropdown_needs_a_deal(connector, auth, sandbox):
     assert api_requests(sandbox) == []
     with pytest.raises(errors.NotFound):
         connector.options("update_deal_note", "note_id", {"deal_id": "4242"}, auth)
+
+
+def test_the_note_dropdown_shows_every_note_newest_first_in_one_request(run, connector, auth, sandbox):
+    # retrieve-deal-notes: one answer with every note, no paging and no guaranteed order.
+    for n in range(120):
+        sandbox.store["notes"].insert({"note": f"Old note {n}", "relid": "1", "reltype": "Deal", "userid": "1",
+                                       "cdate": f"2023-01-01T10:{n // 60:02d}:{n % 60:02d}-05:00",
+                                       "mdate": "2023-01-01T10:00:00-05:00"})
+    sandbox.log.clear()
+    choices = connector.options("update_deal_note", "note_id", {"deal_id": "1"}, auth)
+    assert len(choices["result"]) == 121 and choices["next_offset"] is None
+    assert choices["result"][0]["value"] == "1"  # the seeded note, 2024: the newest
+    assert [c["text"] for c in choices["result"][1:3]] == ["Old note 119 (2023-01-01)", "Old note 118 (2023-01-01)"]
+    assert len(api_requests(sandbox, "GET")) == 1

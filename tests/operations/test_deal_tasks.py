@@ -188,3 +188,51 @@ def test_tasks_ddl_shows_title_and_due_date_and_filters_by_deal(run, connector, 
     lookups = {lk["field"]: lk["operation"] for lk in connector.describe("create_deal_task")["lookups"]}
     assert lookups == {"/deal_id": "list_deals_ddl", "/contact_id": "list_contacts_ddl",
                        "/task_type_id": "list_deal_task_types_ddl", "/assignee_id": "list_users_ddl"}
+
+
+# -- task outcomes -----------------------------------------------------------------------------
+# Seeded: outcomes 1 "Interested" (positive) and 2 "Not interested" (negative), both outcomes of task type 2
+# "Email"; type 1 "Call" has none. update-task: "Task outcome's id is required at the time of task being
+# completed" (developers.activecampaign.com/reference/update-task).
+def email_task(run) -> str:
+    return run("create_deal_task", {"deal_id": "1", "task_type_id": "2", "title": "Send the quote",
+                                    "due": DUE})["dealTask"]["id"]
+
+
+def test_completing_a_task_whose_type_has_outcomes_needs_one(run):
+    task = email_task(run)
+    with pytest.raises(errors.UpstreamValidation) as info:
+        run("update_deal_task", {"task_id": task, "status": 1})
+    assert info.value.status == 422 and "outcome" in info.value.message.lower()
+    assert info.value.to_dict()["upstream"][0]["pointer"] == "/data/attributes/outcomeId"
+    assert run("list_deal_tasks", {"deal_id": "1", "status": 1})["dealTasks"] == []
+
+
+def test_completing_with_an_outcome_and_its_note(run, sandbox):
+    task = email_task(run)
+    out = run("update_deal_task", {"task_id": task, "status": 1, "outcome_id": "1",
+                                   "outcome_note": "Wants 25 seats"})["dealTask"]
+    assert last(sandbox, "PUT").body == {"dealTask": {"status": 1, "outcomeId": "1", "outcomeInfo": "Wants 25 seats"}}
+    assert (int(out["status"]), str(out["outcomeId"]), out["outcomeInfo"]) == (1, "1", "Wants 25 seats")
+
+
+def test_an_outcome_of_another_task_type_is_refused(run):
+    task = email_task(run)
+    outcome = run("raw_http_request", {"method": "POST", "path": "/taskOutcomes", "body": {
+        "taskOutcome": {"title": "Booked a demo", "sentiment": "Positive"}}})["body"]["taskOutcome"]["id"]
+    with pytest.raises(errors.UpstreamValidation) as info:
+        run("update_deal_task", {"task_id": task, "status": 1, "outcome_id": outcome})
+    assert "not an outcome of this task type" in info.value.message
+
+
+def test_a_task_type_without_outcomes_completes_without_one(run):
+    assert int(run("update_deal_task", {"task_id": "1", "status": 1})["dealTask"]["status"]) == 1
+
+
+def test_the_outcome_dropdown_lists_the_accounts_outcomes(run, connector, auth, sandbox):
+    choices = connector.options("update_deal_task", "outcome_id", {"task_id": "1"}, auth)["result"]
+    assert choices == [{"text": "Interested (positive)", "value": "1"},
+                       {"text": "Not interested (negative)", "value": "2"}]
+    assert last(sandbox, "GET").path == "/api/3/taskOutcomes"
+    assert run("list_task_outcomes_ddl", {"search": "NOT"})["result"] == [
+        {"text": "Not interested (negative)", "value": "2"}]

@@ -148,11 +148,60 @@ def test_update_value_converts_to_cents_and_moves_the_stage(run, sandbox):
     assert (read["value"], read["stage"], read["title"]) == ("9995", "2", "Renewal")
 
 
-def test_update_can_move_a_deal_to_another_pipeline(run):
+def test_update_can_move_a_deal_to_another_pipeline_with_one_of_its_stages(run, sandbox):
     pipeline, stages = new_pipeline(run)
-    run("update_deal", {"deal_id": SEEDED_DEAL, "pipeline_id": pipeline})
+    run("update_deal", {"deal_id": SEEDED_DEAL, "pipeline_id": pipeline, "stage_id": stages[1]})
+    assert last(sandbox, "PUT").body == {"deal": {"group": pipeline, "stage": stages[1]}}
     read = run("get_deal", {"deal_id": SEEDED_DEAL})["deal"]
-    assert (read["group"], read["stage"]) == (pipeline, stages[0])
+    assert (read["group"], read["stage"]) == (pipeline, stages[1])
+
+
+def test_update_with_a_pipeline_and_no_stage_is_refused_before_sending(run, connector, auth, sandbox):
+    # "Deal's stage or deal.stage should belong to deal.group" (update-a-deal-new): ActiveCampaign picks no
+    # stage, so the input needs one.
+    pipeline, _ = new_pipeline(run)
+    sandbox.log.clear()
+    with pytest.raises(errors.ValidationError) as info:
+        connector.run("update_deal", {"deal_id": SEEDED_DEAL, "pipeline_id": pipeline}, auth)
+    assert [(e["pointer"], e["keyword"]) for e in info.value.errors] == [("/stage_id", "required")]
+    assert api_requests(sandbox) == []
+
+
+def test_the_sandbox_refuses_a_pipeline_without_a_stage_of_it_as_activecampaign_does(run):
+    pipeline, stages = new_pipeline(run)
+    for body in ({"group": pipeline}, {"stage": stages[0]}):  # a pipeline alone; a stage of another pipeline
+        with pytest.raises(errors.UpstreamValidation) as info:
+            run("raw_http_request", {"method": "PUT", "path": f"/deals/{SEEDED_DEAL}", "body": {"deal": body}})
+        assert info.value.status == 422 and info.value.to_dict()["upstream"][0]["pointer"] == "/data/attributes/stage"
+    assert run("get_deal", {"deal_id": SEEDED_DEAL})["deal"]["group"] == "1"
+
+
+def test_a_deal_for_an_account_in_a_stage_alone(run, sandbox):
+    # create-a-deal-new: contact "Required if deal.account is not provided"; group "Required if deal.stage is
+    # not provided. If deal.group is not provided, the stage's pipeline will be assigned".
+    account = run("create_account", {"name": "Acme Ltd"})["account"]["id"]
+    pipeline, stages = new_pipeline(run)
+    out = run("create_deal", {"title": "Support", "value": 5000, "currency": "usd", "account_id": account,
+                              "stage_id": stages[1], "owner_id": "1"})
+    assert last(sandbox, "POST").body == {"deal": {"title": "Support", "value": 500000, "currency": "usd",
+                                                   "account": account, "stage": stages[1], "owner": "1"}}
+    deal = run("get_deal", {"deal_id": out["deal"]["id"]})["deal"]
+    assert (deal["account"], deal["contact"], deal["group"], deal["stage"]) == (account, None, pipeline, stages[1])
+
+
+def test_a_deal_needs_a_contact_or_an_account_and_a_pipeline_or_a_stage(connector, auth, sandbox):
+    with pytest.raises(errors.ValidationError) as info:
+        connector.run("create_deal", {"title": "Orphan", "value": 1, "currency": "usd"}, auth)
+    assert {("/contact_id", "required"), ("/pipeline_id", "required")} <= {
+        (e["pointer"], e["keyword"]) for e in info.value.errors}
+    assert api_requests(sandbox) == []
+
+
+def test_the_value_says_currency_units_not_cents(connector):
+    for name in ("create_deal", "update_deal"):
+        value = connector.describe(name)["input"]["properties"]["value"]
+        assert "in currency units, e.g. 1250.50" in value["title"]
+        assert "In currency units, e.g. 1250.50 (sent to ActiveCampaign as cents)" in " ".join(value["description"].split())
 
 
 def test_update_missing_deal_is_not_found(run):
@@ -305,7 +354,8 @@ def test_deals_ddl_pages_past_100(run, sandbox):
 
 def test_deal_fields_name_their_dropdowns(connector, auth):
     lookups = {(lk["field"], lk["operation"]) for lk in connector.describe("create_deal")["lookups"]}
-    assert lookups == {("/contact_id", "list_contacts_ddl"), ("/pipeline_id", "list_deal_pipelines_ddl"),
+    assert lookups == {("/contact_id", "list_contacts_ddl"), ("/account_id", "list_accounts_ddl"),
+                       ("/pipeline_id", "list_deal_pipelines_ddl"),
                        ("/stage_id", "list_deal_stages_ddl"), ("/owner_id", "list_users_ddl"),
                        ("/custom_fields/-/field_id", "list_deal_custom_fields_ddl")}
     choices = connector.options("update_deal", "deal_id", {}, auth, search="renewal")

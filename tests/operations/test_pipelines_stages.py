@@ -100,27 +100,41 @@ def test_list_pipelines_filters_orders_and_pages(run, sandbox):
 
 def test_delete_empty_pipeline(run):
     pipeline = new_pipeline(run, title="Short-lived")["dealGroup"]["id"]
-    assert run("delete_deal_pipeline", {"pipeline_id": pipeline}) == {"deleted": True, "id": pipeline}
+    assert run("delete_deal_pipeline", {"pipeline_id": pipeline}) == {"deleted": True, "id": pipeline,
+                                                                      "deals_deleted": 0}
     assert pipeline not in [c["value"] for c in run("list_deal_pipelines_ddl")["result"]]
     assert stage_ids(run, pipeline) == []
     with pytest.raises(errors.NotFound):
         run("delete_deal_pipeline", {"pipeline_id": pipeline})
 
 
-def test_deleting_a_pipeline_that_holds_deals_deletes_them_too(run, connector):
-    # The sandbox's reading of the unconfirmed live behaviour (sandbox/resources/pipelines.py);
-    # the operation's description warns about it.
+def test_a_pipeline_that_holds_deals_is_kept_unless_its_deals_may_go(run, sandbox):
+    # ActiveCampaign deletes a pipeline's stages and deals with it (reference "Delete a pipeline"), so the
+    # operation counts the deals first and stops, naming the field that allows it; nothing is deleted.
+    pipeline = new_pipeline(run, title="Doomed")["dealGroup"]["id"]
+    deal = new_deal(run, pipeline)
+    sandbox.log.clear()
+    with pytest.raises(errors.PreconditionFailed) as info:
+        run("delete_deal_pipeline", {"pipeline_id": pipeline})
+    assert info.value.to_dict()["pointer"] == "/delete_deals"
+    assert f"Pipeline {pipeline} still holds 1 deal(s)" in info.value.message
+    assert [(r.method, r.path) for r in api_requests(sandbox)] == [("GET", "/api/3/deals")]
+    assert last(sandbox, "GET").query == {"filters[group]": [pipeline], "limit": ["1"], "offset": ["0"]}
+    assert run("get_deal", {"deal_id": deal["id"]})["deal"]["id"] == deal["id"]
+
+
+def test_deleting_a_pipeline_with_its_deals_deletes_their_tasks_too(run, sandbox):
     pipeline = new_pipeline(run, title="Doomed")["dealGroup"]["id"]
     deal = new_deal(run, pipeline)
     task_type = run("list_deal_task_types")["dealTasktypes"][0]["id"]
     task = run("create_deal_task", {"deal_id": deal["id"], "task_type_id": task_type,
                                     "due": "2030-01-01T09:00:00-05:00"})["dealTask"]
-    assert run("delete_deal_pipeline", {"pipeline_id": pipeline}) == {"deleted": True, "id": pipeline}
+    assert run("delete_deal_pipeline", {"pipeline_id": pipeline, "delete_deals": True}) == {
+        "deleted": True, "id": pipeline, "deals_deleted": 1}
     with pytest.raises(errors.NotFound):
         run("get_deal", {"deal_id": deal["id"]})
     assert run("list_deals", {"pipeline_id": pipeline})["deals"] == []
     assert task["id"] not in [t["id"] for t in run("list_deal_tasks", {"return_all": True})["dealTasks"]]
-    assert "deals are deleted with the pipeline" in connector.describe("delete_deal_pipeline")["description"]
 
 
 def test_pipelines_ddl_shows_title_and_currency_and_searches(run, sandbox):
@@ -188,25 +202,66 @@ def test_update_missing_stage_is_not_found(run):
 
 def test_delete_empty_stage(run):
     stage = run("create_deal_stage", {"title": "Temporary", "pipeline_id": SEEDED_PIPELINE})["dealStage"]["id"]
-    assert run("delete_deal_stage", {"stage_id": stage}) == {"deleted": True, "id": stage}
+    assert run("delete_deal_stage", {"stage_id": stage}) == {"deleted": True, "id": stage, "deals_moved": 0,
+                                                             "deals_deleted": 0}
     assert stage not in stage_ids(run, SEEDED_PIPELINE)
     with pytest.raises(errors.NotFound):
         run("delete_deal_stage", {"stage_id": stage})
 
 
-def test_a_stage_that_holds_deals_is_not_deleted(run, connector):
-    # Stage 1 holds the seeded deal: ActiveCampaign's 422 comes back as upstream_validation, with
-    # its message, and nothing is deleted.
-    with pytest.raises(errors.UpstreamValidation) as info:
+def test_a_stage_that_holds_deals_is_not_deleted_unless_the_input_says_what_becomes_of_them(run, sandbox):
+    # ActiveCampaign deletes a stage's deals with it (reference "Delete a deal stage"): stage 1 holds the
+    # seeded deal, so the operation counts first, stops before any DELETE, and names the field to set.
+    second = new_deal(run, SEEDED_PIPELINE, stage="1")
+    sandbox.log.clear()
+    with pytest.raises(errors.PreconditionFailed) as info:
         run("delete_deal_stage", {"stage_id": "1"})
-    assert info.value.status == 422 and "The stage still has deals" in info.value.message
-    assert "Move them to another stage first" in info.value.message
+    assert info.value.to_dict() | {"message": ""} == {
+        "type": "precondition_failed", "message": "", "retryable": False, "pointer": "/delete_deals", "step": "refused"}
+    assert "Stage 1 still holds 2 deal(s)" in info.value.message and "move_deals_to_stage" in info.value.message
+    assert [(r.method, r.path) for r in api_requests(sandbox)] == [("GET", "/api/3/deals")]
+    assert last(sandbox, "GET").query == {"filters[stage]": ["1"], "limit": ["1"], "offset": ["0"]}
     assert "1" in stage_ids(run, SEEDED_PIPELINE)
-    assert run("get_deal", {"deal_id": "1"})["deal"]["stage"] == "1"
-    # Moving the deal out, as the description says, lets the stage go.
-    run("update_deal", {"deal_id": "1", "stage_id": "2"})
-    assert run("delete_deal_stage", {"stage_id": "1"}) == {"deleted": True, "id": "1"}
-    assert "upstream_validation" in connector.describe("delete_deal_stage")["description"]
+    assert {run("get_deal", {"deal_id": d})["deal"]["stage"] for d in ("1", second["id"])} == {"1"}
+
+
+def test_deleting_a_stage_can_move_its_deals_first(run, sandbox):
+    second = new_deal(run, SEEDED_PIPELINE, stage="1")
+    sandbox.log.clear()
+    assert run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": "3"}) == {
+        "deleted": True, "id": "1", "deals_moved": 2, "deals_deleted": 0}
+    assert [(r.method, r.path) for r in api_requests(sandbox)] == [
+        ("GET", "/api/3/deals"), ("PUT", "/api/3/dealStages/1/deals"), ("DELETE", "/api/3/dealStages/1")]
+    assert last(sandbox, "PUT").body == {"deal": {"stage": "3"}}
+    assert {run("get_deal", {"deal_id": d})["deal"]["stage"] for d in ("1", second["id"])} == {"3"}
+    assert "1" not in stage_ids(run, SEEDED_PIPELINE)
+
+
+def test_moving_to_a_stage_of_another_pipeline_is_refused_and_nothing_is_deleted(run, sandbox):
+    other = new_pipeline(run, title="Other")["dealStages"][0]["id"]
+    with pytest.raises(errors.UpstreamValidation) as info:
+        run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": other})
+    assert "Target stage does not belong to same pipeline" in info.value.message
+    assert "DELETE" not in [r.method for r in api_requests(sandbox)]
+    assert run("get_deal", {"deal_id": "1"})["deal"]["stage"] == "1" and "1" in stage_ids(run, SEEDED_PIPELINE)
+
+
+def test_deleting_a_stage_with_its_deals(run, sandbox):
+    task_type = run("list_deal_task_types")["dealTasktypes"][0]["id"]
+    task = run("create_deal_task", {"deal_id": "1", "task_type_id": task_type,
+                                    "due": "2030-01-01T09:00:00-05:00"})["dealTask"]
+    assert run("delete_deal_stage", {"stage_id": "1", "delete_deals": True}) == {
+        "deleted": True, "id": "1", "deals_moved": 0, "deals_deleted": 1}
+    with pytest.raises(errors.NotFound):
+        run("get_deal", {"deal_id": "1"})
+    assert task["id"] not in [t["id"] for t in run("list_deal_tasks", {"return_all": True})["dealTasks"]]
+
+
+def test_moving_and_deleting_the_deals_exclude_each_other(connector, auth, sandbox):
+    with pytest.raises(errors.ValidationError) as info:
+        connector.run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": "2", "delete_deals": True}, auth)
+    assert [e["pointer"] for e in info.value.errors] == ["/delete_deals"]
+    assert api_requests(sandbox) == []
 
 
 def test_list_stages_filters_by_pipeline_and_title(run, sandbox):
@@ -291,3 +346,10 @@ def test_pipeline_groups_errors(run, connector, auth, sandbox):
         connector.run("create_deal_pipeline", {"title": "X", "currency": "usd", "user_group_ids": []}, auth)
     assert empty.value.errors[0]["pointer"] == "/user_group_ids"
     assert api_requests(sandbox) == []
+
+
+def test_moving_the_deals_into_the_stage_being_deleted_is_refused_before_anything_is_sent(run, sandbox):
+    with pytest.raises(errors.PreconditionFailed) as info:
+        run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": "1"})
+    assert info.value.to_dict()["pointer"] == "/move_deals_to_stage"
+    assert api_requests(sandbox) == [] and run("get_deal", {"deal_id": "1"})["deal"]["stage"] == "1"

@@ -18,8 +18,9 @@ from .support import ROOT, delta, route_of, spec, table_sizes, working_input
 
 CLASSES = {"safe", "idempotent", "upsert", "unsafe", "by_method"}
 OPS = spec().operations
-UNSAFE = sorted(n for n, op in OPS.items() if op.idempotency == "unsafe")
-UPSERT = sorted(n for n, op in OPS.items() if op.idempotency == "upsert")
+# Single-request operations; a composite's steps each retry by their own declaration (tested below).
+UNSAFE = sorted(n for n, op in OPS.items() if op.idempotency == "unsafe" and op.request is not None)
+UPSERT = sorted(n for n, op in OPS.items() if op.idempotency == "upsert" and op.request is not None)
 # by_method operations: the unsafe methods, with an input per operation (only raw HTTP today).
 BY_METHOD_UNSAFE = {
     "raw_http_request": {"method": "POST", "path": "/tags", "body": {"tag": {"tag": "drop-test", "tagType": "contact"}}},
@@ -36,6 +37,8 @@ def test_every_operation_declares_a_known_idempotency():
 def test_declarations_fit_the_http_method():
     """Reads are safe; PUT and DELETE idempotent (or safe); a POST is unsafe or an upsert (R2 mapping)."""
     for name, op in OPS.items():
+        if op.request is None:  # a composite: each step's own declaration drives its retries
+            continue
         method = op.request.method
         if not isinstance(method, str):
             assert op.idempotency == "by_method", name
@@ -109,6 +112,27 @@ def test_upsert_then_dropped_connection_is_retried_and_leaves_one_record(fc, fau
     assert delta(before, table_sizes(sandbox)) == expected
     method, path = route.split(" ", 1)
     assert sandbox.log.count(method, path) == 2
+
+
+@pytest.mark.parametrize(("name", "data", "route"), [
+    ("get_or_create_contact", {"email": "dropped@example.com"}, "POST /api/3/contact/sync"),
+    ("bulk_import_contacts", {"contacts": [{"email": "dropped@example.com"}]}, "POST /api/3/import/bulk_import"),
+])
+def test_a_composite_step_that_is_an_upsert_is_retried_after_a_dropped_connection(fc, fauth, sandbox, name, data,
+                                                                                    route):
+    sandbox.faults.add(route, drop_after_write=True)
+    fc.run(name, data, fauth)
+    method, path = route.split(" ", 1)
+    assert sandbox.log.count(method, path) == 2
+    assert len(sandbox.store["contacts"].where("email", "dropped@example.com")) == 1
+
+
+def test_a_composite_step_that_creates_is_not_repeated_after_a_dropped_connection(fc, fauth, sandbox):
+    sandbox.faults.add("POST /api/3/tags", drop_after_write=True)
+    with pytest.raises(errors.OutcomeUnknown):
+        fc.run("add_tag_to_contact", {"contact_id": "1", "tag": "Dropped"}, fauth)
+    assert sandbox.log.count("POST", "/api/3/tags") == 1
+    assert sandbox.log.count("POST", "/api/3/contactTags") == 0  # the steps after it do not run
 
 
 def test_a_retried_create_that_finds_a_duplicate_is_already_exists(fc, fauth, sandbox):

@@ -186,3 +186,27 @@ def test_waits_never_run_past_the_deadline(sandbox_account, sandbox_server, api_
         assert sum(clock.sleeps) <= deadline
         assert all(0 <= s <= 30 for s in clock.sleeps)
     assert sandbox_account.log.count("GET", "/api/3/users/me") <= 5
+
+
+def test_a_retried_delete_answered_403_no_result_found_counts_as_done(fc, fauth, sandbox):
+    # ActiveCampaign answers a missing note with 403 "No Result found for Note with id N" (reference "Delete a
+    # note", api-map 3.x); connector.yaml's rule makes it not_found, so after a cut-off first attempt the
+    # retry's 403 means the note is gone, like a 404.
+    sandbox.faults.add("DELETE /api/3/notes/1", drop_after_write=True)
+    assert fc.run("delete_contact_note", {"note_id": "1"}, fauth)["deleted"] is True
+    assert [e.status for e in sandbox.log if e.method == "DELETE"] == [200, 403]
+    assert sandbox.store["notes"].get("1") is None
+
+
+def test_a_first_403_no_result_found_on_delete_is_not_found(fc, fauth, sandbox):
+    with pytest.raises(errors.NotFound) as info:
+        fc.run("delete_contact_note", {"note_id": "999"}, fauth)
+    assert info.value.status == 403 and "No Result found" in info.value.message
+
+
+def test_a_retried_delete_answered_403_forbidden_is_still_an_authentication_error(fc, fauth, sandbox):
+    # Only what the rules call not_found ends a retried DELETE quietly: a plain 403 is never swallowed.
+    sandbox.faults.add("DELETE /api/3/notes/1", drop_after_write=True)
+    sandbox.faults.add("DELETE /api/3/notes/1", statuses=[403], body={"message": "Forbidden"})
+    with pytest.raises(errors.AuthenticationError):
+        fc.run("delete_contact_note", {"note_id": "1"}, fauth)

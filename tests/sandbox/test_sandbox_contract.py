@@ -1,7 +1,8 @@
 """Contract: sandbox responses validate against the official OpenAPI description's response schemas.
 
 Every endpoint the operations use (plus the extras in the issue) is called for real over loopback,
-and the body is validated against the schema documented for that status code. Deliberate
+and the body is validated against the schema documented for that status code (the committed
+facts-only extract tests/data/activecampaign-v3.facts.json, made by scripts/openapi_facts.py). Deliberate
 differences (live behaviour vs docs) live in ONE place: sandbox/fidelity_exceptions.py.
 """
 
@@ -23,7 +24,8 @@ from referencing.jsonschema import DRAFT202012
 from sandbox import Sandbox
 from sandbox.fidelity_exceptions import GLOBAL, lookup
 
-SPEC_PATH = Path(__file__).parents[2].parent / "shared/reference/spec/activecampaign-v3.json"
+# The facts of the official description (scripts/openapi_facts.py), committed with the tests.
+SPEC_PATH = Path(__file__).parents[1] / "data" / "activecampaign-v3.facts.json"
 SPEC_URI = "urn:activecampaign-v3"
 
 Call = Callable[[httpx.Client, Sandbox], httpx.Response]
@@ -47,8 +49,6 @@ def _relax(node: Any) -> Any:
 
 @cache
 def _spec() -> tuple[dict, Registry]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"official OpenAPI description not found at {SPEC_PATH}")
     spec = json.loads(SPEC_PATH.read_text())
     relaxed = copy.deepcopy(spec)
     relaxed["paths"] = _relax(relaxed["paths"])
@@ -284,6 +284,14 @@ CASES: dict[str, Call] = {
     "PUT /dealTasktypes/{id} 200": put("/dealTasktypes/2", {"dealTasktype": {"title": "Meet in person",
                                                                              "status": 1}}),
     "DELETE /dealTasktypes/{id} 200": delete("/dealTasktypes/2"),
+    # task outcomes
+    "GET /taskOutcomes 200": get("/taskOutcomes"),
+    "GET /taskOutcomes/{id} 200": get("/taskOutcomes/1"),
+    "POST /taskOutcomes 200": post("/taskOutcomes", {"taskOutcome": {"title": "Interested", "sentiment": "Positive"}}),
+    "POST /taskOutcomes 422": post("/taskOutcomes", {"taskOutcome": {"sentiment": "Happy"}}),
+    "GET /tasktypeOutcomeRels 200": get("/tasktypeOutcomeRels"),
+    "PUT /dealTasks/{id} 200 outcome": put("/dealTasks/1", {"dealTask": {"status": 1, "outcomeId": 1,
+                                                                           "outcomeInfo": "Wants a quote"}}),
     # tags
     "POST /tags 201": post("/tags", {"tag": {"tag": "My Tag", "tagType": "contact", "description": "Description"}}),
     "GET /tags 200": get("/tags", search="cust"),
@@ -324,7 +332,7 @@ CASES: dict[str, Call] = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_response_matches_the_documented_schema(case: str, client: httpx.Client, sb: Sandbox) -> None:
-    method, path, status = case.split(" ")
+    method, path, status = case.split(" ")[:3]
     response = CASES[case](client, sb)
     assert response.status_code == int(status), response.text
     assert response.headers["Content-Type"].startswith("application/json")

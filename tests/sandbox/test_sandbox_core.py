@@ -134,3 +134,17 @@ def test_sandbox_imports_nothing_from_the_connector() -> None:
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path} imports {name}"
+
+
+def test_patch_is_accepted_wherever_put_is(client: httpx.Client) -> None:
+    """LIVE recordings used PATCH on contacts, deals and notes (api-map 3.4, 5.3, 5.7); every PUT route of the
+    sandbox answers it the same way, e.g. lists, tags, pipelines, stages, task types and messages."""
+    from sandbox.account import ROUTER
+
+    puts = {r.template for r in ROUTER.routes() if r.method == "PUT"}
+    patches = {r.template for r in ROUTER.routes() if r.method == "PATCH"}
+    assert len(puts) > 10 and puts <= patches
+    renamed = client.patch("/tags/1", json={"tag": {"tag": "vip customer"}})
+    assert renamed.status_code == 200 and renamed.json()["tag"]["tag"] == "vip customer"
+    assert client.patch("/dealGroups/1", json={"dealGroup": {"title": "Sales"}}).json()["dealGroup"]["title"] == "Sales"
+    assert client.patch("/messages/1", json={"message": {"subject": "Hi"}}).json()["message"]["subject"] == "Hi"

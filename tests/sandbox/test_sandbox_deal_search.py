@@ -69,9 +69,9 @@ def test_a_deals_notes_link_lists_its_notes(client: httpx.Client) -> None:
     client.post("/deals/1/notes", json={"note": {"note": "Second note"}})
     client.post("/notes", json={"note": {"note": "On the contact", "relid": 1, "reltype": "Subscriber"}})
     link = client.get("/deals/1").json()["deal"]["links"]["notes"]
-    listed = client.get(link)
-    assert listed.status_code == 200
-    assert [(n["note"], n["reltype"], n["relid"]) for n in listed.json()["notes"]] == [
+    listed = client.get(link, params={"limit": 1, "offset": 1})  # ignored on this path (retrieve-deal-notes)
+    assert listed.status_code == 200 and "meta" not in listed.json()
+    assert sorted((n["note"], n["reltype"], n["relid"]) for n in listed.json()["notes"]) == [
         ("Asked for a quote for 20 seats.", "Deal", "1"), ("Second note", "Deal", "1")]
     assert client.get("/deals/4242/notes").status_code == 404
 

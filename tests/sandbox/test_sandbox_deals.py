@@ -173,16 +173,27 @@ def test_stage_lifecycle_and_reorder(client: httpx.Client) -> None:
         "code"] == "related_missing"
 
 
-def test_deleting_a_stage_with_deals_is_refused_until_they_are_moved(client: httpx.Client) -> None:
-    refused = client.delete("/dealStages/1")
-    assert refused.status_code == 422
-    (error,) = refused.json()["errors"]
-    assert error["code"] == "stage_not_empty" and error["source"]["pointer"] == "/data/attributes/stage"
-    assert "PUT /api/3/dealStages/1/deals" in error["detail"]
+def test_deleting_a_stage_deletes_its_deals_as_activecampaign_does(client: httpx.Client) -> None:
+    # "If the deal stage has existing deals, the request will delete all associated deals"
+    # (developers.activecampaign.com/reference/delete-a-deal-stage).
+    assert client.delete("/dealStages/1").json() == {}
+    assert client.get("/deals/1").status_code == 404
+    assert client.get("/notes/1").status_code in (403, 404)  # the deal's note went with it
+
+
+def test_moving_the_deals_first_keeps_them(client: httpx.Client) -> None:
     moved = client.put("/dealStages/1/deals", json={"deal": {"stage": "2"}})
     assert moved.status_code == 200 and [d["stage"] for d in moved.json()["deals"]] == ["2"]
     assert client.delete("/dealStages/1").json() == {}
     assert client.get("/deals/1").json()["deal"]["stage"] == "2"
+
+
+def test_deleting_a_pipeline_deletes_its_stages_and_deals(client: httpx.Client) -> None:
+    # "the DELETE request will remove all stages and deals associated with it"
+    # (developers.activecampaign.com/reference/delete-a-pipeline).
+    assert client.delete("/dealGroups/1").status_code == 200
+    assert client.get("/deals/1").status_code == 404
+    assert client.get("/dealStages", params={"filters[d_groupid]": 1}).json()["dealStages"] == []
 
 
 def test_move_deals_across_pipelines_is_refused(client: httpx.Client) -> None:
@@ -215,9 +226,14 @@ def test_tasks_lifecycle_and_filters(client: httpx.Client) -> None:
     assert ids(**{"filters[due_before]": "2031-01-01"}) == ["1"]
     assert ids(**{"filters[duedate_range]": "2031-02-28+2031-03-02"}) == [tid]
     assert ids(**{"filters[title]": "quote"}) == [tid]
-    done = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1}})
+    refused = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1}})  # an Email task: outcomes
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["source"]["pointer"] == "/data/attributes/outcomeId"
+    done = client.put(f"/dealTasks/{tid}", json={"dealTask": {"status": 1, "outcomeId": 1, "outcomeInfo": "Yes"}})
     assert done.status_code == 200 and done.json()["dealTask"]["status"] == 1
+    assert (done.json()["dealTask"]["outcomeId"], done.json()["dealTask"]["outcomeInfo"]) == (1, "Yes")
     assert ids(**{"filters[status]": "1"}) == [tid]
+    assert ids(**{"filters[outcome_id]": "1"}) == [tid]
     assert client.delete(f"/dealTasks/{tid}").json() == {}
     assert client.get(f"/dealTasks/{tid}").json() == {"message": f"No Result found for DealTask with id {tid}"}
 
@@ -249,3 +265,25 @@ def test_task_types(client: httpx.Client) -> None:
     moved = client.put("/dealTasktypes/1/dealTasks", json={"dealTask": {"dealTasktype": "2"}})
     assert [t["dealTasktype"] for t in moved.json()["dealTasks"]] == ["2"]
     assert client.delete("/dealTasktypes/1").json() == {}
+
+
+def test_task_outcomes_and_their_task_types(client: httpx.Client) -> None:
+    # list-all-task-outcomes, create-a-task-outcome, list-all-task-type-outcome-relations (official reference).
+    listed = client.get("/taskOutcomes").json()
+    assert [(o["title"], o["sentiment"], o["dealTasktype_ids"]) for o in listed["taskOutcomes"]] == [
+        ("Interested", "POSITIVE", ["2"]), ("Not interested", "NEGATIVE", ["2"])]
+    assert listed["meta"]["total"] == "2"
+    assert [o["id"] for o in client.get("/taskOutcomes", params={"filters[sentiment]": 1}).json()[
+        "taskOutcomes"]] == ["2"]
+    created = client.post("/taskOutcomes", json={"taskOutcome": {"title": "Booked", "sentiment": "Neutral"}})
+    assert created.status_code == 200 and created.json()["taskOutcome"]["sentiment"] == "NEUTRAL"
+    bad = client.post("/taskOutcomes", json={"taskOutcome": {"sentiment": "Happy"}}).json()["errors"]
+    assert [e["code"] for e in bad] == ["field_missing", "field_invalid"]  # both, as documented
+    rels = client.get("/tasktypeOutcomeRels").json()["tasktypeOutcomeRels"]
+    assert [(r["tasktype"], r["outcome"]) for r in rels] == [("2", "1"), ("2", "2")]
+    linked = client.post("/tasktypeOutcomeRels", json={"tasktypeOutcomeRel": {"tasktype_id": 1, "outcome_id": 3}})
+    assert linked.status_code == 200 and linked.json()["tasktypeOutcomeRel"]["tasktype"] == "1"
+    assert client.put("/dealTasks/1", json={"dealTask": {"status": 1}}).status_code == 422  # Call has one now
+    wrong = client.put("/dealTasks/1", json={"dealTask": {"status": 1, "outcomeId": 1}})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "field_invalid"
+    assert client.put("/dealTasks/1", json={"dealTask": {"status": 1, "outcomeId": 3}}).status_code == 200

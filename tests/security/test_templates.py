@@ -23,6 +23,8 @@ MARKERS = ["{{ 7*7 }}", "{% for x in range(9) %}x{% endfor %}", "}}", "{{", "{%"
 
 def request_templates(op):
     r = op.request
+    if r is None:  # a composite operation: its steps' templates are checked below
+        return []
     return list(iter_templates([r.method, r.path, r.raw_path, r.query, r.headers, r.body]))
 
 
@@ -31,6 +33,8 @@ def test_every_request_template_is_compiled_in_the_sandbox_and_reads_only_declar
     assert ENV.autoescape is False and ENV.undefined is jinja2.StrictUndefined and "range" not in ENV.globals
     for name, op in OPS.items():
         inputs = set(op.input_schema.get("properties", {}))
+        if op.request is None:
+            continue
         loop_names = _each_names([op.request.query, op.request.headers, op.request.body])
         for template in request_templates(op):
             assert isinstance(template, Template), name
@@ -39,6 +43,27 @@ def test_every_request_template_is_compiled_in_the_sandbox_and_reads_only_declar
             assert {u.root for u in template.uses} <= {"input", "page"}, (name, template.source)
             used = {u.attr for u in template.uses if u.root == "input" and u.attr}
             assert used <= inputs, (name, template.source, used - inputs)
+
+
+def test_every_step_template_is_compiled_in_the_sandbox_and_reads_only_what_its_step_sees():
+    """Composite operations: a step reads the input, earlier steps, its for_each element and index, and
+    (until) its own output; never anything else."""
+    composites = {name: op for name, op in OPS.items() if op.steps}
+    assert composites
+    for name, op in composites.items():
+        inputs = set(op.input_schema.get("properties", {}))
+        for i, step in enumerate(op.steps):
+            earlier = {s.name for s in op.steps[:i]}
+            allowed = {"input", "steps", step.as_name, "index", "output"}
+            loop_names = _each_names([step.input, step.value])
+            for template in iter_templates([step.input, step.value, step.when, step.for_each, step.until]):
+                assert isinstance(template, Template), (name, step.name)
+                undeclared = meta.find_undeclared_variables(ENV.parse(template.source))
+                assert undeclared <= allowed | loop_names, (name, step.name, template.source)
+                used = {u.attr for u in template.uses if u.root == "input" and u.attr}
+                assert used <= inputs, (name, step.name, used - inputs)
+                read = {u.attr for u in template.uses if u.root == "steps" and u.attr}
+                assert read <= earlier, (name, step.name, read - earlier)
 
 
 def _each_names(value) -> set[str]:
@@ -122,7 +147,7 @@ def test_path_traversal_ids_are_refused_for_every_id_in_a_path(sec_connector, ca
     sb = world[0]
     checked = 0
     for name, op in sorted(OPS.items()):
-        if not isinstance(op.request.path, Template):
+        if op.request is None or not isinstance(op.request.path, Template):
             continue
         used = {u.attr for u in op.request.path.uses if u.root == "input" and u.attr}
         base = next(iter([e["input"] for e in op.examples]), None)

@@ -35,6 +35,41 @@ async function request(method, path, body, signal) {
   return data;
 }
 
+// An NDJSON event stream (one JSON event per line), each event handed to onEvent as it arrives.
+async function stream(path, body, onEvent) {
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", credentials: "same-origin",
+      headers: { Accept: "application/x-ndjson", "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { type: "network", message: "The service cannot be reached: is `ac-connector serve` running?" });
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(response.status, data && data.error);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line) onEvent(JSON.parse(line));
+    }
+    if (done) break;
+  }
+  if (buffer.trim()) onEvent(JSON.parse(buffer));
+}
+
 const enc = encodeURIComponent;
 
 export const api = {
@@ -46,5 +81,20 @@ export const api = {
   authentications: () => request("GET", "/api/authentications"),
   addAuthentication: (body) => request("POST", "/api/authentications", body),
   testAuthentication: (name) => request("POST", `/api/authentications/${enc(name)}/test`),
+  editAuthentication: (name, body) => request("PATCH", `/api/authentications/${enc(name)}`, body),
   removeAuthentication: (name) => request("DELETE", `/api/authentications/${enc(name)}`),
+  checkWorkflow: (workflow, signal) => request("POST", "/api/workflows/check", { workflow }, signal),
+  runWorkflow: (workflow, trigger, onEvent) => stream("/api/workflows/runs", { workflow, trigger }, onEvent),
+  resumeRun: (id, retryUnknown, onEvent) => stream(`/api/runs/${enc(id)}/resume`, { retry_unknown: retryUnknown }, onEvent),
+  runs: (workflow, limit = 20) => request("GET", `/api/runs?${new URLSearchParams({ ...(workflow ? { workflow } : {}), limit })}`),
+  getRun: (id) => request("GET", `/api/runs/${enc(id)}`),
+  savedWorkflows: () => request("GET", "/api/workflows"),
+  savedWorkflow: (name) => request("GET", `/api/workflows/${enc(name)}`),
+  saveWorkflow: (name, document) => request("PUT", `/api/workflows/${enc(name)}`, document),
+  deleteSavedWorkflow: (name) => request("DELETE", `/api/workflows/${enc(name)}`),
+  triggerCatalog: () => request("GET", "/api/triggers/catalog"),
+  triggers: () => request("GET", "/api/triggers"),
+  enableTrigger: (workflow, publicUrl) => request("POST", "/api/triggers/enable",
+    publicUrl ? { workflow, public_url: publicUrl } : { workflow }),
+  disableTrigger: (workflow) => request("POST", "/api/triggers/disable", { workflow }),
 };

@@ -6,7 +6,9 @@ import { api } from "./api.js";
 import { h, clear, uid, debounce } from "./dom.js";
 
 export class LookupDropdown {
-  constructor({ operation, field, labelId, getForm, getAuthentication, onChange, value, text }) {
+  constructor({ operation, field, labelId, getForm, getAuthentication, onChange, value, text, pattern, dependsOn }) {
+    this.pattern = pattern ? new RegExp(pattern, "u") : /^\S+$/u; // what a typed id must look like
+    this.dependsOn = dependsOn || []; // [{name, title}]: fields of the form this list needs first
     this.operation = operation; // the operation whose form holds the field
     this.field = field; // lookup pointer, "-" for array items
     this.getForm = getForm;
@@ -22,9 +24,11 @@ export class LookupDropdown {
     this.active = -1;
     const listId = uid("lookup-list");
 
+    const toggleId = uid("lookup-toggle");
     this.toggle = h("button", {
-      type: "button", class: "lookup-toggle", "aria-haspopup": "listbox", "aria-expanded": "false",
-      "aria-labelledby": labelId, onclick: () => (this.isOpen ? this.close() : this.open()),
+      type: "button", class: "lookup-toggle", id: toggleId, "aria-haspopup": "listbox", "aria-expanded": "false",
+      "aria-labelledby": `${labelId} ${toggleId}`, // the field's label, then the chosen value
+      onclick: () => (this.isOpen ? this.close() : this.open()),
     });
     this.search = h("input", {
       type: "search", class: "lookup-search", placeholder: "Search…", "aria-label": "Search choices",
@@ -32,7 +36,7 @@ export class LookupDropdown {
       oninput: debounce(() => this.reload(), 250),
       onkeydown: (e) => this.onKey(e),
     });
-    this.list = h("ul", { class: "lookup-options", role: "listbox", id: listId, tabindex: "-1" });
+    this.list = h("ul", { class: "lookup-options", role: "listbox", id: listId, tabindex: "-1", "aria-labelledby": labelId });
     this.list.addEventListener("scroll", () => this.onScroll());
     this.status = h("div", { class: "lookup-status", "aria-live": "polite" });
     this.panel = h("div", { class: "lookup-panel", hidden: true }, this.search, this.list, this.status);
@@ -112,6 +116,19 @@ export class LookupDropdown {
       this.status.textContent = "Choose an authentication first (Authenticate tab).";
       return;
     }
+    const form = this.getForm() || {};
+    const missing = this.dependsOn.find((d) => form[d.name] === undefined || form[d.name] === "");
+    if (missing) {
+      this.status.textContent = `Choose a ${missing.title.toLowerCase()} first.`;
+      return;
+    }
+    const mapped = this.dependsOn.find((d) => typeof form[d.name] === "string" && form[d.name].startsWith("$."));
+    if (mapped) {
+      this.status.textContent = `${mapped.title} comes from an earlier step, so its choices are known only when the `
+        + "workflow runs: type an id, or map this field too.";
+      this.offerTyped();
+      return;
+    }
     const generation = this.generation;
     this.element.classList.add("loading");
     this.status.textContent = "Loading…";
@@ -124,6 +141,7 @@ export class LookupDropdown {
       if (generation !== this.generation) return; // a newer search or reset won
       this.loaded = true;
       this.nextOffset = page.next_offset ?? null;
+      if (!offset) this.offerTyped();
       for (const item of page.result) this.addItem(item);
       this.status.textContent = this.items.length ? (this.nextOffset !== null ? "Scroll for more" : "")
         : "No choices found";
@@ -137,14 +155,22 @@ export class LookupDropdown {
     }
   }
 
-  addItem(item) {
+  // A typed id is a choice too: "Use the id 1234" when the search looks like an id of this field.
+  offerTyped() {
+    const term = this.search.value.trim();
+    if (!term || !this.pattern.test(term) || this.list.querySelector(".typed")) return;
+    this.addItem({ value: term, text: term }, `Use the id “${term}”`);
+    this.list.lastElementChild.classList.add("typed");
+  }
+
+  addItem(item, shown) {
     const index = this.items.length;
     this.items.push(item);
     const li = h("li", {
-      role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(item.value === this.value),
+      role: "option", class: "lookup-option", id: `${this.list.id}-${index}`, "aria-selected": String(this.isChosen(item.value)),
       dataset: { value: item.value }, onmousedown: (e) => e.preventDefault(),
       onclick: () => this.select(item.value, item.text),
-    }, item.text || item.value);
+    }, shown || item.text || item.value);
     this.list.append(li);
   }
 
@@ -169,9 +195,17 @@ export class LookupDropdown {
       const item = this.items[this.active];
       if (item) this.select(item.value, item.text);
     } else if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
       this.close();
       this.toggle.focus();
+    } else if (e.key === "Tab") {
+      this.close(); // focus moves on to the next control as usual
     }
+  }
+
+  isChosen(value) {
+    return value === this.value;
   }
 
   select(value, text, { silent = false } = {}) {
@@ -180,7 +214,52 @@ export class LookupDropdown {
     this.text = text;
     for (const li of this.list.children) li.setAttribute("aria-selected", String(li.dataset.value === value));
     this.renderToggle();
+    const wasOpen = this.isOpen;
     this.close();
+    if (wasOpen && !silent) this.toggle.focus(); // after a choice, focus is back on the field
     if (changed && !silent) this.onChange(value, text);
+  }
+}
+
+// One dropdown for a list of ids: each pick adds or removes an id, the list stays open for the next one,
+// and the button says what is chosen ("3 chosen: Sales, Support, …").
+export class MultiLookupDropdown extends LookupDropdown {
+  constructor(options) {
+    super({ ...options, value: "", text: "" });
+    this.values = (Array.isArray(options.value) ? options.value : []).map(String);
+    this.texts = { ...(options.texts || {}) };
+    this.list.setAttribute("aria-multiselectable", "true");
+    this.clearButton.onclick = null;
+    this.clearButton.replaceWith(this.clearButton = h("button", { type: "button", class: "lookup-clear", title: "Clear",
+      "aria-label": "Clear", onclick: () => this.setValues([], {}) }, "×"));
+    this.renderToggle();
+  }
+
+  isChosen(value) {
+    return Boolean(this.values && this.values.includes(value));
+  }
+
+  renderToggle() {
+    if (!this.values) return super.renderToggle();
+    const names = this.values.map((v) => this.texts[v] || v);
+    this.toggle.textContent = names.length ? `${names.length} chosen: ${names.join(", ")}` : "Choose…";
+    this.toggle.classList.toggle("placeholder", !names.length);
+    this.clearButton.hidden = !names.length;
+    this.element.dataset.value = this.values.join(",");
+  }
+
+  setValues(values, texts, { silent = false } = {}) {
+    this.values = values.map(String);
+    this.texts = texts;
+    for (const li of this.list.children) li.setAttribute("aria-selected", String(this.isChosen(li.dataset.value)));
+    this.renderToggle();
+    if (!silent) this.onChange(this.values, this.texts);
+  }
+
+  select(value, text) {
+    if (value === "") return this.setValues([], {});
+    const values = this.isChosen(value) ? this.values.filter((v) => v !== value) : [...this.values, value];
+    const texts = { ...this.texts, [value]: text };
+    this.setValues(values, texts);
   }
 }

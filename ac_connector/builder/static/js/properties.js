@@ -1,14 +1,23 @@
-// The Properties tab: pick the step's operation, fill the form built from its input schema, run it,
-// and see the output, or each error next to its field.
+// The Properties tab: name the step, pick its operation, fill the form built from its input schema
+// (values, typed ids or fields mapped from earlier steps), run it alone, and see its last output or
+// each error next to its field.
 
 import { api, ApiError } from "./api.js";
+import { confirmDialog } from "./confirm.js";
 import { h, clear } from "./dom.js";
+import { describeReference, referenceChoices } from "./references.js";
+import { STATUS_ICON, STATUS_TEXT } from "./runs.js";
 import { SchemaForm } from "./schemaform.js";
 
+const hasReference = (value) => JSON.stringify(value ?? null).includes("$.steps.")
+  || JSON.stringify(value ?? null).includes("$.trigger");
+
 export class PropertiesPanel {
-  constructor({ tab, manifest, workflow }) {
+  constructor({ tab, manifest, workflow, runs, checker }) {
     this.tab = tab;
     this.workflow = workflow;
+    this.runs = runs;
+    this.checker = checker;
     this.operations = manifest.operations;
     this.described = new Map();
     this.picker = tab.querySelector("#operation-select");
@@ -20,13 +29,13 @@ export class PropertiesPanel {
     this.outputSection = tab.querySelector("#output-section");
     this.form = null;
     this.fillPicker();
-    this.picker.addEventListener("change", () => {
-      const step = workflow.current;
-      if (!step) return;
-      workflow.update(step.id, { operation: this.picker.value, input: {}, labels: {}, status: "" }, "operation");
-      this.render(workflow.current);
-    });
+    this.picker.addEventListener("change", () => this.switchOperation(this.picker.value));
     this.runButton.addEventListener("click", () => this.run());
+    runs.addEventListener("change", (e) => {
+      const step = workflow.current;
+      if (step && (e.detail.kind === "reset" || e.detail.step === step.id)) this.showResult(step);
+    });
+    checker.addEventListener("change", () => this.showCheck());
   }
 
   fillPicker() {
@@ -48,8 +57,51 @@ export class PropertiesPanel {
   }
 
   async describe(name) {
-    if (!this.described.has(name)) this.described.set(name, api.describe(name));
+    if (!this.described.has(name)) {
+      const pending = api.describe(name);
+      this.described.set(name, pending);
+      pending.catch(() => this.described.delete(name));
+    }
     return this.described.get(name);
+  }
+
+  // Switching the operation keeps the inputs the new operation also has, and asks before dropping the rest.
+  async switchOperation(operation) {
+    const step = this.workflow.current;
+    if (!step) return;
+    const before = step.operation;
+    let kept = {};
+    if (operation && Object.keys(step.input || {}).length) {
+      let spec;
+      try {
+        spec = await this.describe(operation);
+      } catch (err) {
+        this.showError(err);
+        this.picker.value = before;
+        return;
+      }
+      const fits = spec.input.properties || {};
+      kept = Object.fromEntries(Object.entries(step.input).filter(([key]) => key in fits));
+      const dropped = Object.keys(step.input).filter((key) => !(key in fits));
+      if (dropped.length) {
+        const ok = await confirmDialog({
+          title: `Switch to “${this.title(operation)}”?`,
+          message: `${this.title(operation)} has no ${dropped.map((k) => `“${k}”`).join(", ")}: `
+            + `${dropped.length === 1 ? "that input is" : "those inputs are"} dropped. The others are kept.`,
+          confirm: "Switch and drop", cancel: "Keep the current operation",
+        });
+        if (!ok) {
+          this.picker.value = before;
+          this.picker.focus();
+          return;
+        }
+      }
+    }
+    const labels = Object.fromEntries(Object.entries(step.labels || {}).filter(([p]) => p.split("/")[1] in kept));
+    this.workflow.update(step.id, { operation, input: kept, labels }, "operation");
+    this.runs.results.delete(step.id);
+    await this.render(this.workflow.current);
+    this.picker.focus();
   }
 
   async render(step) {
@@ -60,6 +112,8 @@ export class PropertiesPanel {
     this.picker.value = step.operation || "";
     this.runButton.disabled = !step.operation;
     this.description.textContent = "";
+    this.showResult(step);
+    this.showCheck();
     if (!step.operation) return;
     const operation = step.operation;
     let spec;
@@ -71,13 +125,76 @@ export class PropertiesPanel {
     }
     if (this.workflow.current !== step || step.operation !== operation) return; // the user moved on
     this.description.textContent = spec.description;
-    this.form = new SchemaForm({
+    const form = new SchemaForm({
       operation, schema: spec.input, lookups: spec.lookups, value: step.input, labels: { ...step.labels },
       getAuthentication: () => this.workflow.current?.authentication || "",
-      onChange: () => this.workflow.update(step.id, { input: this.form.value(), labels: { ...this.form.labels } }, "input"),
+      customField: (id) => this.customField(id),
+      references: {
+        choices: () => referenceChoices(this.workflow, this.workflow.steps.indexOf(step), (op) => this.describe(op)),
+        describe: (ref) => describeReference(this.workflow, ref),
+      },
+      // A form being thrown away (another step or operation) may still fire a change: it is not this step's anymore.
+      onChange: () => {
+        if (this.form === form) this.workflow.update(step.id, { input: form.value(), labels: { ...form.labels } }, "input");
+      },
     });
+    this.form = form;
     this.formSlot.append(this.form.element);
     this.formSlot.dataset.operation = operation;
+    this.showCheck();
+  }
+
+  // A contact custom field's type and options, read once per authentication with list_custom_fields.
+  customField(id) {
+    const authentication = this.workflow.current?.authentication;
+    if (!authentication) return Promise.resolve(null);
+    if (!this.customFields || this.customFields.authentication !== authentication) {
+      const loading = api.run("list_custom_fields", { input: { return_all: true }, authentication }).then(({ output }) => {
+        const byId = new Map(output.fields.map((f) => [String(f.id), { title: f.title, type: f.type, options: [] }]));
+        for (const o of output.fieldOptions || []) byId.get(String(o.field))?.options.push({ value: o.value, label: o.label });
+        return byId;
+      });
+      loading.catch(() => { this.customFields = null; });
+      this.customFields = { authentication, loading };
+    }
+    return this.customFields.loading.then((byId) => byId.get(String(id)) || null);
+  }
+
+  // The check's errors for this step, on their fields (and cleared as soon as they are fixed).
+  showCheck() {
+    const step = this.workflow.current;
+    const problems = document.querySelector("#step-problems");
+    const general = step ? this.checker.errorsFor(step.id).filter((e) => e.pointer.startsWith("@")) : [];
+    const words = { "@operation": "Operation", "@authentication": "Authentication", "@id": "Step id", "@name": "Step name" };
+    const plain = (e) => (e.pointer === "@operation" && !step.operation ? "Choose an operation in the Properties tab"
+      : `${words[e.pointer] || "This step"}: ${e.message}`);
+    problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
+      h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    problems.hidden = !general.length;
+    if (!step || !this.form) return;
+    const items = this.checker.errorsFor(step.id).filter((e) => !e.pointer.startsWith("@"));
+    this.form.showErrors(items, { scroll: false });
+  }
+
+  showResult(step) {
+    const result = step ? this.runs.result(step.id) : null;
+    this.errorBox.hidden = true;
+    clear(this.errorBox);
+    const pending = result && (result.status === "running" || result.status === "pending");
+    this.outputSection.hidden = !result || (!pending && (result.output === undefined || result.output === null));
+    if (!result) return;
+    const status = this.outputSection.querySelector(".timing");
+    status.dataset.status = result.status;
+    status.textContent = `${STATUS_ICON[result.status] || ""} ${STATUS_TEXT[result.status] || result.status}`
+      + (result.duration_ms !== undefined && result.duration_ms !== null ? ` in ${Math.round(result.duration_ms)} ms` : "");
+    this.output.textContent = result.output !== undefined && result.output !== null
+      ? JSON.stringify(result.output, null, 2)
+      : result.status === "running" || result.status === "pending" ? "…" : "(no output)";
+    if (result.error) this.showError(new ApiError(0, result.error));
+  }
+
+  refreshReferences() {
+    if (this.form) this.form.refreshReferences();
   }
 
   clearResult() {
@@ -85,7 +202,6 @@ export class PropertiesPanel {
     clear(this.errorBox);
     this.output.textContent = "";
     this.outputSection.hidden = true;
-    if (this.form) this.form.clearErrors();
   }
 
   showError(err) {
@@ -102,20 +218,24 @@ export class PropertiesPanel {
     const step = this.workflow.current;
     if (!step || !step.operation || !this.form) return;
     this.clearResult();
+    this.form.clearErrors();
     const input = this.form.value();
     this.workflow.update(step.id, { input, labels: { ...this.form.labels } }, "input");
+    if (hasReference(input)) {
+      this.showError(new ApiError(0, { type: "mapped", message:
+        "This step maps fields from earlier steps, which have values only while the workflow runs: use Run workflow." }));
+      return;
+    }
     this.runButton.disabled = true;
     this.runButton.textContent = "Running…";
     const started = performance.now();
     try {
       const body = step.authentication ? { input, authentication: step.authentication } : { input };
       const result = await api.run(step.operation, body);
-      this.output.textContent = JSON.stringify(result.output, null, 2);
-      this.outputSection.hidden = false;
-      this.outputSection.querySelector(".timing").textContent = `Succeeded in ${Math.round(performance.now() - started)} ms`;
-      this.workflow.update(step.id, { status: "succeeded" }, "status");
+      this.runs.setStepResult(step.id, { status: "succeeded", output: result.output,
+        duration_ms: performance.now() - started });
     } catch (err) {
-      this.workflow.update(step.id, { status: "failed" }, "status");
+      this.runs.setStepResult(step.id, { status: "failed" });
       if (err instanceof ApiError && err.fieldErrors.length && this.form) {
         const unplaced = this.form.showErrors(err.fieldErrors);
         this.showError(err);
@@ -128,6 +248,7 @@ export class PropertiesPanel {
     } finally {
       this.runButton.disabled = false;
       this.runButton.textContent = "Run step";
+      this.runButton.focus();
     }
   }
 }

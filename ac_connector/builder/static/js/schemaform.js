@@ -2,48 +2,13 @@
 // Every field's wrapper carries data-pointer (its JSON pointer) so errors land next to their field.
 
 import { h, uid } from "./dom.js";
-import { LookupDropdown } from "./dropdown.js";
+import { LookupDropdown, MultiLookupDropdown } from "./dropdown.js";
+import { choicesOf, humanize, patternOf, typeHint, typeOf, wrap } from "./fieldkit.js";
+import { Mappable } from "./mappable.js";
+import { isReference } from "./references.js";
+import { DateTimeField, JsonField, KeyValueField, customValueControl } from "./widgets.js";
 
-const humanize = (name) => String(name).replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
-export const patternOf = (pointer) => pointer.replace(/\/\d+(?=\/|$)/g, "/-");
-
-function typeOf(schema) {
-  let t = schema.type;
-  if (Array.isArray(t)) t = t.find((x) => x !== "null") ?? t[0];
-  if (!t && schema.properties) t = "object";
-  if (!t && schema.items) t = "array";
-  return t;
-}
-
-function choicesOf(schema) {
-  const labelled = schema.oneOf || schema.anyOf;
-  if (Array.isArray(labelled) && labelled.length && labelled.every((o) => o && typeof o === "object" && "const" in o)) {
-    return labelled.map((o) => ({ value: o.const, title: o.title ?? String(o.const) }));
-  }
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => ({ value: v, title: String(v) }));
-  return null;
-}
-
-const TYPE_NAMES = { string: "text", integer: "whole number", number: "number", boolean: "yes/no", array: "list",
-  object: "group" };
-
-function typeHint(schema) {
-  if (schema.format === "email") return "email";
-  if (schema.format === "date") return "date";
-  if (schema.format === "date-time") return "date and time";
-  return TYPE_NAMES[typeOf(schema)] || "";
-}
-
-// The labelled wrapper every field shares: label (title), required mark, type, description, error slot.
-function wrap({ pointer, name, schema, required, control, controlId, labelId, hint }) {
-  const label = h("label", { class: "field-label", id: labelId, for: controlId || null },
-    schema.title || humanize(name),
-    required ? h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *") : null);
-  const head = h("div", { class: "field-head" }, label, hint ? h("span", { class: "field-type" }, hint) : null);
-  const description = schema.description ? h("p", { class: "field-description" }, schema.description) : null;
-  const error = h("p", { class: "field-error", hidden: true });
-  return h("div", { class: "field", dataset: { pointer } }, head, control, description, error);
-}
+export { patternOf };
 
 class ScalarField {
   constructor(schema, ctx, pointer, name, required, value) {
@@ -120,8 +85,10 @@ class LookupField {
     const labelId = uid("label");
     this.lookup = lookup;
     this.pointer = pointer;
+    const rootProps = ctx.schema.properties || {};
     this.dropdown = new LookupDropdown({
-      operation: ctx.operation, field: lookup.field, labelId,
+      operation: ctx.operation, field: lookup.field, labelId, pattern: schema.pattern,
+      dependsOn: lookup.depends_on.map((name) => ({ name, title: rootProps[name]?.title || humanize(name) })),
       getForm: () => ctx.root.get(), getAuthentication: ctx.getAuthentication,
       value, text: ctx.labels[pointer],
       onChange: (v, text) => {
@@ -143,25 +110,32 @@ class LookupField {
   }
 }
 
-class JsonField {
-  constructor(schema, ctx, pointer, name, required, value) {
-    const id = uid("f");
-    this.input = h("textarea", { id, name: pointer, rows: 3, class: "json", spellcheck: "false",
-      placeholder: "JSON", "aria-required": required ? "true" : null });
-    this.set(value);
-    this.element = wrap({ pointer, name, schema, required, control: this.input, controlId: id, hint: "JSON" });
+// A list of ids with a lookup per item: one multi-select dropdown instead of one dropdown per item.
+class MultiLookupField {
+  constructor(schema, ctx, pointer, name, required, value, lookup) {
+    const labelId = uid("label");
+    this.pointer = pointer;
+    this.lookup = lookup;
+    const saved = ctx.labels[pointer];
+    this.dropdown = new MultiLookupDropdown({
+      operation: ctx.operation, field: lookup.field, labelId, pattern: schema.items?.pattern,
+      getForm: () => ctx.root.get(), getAuthentication: ctx.getAuthentication, value,
+      texts: saved && typeof saved === "object" ? saved : {},
+      onChange: (values, texts) => {
+        if (values.length) ctx.labels[pointer] = Object.fromEntries(values.map((v) => [v, texts[v] || v]));
+        else delete ctx.labels[pointer];
+        this.dropdown.element.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+    });
+    ctx.lookupFields.push(this);
+    this.element = wrap({ pointer, name, schema, required, control: this.dropdown.element, labelId, hint: "choices" });
+    this.element.classList.add("has-lookup");
   }
   get() {
-    const raw = this.input.value.trim();
-    if (!raw) return undefined;
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
+    return this.dropdown.values.length ? [...this.dropdown.values] : undefined;
   }
   set(value) {
-    this.input.value = value === undefined ? "" : JSON.stringify(value, null, 2);
+    this.dropdown.setValues(Array.isArray(value) ? value : [], {}, { silent: true });
   }
 }
 
@@ -189,6 +163,24 @@ class UnionField {
   }
   get() {
     return this.current.get();
+  }
+
+  // A custom field's value takes the widget of the field's type (text, number, date, one option, several).
+  adapt(info) {
+    const value = this.get();
+    if (!info) {
+      if (!this.adapted) return;
+      this.adapted = null;
+      this.picker.hidden = false;
+      const index = Math.max(0, this.variants.findIndex((v) => matches(v, value)));
+      this.picker.value = String(index);
+      this.show(index, value);
+      return;
+    }
+    this.picker.hidden = true;
+    this.adapted = info;
+    this.current = customValueControl(info, value);
+    this.slot.replaceChildren(this.current.element);
   }
 }
 
@@ -268,10 +260,86 @@ class ObjectField {
       this.element.classList.add("object");
     }
     this.root = root;
+    this.schema = schema;
+    this.adaptCustomValue(ctx);
+    this.baseRequired = requiredSet;
+    this.hidden = new Set();
+    if (schema.if || schema.dependentRequired) {
+      ctx.conditionals.push(this);
+      this.applyConditions();
+    }
   }
+
+  // {field, value} of a contact's custom field: the value's widget follows the chosen field's type.
+  adaptCustomValue(ctx) {
+    const bare = (child) => (child && child.field ? child.field : child);
+    const picker = this.fields.find(([, c]) => bare(c)?.lookup?.operation === "list_custom_fields_ddl");
+    const value = bare(this.fields.find(([k]) => k === "value")?.[1]);
+    if (!picker || !(value instanceof UnionField) || !ctx.customField) return;
+    const adapt = async () => {
+      const id = picker[1].get();
+      if (!id || isReference(id)) {
+        value.adapt(null);
+        return;
+      }
+      let info = null;
+      try {
+        info = await ctx.customField(String(id));
+      } catch {
+        info = null; // not loadable now: the generic value field stays
+      }
+      if (picker[1].get() === id) value.adapt(info);
+    };
+    picker[1].element.addEventListener("change", adapt);
+    adapt();
+  }
+
+  // The schema's own if/then/else and dependentRequired decide which fields apply now: a field the active
+  // branch forbids (`not: {}`) is hidden and left out; the required marks follow the branch.
+  applyConditions() {
+    const value = this.collect();
+    const required = new Set(this.baseRequired);
+    const hidden = new Set();
+    if (this.schema.if) {
+      const branch = satisfies(this.schema.if, value) ? this.schema.then : this.schema.else;
+      for (const name of branch?.required || []) required.add(name);
+      for (const [name, sub] of Object.entries(branch?.properties || {})) {
+        if (sub && typeof sub === "object" && sub.not && Object.keys(sub.not).length === 0) hidden.add(name);
+      }
+    }
+    for (const [name, needs] of Object.entries(this.schema.dependentRequired || {})) {
+      if (value[name] !== undefined) for (const other of needs) required.add(other);
+    }
+    this.hidden = hidden;
+    for (const [key, child] of this.fields) {
+      child.element.hidden = hidden.has(key);
+      const head = child.element.querySelector(":scope > .field-head .field-label");
+      let mark = head && head.querySelector(".required");
+      if (required.has(key) && head && !mark) {
+        mark = h("span", { class: "required", title: "required", "aria-hidden": "true" }, " *");
+        head.append(mark);
+      } else if (!required.has(key) && mark) {
+        mark.remove();
+      }
+      for (const control of child.element.querySelectorAll(":scope > input, :scope > select, :scope > textarea")) {
+        control.setAttribute("aria-required", required.has(key) ? "true" : "false");
+      }
+    }
+  }
+
+  collect() {
+    const out = {};
+    for (const [key, child] of this.fields) {
+      const v = child.get();
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+
   get() {
     const out = {};
     for (const [key, child] of this.fields) {
+      if (this.hidden.has(key)) continue;
       const v = child.get();
       if (v !== undefined) out[key] = v;
     }
@@ -279,7 +347,34 @@ class ObjectField {
   }
 }
 
-function makeField(schema, ctx, pointer, name, required, value, { bare = false } = {}) {
+// Enough of JSON Schema to decide an `if`: const, enum, type of properties, and required.
+function satisfies(schema, value) {
+  if (!schema || typeof schema !== "object") return schema !== false;
+  if (Array.isArray(schema.required) && !schema.required.every((k) => value && value[k] !== undefined)) return false;
+  for (const [key, sub] of Object.entries(schema.properties || {})) {
+    if (!value || value[key] === undefined || !sub || typeof sub !== "object") continue;
+    if ("const" in sub && JSON.stringify(sub.const) !== JSON.stringify(value[key])) return false;
+    if (Array.isArray(sub.enum) && !sub.enum.some((e) => JSON.stringify(e) === JSON.stringify(value[key]))) return false;
+  }
+  return true;
+}
+
+// The controls a field's error describes: its own inputs, not those of nested fields.
+function controlsOf(field) {
+  return [...field.querySelectorAll("input, select, textarea, button.lookup-toggle")]
+    .filter((c) => c.closest(".field") === field && !c.closest(".lookup-panel, .ref-panel"));
+}
+
+function makeField(schema, ctx, pointer, name, required, value, options = {}) {
+  const ref = isReference(value) ? value : "";
+  const field = makeBareField(schema, ctx, pointer, name, required, ref ? undefined : value, options);
+  if (!ctx.references || options.bare || field instanceof ObjectField) return field;
+  const mappable = new Mappable(field, ctx, schema, name, ref);
+  ctx.mappables.push(mappable);
+  return mappable;
+}
+
+function makeBareField(schema, ctx, pointer, name, required, value, { bare = false } = {}) {
   const lookup = ctx.lookups.get(patternOf(pointer));
   if (lookup && !bare) return new LookupField(schema, ctx, pointer, name, required, value, lookup);
   const choices = choicesOf(schema);
@@ -288,9 +383,15 @@ function makeField(schema, ctx, pointer, name, required, value, { bare = false }
     return new UnionField(schema, ctx, pointer, name, required, value);
   }
   const type = typeOf(schema);
+  const itemLookup = type === "array" && !bare ? ctx.lookups.get(patternOf(`${pointer}/-`)) : null;
+  if (itemLookup) return new MultiLookupField(schema, ctx, pointer, name, required, value, itemLookup);
   if (type === "object" && schema.properties) return new ObjectField(schema, ctx, pointer, name, required, value);
+  if (type === "object" && schema.additionalProperties && typeof schema.additionalProperties === "object") {
+    return new KeyValueField(schema, ctx, pointer, name, required, value);
+  }
   if (type === "array") return new ArrayField(schema, ctx, pointer, name, required, value);
   if (type === "boolean") return new BooleanField(schema, ctx, pointer, name, required, value);
+  if (type === "string" && schema.format === "date-time") return new DateTimeField(schema, ctx, pointer, name, required, value);
   if (type === "string" || type === "integer" || type === "number") {
     return new ScalarField(schema, ctx, pointer, name, required, value);
   }
@@ -299,9 +400,11 @@ function makeField(schema, ctx, pointer, name, required, value, { bare = false }
 
 // The form for one operation. onChange(pointer) runs after any field changes.
 export class SchemaForm {
-  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange }) {
+  constructor({ operation, schema, lookups, value, labels, getAuthentication, onChange, references, customField }) {
     this.ctx = {
-      operation, getAuthentication, labels: labels || {}, lookupFields: [],
+      customField,
+      operation, getAuthentication, labels: labels || {}, lookupFields: [], mappables: [], conditionals: [],
+      references, schema: schema || {},
       lookups: new Map((lookups || []).map((l) => [l.field, l])),
     };
     this.root = new ObjectField(schema || {}, this.ctx, "", "", false, value || {}, { root: true });
@@ -311,6 +414,8 @@ export class SchemaForm {
       if (e.target.closest(".lookup-panel")) return; // typing a search is not a change of value
       const field = e.target.closest("[data-pointer]");
       const pointer = field ? field.dataset.pointer : "";
+      if (field && e.type === "input") this.clearFieldError(field); // the check after the change says anew
+      for (const object of this.ctx.conditionals) object.applyConditions();
       this.refreshDependents(pointer);
       if (onChange) onChange(pointer);
     };
@@ -335,21 +440,38 @@ export class SchemaForm {
     }
   }
 
+  // A step was renamed, moved or removed: mapped fields say where their value comes from anew.
+  refreshReferences() {
+    for (const m of this.ctx.mappables) if (m.element.isConnected) m.refresh();
+  }
+
   // The step's authentication changed: every dropdown must load its choices again.
   invalidateLookups() {
     for (const field of this.ctx.lookupFields) field.dropdown.invalidate();
   }
 
   clearErrors() {
-    for (const el of this.element.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
+    for (const el of this.element.querySelectorAll(".field.invalid, .field.warned")) el.classList.remove("invalid", "warned");
+    for (const el of this.element.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
     for (const el of this.element.querySelectorAll(".field-error")) {
       el.textContent = "";
       el.hidden = true;
     }
   }
 
-  // Puts each error next to its field; returns those that match no field.
-  showErrors(errors) {
+  clearFieldError(field) {
+    field.classList.remove("invalid", "warned");
+    const slot = field.querySelector(":scope > .field-error");
+    if (slot) {
+      slot.textContent = "";
+      slot.hidden = true;
+    }
+    for (const control of controlsOf(field)) control.removeAttribute("aria-invalid");
+  }
+
+  // Puts each error next to its field, linked to its control (aria-describedby, aria-invalid);
+  // returns those that match no field. Items with `warning` are shown but do not mark the field invalid.
+  showErrors(errors, { scroll = true } = {}) {
     this.clearErrors();
     const unplaced = [];
     let first = null;
@@ -362,14 +484,21 @@ export class SchemaForm {
         unplaced.push(err);
         continue;
       }
-      field.classList.add("invalid");
+      field.classList.add(err.warning ? "warned" : "invalid");
       const slot = field.querySelector(":scope > .field-error");
+      if (!slot.id) slot.id = uid("err");
       slot.textContent = slot.textContent ? `${slot.textContent}; ${err.message}` : err.message;
       slot.hidden = false;
+      for (const control of controlsOf(field)) {
+        if (!err.warning) control.setAttribute("aria-invalid", "true");
+        const described = new Set((control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean));
+        described.add(slot.id);
+        control.setAttribute("aria-describedby", [...described].join(" "));
+      }
       for (let p = field.parentElement; p; p = p.parentElement) if (p.tagName === "DETAILS") p.open = true;
       if (!first) first = field;
     }
-    if (first) first.scrollIntoView({ block: "nearest" });
+    if (first && scroll) first.scrollIntoView({ block: "nearest" });
     return unplaced;
   }
 
