@@ -3,7 +3,7 @@
 The generic runtime is in ``engine``; ActiveCampaign knowledge is in the YAML specs.
 """
 
-from .paths import connector_root
+from .paths import cache_home, connector_root
 
 __all__ = ["connector_root", "load"]
 
@@ -22,7 +22,11 @@ def load(**options):
     from .errors import ConfigurationError
 
     backend = os.environ.get("AC_CONNECTOR_RATE_LIMIT")
-    if backend and "limiter" not in options and "rate_limit_backend" not in options:
+    if backend == "off" and "limiter" not in options:  # the sandbox with its own limit off, benchmarks
+        from engine.ratelimit import NoLimit
+
+        options["limiter"] = NoLimit()
+    elif backend and "limiter" not in options and "rate_limit_backend" not in options:
         from engine.ratelimit import make_limiter
 
         try:  # checked on its own, so that a mistake in it is named as such
@@ -30,4 +34,5 @@ def load(**options):
         except (ValueError, OSError, RuntimeError) as exc:
             raise ConfigurationError(f"AC_CONNECTOR_RATE_LIMIT={backend[:200]!r} cannot be used: {exc}") from None
         options["rate_limit_backend"] = backend
+    options.setdefault("cache_dir", cache_home())
     return Connector.load(connector_root(), **options)

@@ -6,9 +6,7 @@ No traceback ever reaches the user: every failure becomes ``{"error": {...}}``.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import jsonlimits
-from engine.errors import ConnectorError, InvalidResponse, SpecError, ValidationError
+from engine.errors import ConnectorError, SpecError, ValidationError
 
 from . import load
 from .errors import ConfigurationError
@@ -26,30 +24,21 @@ EXIT_FAILURE, EXIT_INVALID = 1, 2
 
 
 def _print(data: Any) -> None:
-    try:
-        text = jsonlimits.dumps(data, indent=2, ensure_ascii=False, default=str)
-    except ValueError:
-        raise InvalidResponse("the output holds NaN or Infinity, which JSON cannot carry") from None
-    sys.stdout.write(text + "\n")
+    from .jsonout import write_document
+
+    sys.stdout.flush()
+    write_document(sys.stdout.buffer, data)
 
 
 def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
-    try:
-        text = jsonlimits.dumps({"error": error}, indent=2, ensure_ascii=False, default=str)
-    except ValueError:  # NaN or Infinity somewhere in the details: written as text, so the JSON stays valid
-        text = jsonlimits.dumps({"error": _finite(error)}, indent=2, ensure_ascii=False, default=str)
-    sys.stderr.write(text + "\n")
+    from .jsonout import dumps
+
+    sys.stderr.flush()
+    sys.stderr.buffer.write(dumps({"error": error}, indent=True) + b"\n")
+    sys.stderr.flush()
     return code
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _connector(args: argparse.Namespace):
@@ -158,8 +147,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     data = _read_input(args.input)
     connector.validate_input(args.operation, data)  # fail on bad input before touching the store
     auth = _authentication(connector, args.auth)
+    if _streams(connector.operation(args.operation)):
+        return _run_listing(connector, args, data, auth)
+    if args.jsonl:
+        return _fail({"type": "validation", "message": f"--jsonl is for listings; {args.operation} is not one"},
+                     EXIT_INVALID)
     _print(connector.run(args.operation, data, auth))
     return 0
+
+
+def _streams(op: Any) -> bool:
+    """Listings of plain records are written as they arrive (dropdowns and sideloaded listings are small)."""
+    return op.pagination is not None and op.kind != "ddl" and not op.pagination.sideloads
+
+
+_ITEMS = object()  # stands for the records in a listing's output while they are written out
+
+
+def _run_listing(connector: Any, args: argparse.Namespace, data: Any, auth: Any) -> int:
+    """Write a listing's records as pages arrive: flat memory however many there are.
+
+    ``--jsonl``: one record a line on stdout, and the other output fields (total, has_more, ...) as one
+    line on stderr. Otherwise the same JSON document as ``run`` (the records' list first).
+    """
+    from .jsonout import DocumentWriter, dumps, write_lines
+
+    listing = connector.run_streamed(args.operation, data, auth)
+    out = sys.stdout.buffer
+    sys.stdout.flush()
+    if args.jsonl:
+        for page in listing:
+            write_lines(out, page)
+            out.flush()
+        rest = {k: v for k, v in listing.output(_ITEMS).items() if v is not _ITEMS}
+        sys.stderr.buffer.write(dumps({"summary": rest}) + b"\n")
+    else:
+        shape = _items_key(connector, args.operation)
+        writer = None
+        for page in listing:
+            if writer is None:
+                writer = DocumentWriter(out, shape)
+            writer.add(page)
+        if writer is None:
+            writer = DocumentWriter(out, shape)
+        writer.close({k: v for k, v in listing.output(_ITEMS).items() if v is not _ITEMS})
+    _say_if_stopped_early(listing.result, data)
+    return 0
+
+
+def _items_key(connector: Any, operation: str) -> str:
+    """The output field that holds a listing's records (``contacts`` for list_contacts)."""
+    from engine.templating import iter_templates
+
+    op = connector.operation(operation)
+    for key, value in (op.output or {}).items():
+        if any(u.root == "result" and u.attr == "items" for t in iter_templates(value) for u in t.uses):
+            return str(key)
+    return "items"
+
+
+def _say_if_stopped_early(result: Any, data: Any) -> None:
+    if result is not None and result.has_more and isinstance(data, dict) and data.get("return_all"):
+        where = f"; carry on with offset {result.next_offset}" if result.next_offset is not None else ""
+        sys.stderr.write(f"note: stopped after {result.count} records (max_items); more remain{where}\n")
 
 
 def cmd_import_contacts(args: argparse.Namespace) -> int:
@@ -188,6 +238,8 @@ def cmd_auth_add(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             return _fail({"type": "validation", "message": "no API key: pass --api-key, set AC_API_KEY, "
                           "or run in a terminal to be asked for it"}, EXIT_INVALID)
+        import getpass
+
         key = getpass.getpass("API key: ")
     spec = connector.spec.auth
     secret_field = next(iter(sorted(spec.secret_fields)))
@@ -228,6 +280,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.api_key:
         argv += ["--api-key", args.api_key]
+    if args.rate_limit:
+        argv += ["--rate-limit", args.rate_limit]
     try:
         return sandbox_main(argv) or 0
     except OSError as exc:  # the port is taken, or the host is not an address of this machine
@@ -261,7 +315,7 @@ def _port(text: str) -> int:
     return port
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(workflows: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ac-connector", description="ActiveCampaign connector for workflow engines")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -277,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("operation")
     run.add_argument("--input", help="JSON, @file or - for standard input")
     run.add_argument("--auth", help="name of a stored authentication")
+    run.add_argument("--jsonl", action="store_true",
+                     help="listings: one record a line as pages arrive (other output fields on stderr)")
 
     imp = add("import-contacts", cmd_import_contacts,
                "bulk import contacts from a JSON-lines file (one contact object a line), in flat memory")
@@ -304,10 +360,14 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=_port, default=8765)
     sb.add_argument("--api-key")
+    sb.add_argument("--rate-limit", help="requests per second the sandbox allows, or 'off' (default 5)")
     add("demo", cmd_demo, "run the example workflows against a fresh sandbox")
-    from .workflow_cli import add_commands as add_workflow_commands
+    if workflows:
+        from .workflow_cli import add_commands as add_workflow_commands
 
-    add_workflow_commands(sub)
+        add_workflow_commands(sub)
+    else:  # named in --help; main() builds the real one only when `workflow` is the command (it imports the runner)
+        sub.add_parser("workflow", help="check, run and resume workflows; list and show runs")
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8080)
@@ -320,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(workflows=words[:1] == ["workflow"]).parse_args(words)
     try:
         return args.func(args)
     except (ValidationError, ConfigurationError) as exc:

@@ -21,3 +21,12 @@ def data_home() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "ac-connector"
+
+
+def cache_home() -> Path | None:
+    """Where checked specs are cached: ``AC_CONNECTOR_CACHE`` (``off`` for none), else the XDG cache folder."""
+    explicit = os.environ.get("AC_CONNECTOR_CACHE")
+    if explicit:
+        return None if explicit.lower() in ("off", "none", "0") else Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ac-connector"

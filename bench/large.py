@@ -5,10 +5,16 @@ an interpreter to itself. Three clients page the same endpoint the same way (key
 and ``id_greater`` after the last id, 100 a page): raw httpx collecting the records, the engine's
 ``Connector.stream`` and ``Connector.run(..., return_all)``. Peak memory of the streaming form is
 measured with tracemalloc in this process (the server's memory is not counted).
+
+Each way is also run once per round in a brand-new process (bench/firstcall.py): the first call, which
+is what a CLI run or a one-off workflow step gets, next to the warmed median; and the CLI itself reads
+every contact (``ac-connector run list_contacts --input '{"return_all": true}'``), timed with its peak RSS.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -17,11 +23,15 @@ from typing import Any
 import httpx
 
 from .common import ROOT, Figure, Sizes, fake_key, median, ratio_figure
+from .firstcall import fresh, timed_cli
 from .serve import SandboxProcess
 
 SECTION = "3. Large accounts"
 TARGET = 0.8
+RUN_VS_STREAM = 1.3
 MEMORY_GROWTH_LIMIT = 1.25
+RUN_MEMORY_LIMIT = 2.0  # run()'s peak next to the records themselves
+CLI_MEMORY_LIMIT = 100 * 1024 * 1024
 PAGE = 100
 
 
@@ -68,10 +78,12 @@ def run(sizes: Sizes) -> list[Figure]:
 
     key = fake_key()
     connector = Connector(load_connector(ROOT), limiter=NoLimit(), allow_loopback=True, strict_output=True)
-    everything = {"return_all": True, "max_items": 1_000_000}
+    everything = {"return_all": True}  # every record: return_all has no cap unless max_items is set
     figures: list[Figure] = []
     peaks: dict[int, int] = {}
-    run_peak: tuple[int, int] | None = None
+    run_memory: dict[str, int] = {}
+    cache = tempfile.mkdtemp(prefix="bench-spec-cache-")
+    Connector.load(ROOT, cache_dir=cache).close()  # the cache a user's first CLI run leaves behind
     try:
         for count in sorted(set(sizes.large_counts) | set(sizes.memory_counts)):
             with SandboxProcess(key, contacts=count, timeout=600) as sandbox, httpx.Client(trust_env=False,
@@ -85,10 +97,11 @@ def run(sizes: Sizes) -> list[Figure]:
                 }
                 if count in sizes.large_counts:
                     figures += _rates(sizes, count, expected, ways)
+                    figures += _first_calls(sizes, count, expected, sandbox.url, key, cache)
                 if count in sizes.memory_counts:
                     peaks[count] = _peak(ways["stream"])
-                    if run_peak is None:
-                        run_peak = (count, _peak(ways["run"]))
+                    if count == max(sizes.memory_counts):
+                        run_memory = {"count": count, "raw": _peak(ways["raw"]), "run": _peak(ways["run"])}
     finally:
         connector.close()
     low, high = min(peaks), max(peaks)
@@ -97,11 +110,54 @@ def run(sizes: Sizes) -> list[Figure]:
                           baseline_name=f"the same at {low:,}",
                           detail="tracemalloc peak in the client process; flat means it does not grow with N")
     figures.append(memory)
-    if run_peak is not None:
-        figures.append(Figure(SECTION, f"peak memory of Connector.run(return_all) at {run_peak[0]:,} contacts "
-                                       "(for contrast: it holds every record)", run_peak[1], "bytes",
-                              detail="tracemalloc peak in the client process"))
+    if run_memory:
+        figures.append(ratio_figure(
+            SECTION, f"peak memory of Connector.run(return_all) at {run_memory['count']:,} contacts", run_memory["run"],
+            run_memory["raw"], "bytes", higher_is_better=False, limit=RUN_MEMORY_LIMIT,
+            baseline_name="the records themselves (raw httpx collecting them)",
+            detail="tracemalloc peaks in the client process"))
     return figures
+
+
+def _first_calls(sizes: Sizes, count: int, expected: int, url: str, key: str, cache: str) -> list[Figure]:
+    """Each way as the first call of a new process, interleaved; and the CLI reading everything."""
+    seconds: dict[str, list[float]] = {"raw": [], "stream": [], "run": []}
+    stream_process: list[float] = []
+    cli_seconds: list[float] = []
+    cli_peaks: list[int] = []
+    cli_env = {"AC_API_URL": url, "AC_API_KEY": key, "AC_CONNECTOR_CACHE": cache, "AC_CONNECTOR_RATE_LIMIT": "off",
+               "AC_CONNECTOR_HOME": os.path.join(cache, "home")}
+    cli = ["run", "list_contacts", "--input", '{"return_all": true}']
+    for _ in range(sizes.large_rounds):
+        for name in seconds:
+            result = fresh(name, url, key, cache)
+            if result["records"] != expected:
+                raise AssertionError(f"first call {name} returned {result['records']} records, expected {expected}")
+            seconds[name].append(result["seconds"])
+            if name == "stream":
+                stream_process.append(result["process_seconds"])
+        wall, peak = timed_cli(cli, cli_env)
+        cli_seconds.append(wall)
+        cli_peaks.append(peak)
+    rate = {name: expected / median(values) for name, values in seconds.items()}
+    rounds = f"first call of a fresh process, median of {sizes.large_rounds}"
+    out = [ratio_figure(SECTION, f"first call, return all {count:,} contacts: {label}", rate[name], rate["raw"],
+                        "records/s", higher_is_better=True, limit=TARGET,
+                        baseline_name="raw httpx keyset paging, first call", detail=rounds)
+           for name, label in (("stream", "Connector.stream"), ("run", "Connector.run(return_all)"))]
+    out.append(ratio_figure(SECTION, f"first call, return all {count:,} contacts: run next to stream",
+                            median(seconds["run"]), median(seconds["stream"]), "s", higher_is_better=False,
+                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, first call", detail=rounds))
+    out.append(ratio_figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}), whole process",
+                            median(cli_seconds), median(stream_process), "s", higher_is_better=False,
+                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, a whole fresh process",
+                            detail=f"median of {sizes.large_rounds}; output to /dev/null; both start, import, "
+                                   "load from the spec cache and read everything"))
+    peak = max(cli_peaks)
+    out.append(Figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}): peak RSS", peak, "bytes",
+                      target=f"< {CLI_MEMORY_LIMIT >> 20} MiB", met=peak < CLI_MEMORY_LIMIT,
+                      detail="the whole process (interpreter, imports and all; VmHWM), largest of the rounds"))
+    return out
 
 
 def _rates(sizes: Sizes, count: int, expected: int, ways: dict[str, Callable[[], int]]) -> list[Figure]:
@@ -126,4 +182,7 @@ def _rates(sizes: Sizes, count: int, expected: int, ways: dict[str, Callable[[],
                                   f"{cpu_per_record[name] * 1e6:.1f} µs vs {cpu_per_record['raw'] * 1e6:.1f} µs")
         fig.extra.update(cpu_per_record=cpu_per_record[name], raw_cpu_per_record=cpu_per_record["raw"])
         out.append(fig)
+    out.append(ratio_figure(SECTION, f"return all {count:,} contacts: run next to stream", median(walls["run"]),
+                            median(walls["stream"]), "s", higher_is_better=False, limit=RUN_VS_STREAM,
+                            baseline_name="Connector.stream", detail=f"warmed, median of {sizes.large_rounds} passes"))
     return out

@@ -4,6 +4,10 @@ Both sides talk to one ``httpx.MockTransport`` whose handler returns bytes recor
 so the network is out of the picture and what is left is each side's own cost: building the
 request, httpx itself, reading and parsing the JSON, and (engine only) input checks, templating,
 the credential gate, retries bookkeeping and output validation.
+
+The first calls are measured too, each in a new process against a sandbox over loopback (bench/firstcall.py):
+``get_contact`` and one page of ``list_contacts`` through the engine, next to the same request written
+by hand with httpx in a new process.
 """
 
 from __future__ import annotations
@@ -120,7 +124,41 @@ def make_connector(canned: dict[tuple[str, str], Canned], key: str) -> tuple[Any
     return connector, auth, hand
 
 
+def first_calls(sizes: Sizes) -> list[Figure]:
+    """The engine's first call in a fresh process next to a hand-written one, interleaved round by round."""
+    import tempfile
+
+    from engine.runtime import Connector
+
+    from .common import ROOT
+    from .firstcall import fresh
+    from .serve import SandboxProcess
+
+    key = fake_key()
+    cache = tempfile.mkdtemp(prefix="bench-spec-cache-")
+    Connector.load(ROOT, cache_dir=cache).close()
+    seconds: dict[str, list[float]] = {"get": [], "page": [], "hand_page": []}
+    with SandboxProcess(key, contacts=200) as sandbox:
+        for _ in range(max(3, sizes.startup_runs)):
+            for case in seconds:
+                seconds[case].append(fresh(case, sandbox.url, key, cache)["seconds"])
+    detail = f"first call of a fresh process (spec cache warm), median of {len(seconds['page'])}"
+    return [
+        ratio_figure(SECTION, "first call: list_contacts (100 items)", median(seconds["page"]),
+                     median(seconds["hand_page"]), "s", higher_is_better=False, limit=TARGET,
+                     baseline_name="hand-written httpx, first call of a fresh process", detail=detail),
+        ratio_figure(SECTION, "first call: get_contact", median(seconds["get"]), median(seconds["hand_page"]), "s",
+                     higher_is_better=False, limit=None,
+                     baseline_name="hand-written httpx list of 100, first call", detail=detail + " (for scale)"),
+    ]
+
+
 def run(sizes: Sizes) -> list[Figure]:
+    figures = _warmed(sizes)
+    return figures + first_calls(sizes)
+
+
+def _warmed(sizes: Sizes) -> list[Figure]:
     key = fake_key()
     list_size = 100
     canned = record(key, list_size)

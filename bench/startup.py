@@ -28,6 +28,13 @@ _LOAD_SCRIPT = (
     "t1 = time.perf_counter(); spec = load_connector('.'); t2 = time.perf_counter()\n"
     "print(json.dumps({'imports': t1 - t0, 'load': t2 - t1, 'operations': len(spec.operations)}))\n"
 )
+# What the CLI does on every start after the first: the checked specs from the spec cache.
+_CACHED_SCRIPT = (
+    "import time, json, os; t0 = time.perf_counter()\n"
+    "from engine.spec_cache import load_cached\n"
+    "t1 = time.perf_counter(); spec = load_cached('.', os.environ['AC_CONNECTOR_CACHE']); t2 = time.perf_counter()\n"
+    "print(json.dumps({'imports': t1 - t0, 'load': t2 - t1, 'operations': len(spec.operations)}))\n"
+)
 
 
 # The same one-off call written by hand with httpx: what `ac-connector run` replaces, for scale.
@@ -65,12 +72,15 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
 def run(sizes: Sizes) -> list[Figure]:
     key = fake_key()
     with tempfile.TemporaryDirectory(prefix="bench-home-") as home, SandboxProcess(key) as sandbox:
-        env = _env({"AC_CONNECTOR_HOME": home})
-        run_env = _env({"AC_CONNECTOR_HOME": home, "AC_API_URL": sandbox.url, "AC_API_KEY": key})
+        cache = os.path.join(home, "cache")
+        env = _env({"AC_CONNECTOR_HOME": home, "AC_CONNECTOR_CACHE": cache})
+        run_env = _env({"AC_CONNECTOR_HOME": home, "AC_CONNECTOR_CACHE": cache, "AC_API_URL": sandbox.url,
+                        "AC_API_KEY": key})
         commands = {
             "python": ([sys.executable, "-c", "pass"], env),
             "httpx": ([sys.executable, "-c", "import httpx"], env),
             "load": ([sys.executable, "-c", _LOAD_SCRIPT], env),
+            "cached": ([sys.executable, "-c", _CACHED_SCRIPT], env),
             "run": ([*cli_command(), "run", "get_contact", "--input", '{"contact_id": "1"}'], run_env),
             "script": ([sys.executable, "-c", _HAND_SCRIPT], run_env),
         }
@@ -79,12 +89,15 @@ def run(sizes: Sizes) -> list[Figure]:
             raise AssertionError("ac-connector run get_contact did not return contact 1")
         times: dict[str, list[float]] = {name: [] for name in commands}
         inside: list[dict[str, float]] = []
+        cached: list[dict[str, float]] = []
         for _ in range(sizes.startup_runs):
             for name, (args, cmd_env) in commands.items():
                 elapsed, stdout = _timed(args, cmd_env)
                 times[name].append(elapsed)
                 if name == "load":
                     inside.append(json.loads(stdout))
+                elif name == "cached":
+                    cached.append(json.loads(stdout))
     httpx_time = median(times["httpx"])
     imports = median([i["imports"] for i in inside])
     load = median([i["load"] for i in inside])
@@ -100,6 +113,12 @@ def run(sizes: Sizes) -> list[Figure]:
                         detail=f"timed inside the process, median of {sizes.startup_runs}; the imports before it "
                                f"(engine, jsonschema, Jinja, PyYAML) take another {imports * 1e3:.0f} ms")
     in_process.extra.update(imports=imports, load=load)
+    from_cache = median([c["load"] for c in cached])
+    cached_figure = ratio_figure(SECTION, "the same specs from the spec cache (every CLI start after the first)",
+                                 from_cache, load, "s", higher_is_better=False, limit=None,
+                                 baseline_name="load_connector(), checking everything",
+                                 detail=f"timed inside a fresh process, median of {sizes.startup_runs}; imports "
+                                        f"before it {median([c['imports'] for c in cached]) * 1e3:.0f} ms")
     cli = ratio_figure(SECTION, "`ac-connector run get_contact` against a running sandbox, whole process",
                        median(times["run"]), httpx_time, "s", higher_is_better=False, limit=RUN_LIMIT,
                        baseline_name='python -c "import httpx"', detail=f"median of {sizes.startup_runs} runs")
@@ -108,4 +127,4 @@ def run(sizes: Sizes) -> list[Figure]:
                           baseline_name="python -c \"httpx.get(...); print(json)\"",
                           detail="for scale: the script's first request already costs more than `import httpx` "
                                  f"({median(times['script']) / httpx_time:.2f}x)")
-    return [in_process, whole, cli, script]
+    return [in_process, cached_figure, whole, cli, script]

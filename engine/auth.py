@@ -20,7 +20,7 @@ import httpx
 from .errors import CredentialScopeError, ValidationError
 from .model import AuthSpec, ConnectorSpec
 from .redaction import Secret, protect
-from .templating import Template, render_structure
+from .templating import render_structure
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 POLICY_EXTENSION = "connector.url_policy"
@@ -59,7 +59,7 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def _system_resolver(host: str) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
 
 
 def cached_resolver(resolver: Callable[[str], list[str]] | None = None, *, seconds: float = 60.0,
@@ -242,6 +242,7 @@ class Authentication:
     base_url: str
     origin: tuple[str, str, int]
     _headers: tuple[tuple[str, Secret], ...] = field(repr=False)
+    _params: tuple[tuple[str, Secret], ...] = field(default=(), repr=False)  # a query-parameter scheme's
     url_policy: UrlPolicy | None = field(default=None, repr=False, compare=False)  # re-checked at connect time
 
     def secret_values(self) -> list[str]:
@@ -256,6 +257,8 @@ class Authentication:
             )
         for name, value in self._headers:
             request.headers[name] = value.reveal()
+        if self._params:
+            request.url = request.url.copy_merge_params({name: value.reveal() for name, value in self._params})
         if self.url_policy is not None and self.url_policy.resolve:
             request.extensions[POLICY_EXTENSION] = self.url_policy  # the network backend connects by it
 
@@ -289,19 +292,18 @@ def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name:
                for k, v in plain.items()}
     context = {"auth": plain}
     base_url = str(render_structure(spec.base_url, context)).rstrip("/")
-    headers = tuple(
-        (header, protect(Secret(str(render_structure(value, context) if isinstance(value, Template) else value))))
-        for header, value in auth.apply_headers.items()
-    )
+    credentials = [scheme.credentials(context) for scheme in auth.schemes]
+    headers = tuple((header, protect(Secret(value))) for c in credentials for header, value in c.headers)
+    params = tuple((param, protect(Secret(value))) for c in credentials for param, value in c.params)
     return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers,
-                          url_policy=policy)
+                          _params=params, url_policy=policy)
 
 
 def _safe_message(error: Any, auth: AuthSpec) -> str:
     """Schema messages quote the value; never quote a secret."""
     if error.absolute_path and error.absolute_path[0] in auth.secret_fields:
         return f"does not satisfy {error.validator}"
-    return error.message
+    return str(error.message)
 
 
 address_problem = _address_problem  # for the network backend, which checks the address it connects to

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 
@@ -22,6 +21,8 @@ class Clock:
 
     async def async_sleep(self, seconds: float) -> None:
         if seconds > 0:
+            import asyncio  # only async callers need it (a CLI run never does)
+
             await asyncio.sleep(seconds)
 
 

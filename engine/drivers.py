@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
 
 import httpx
@@ -129,6 +128,8 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLim
     _check_client(client)
     ends = _ends(effect)
     request = effect.request
+    import asyncio  # imported by async callers only
+
     async with _aslot(slots, request, ends):
         with call_scope(ends, request.extensions.get(POLICY_EXTENSION)):
             send = client.send(request, stream=True, follow_redirects=False)
@@ -141,7 +142,7 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLim
 
 
 def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock,
-            slots: InFlightLimit | None = None) -> Iterator[Emit]:
+            slots: InFlightLimit | None = None) -> Generator[Emit, None, Any]:
     """Drive a pipeline, yielding its Emit effects; its return value is in StopIteration."""
     value: Any = None
     error: BaseException | None = None
@@ -196,7 +197,8 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
         except (httpx.HTTPError, ResponseTooLarge) as exc:
             error = exc
         except TimeoutError:  # asyncio.wait_for: the whole attempt outlived the deadline
-            error = httpx.ReadTimeout("no response before the deadline", request=effect.request)
+            error = httpx.ReadTimeout("no response before the deadline",
+                                      request=effect.request if isinstance(effect, Send) else None)
 
 
 async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock,

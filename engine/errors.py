@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+ERROR_TYPES: dict[str, type[ConnectorError]] = {}
+
 
 class ConnectorError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    Each subclass that sets its own ``type`` is registered under it (``ERROR_TYPES``): a type is spelled
+    once, here, and everything else (spec checks, classification of upstream answers) looks it up.
+    """
 
     type = "error"
     retryable = False
+    statuses: tuple[int, ...] = ()  # upstream HTTP statuses that mean this error when no spec rule says otherwise
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            ERROR_TYPES[cls.type] = cls
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -69,6 +81,7 @@ class UpstreamError(ConnectorError):
 
 class AuthenticationError(UpstreamError):
     type = "authentication"
+    statuses: tuple[int, ...] = (401, 403)
 
 
 class AccountError(UpstreamError):
@@ -77,19 +90,23 @@ class AccountError(UpstreamError):
 
 class NotFound(UpstreamError):
     type = "not_found"
+    statuses: tuple[int, ...] = (404,)
 
 
 class UpstreamValidation(UpstreamError):
     type = "upstream_validation"
+    statuses: tuple[int, ...] = (400, 409, 422)
 
 
 class AlreadyExists(UpstreamValidation):
     type = "already_exists"
+    statuses: tuple[int, ...] = ()  # only a rule (a duplicate code) says so
 
 
 class RateLimited(UpstreamError):
     type = "rate_limited"
     retryable = True
+    statuses: tuple[int, ...] = (429,)
 
     def __init__(self, message: str, *, retry_after: float | None = None, **details: Any) -> None:
         super().__init__(message, retry_after=retry_after, **details)
@@ -99,6 +116,7 @@ class RateLimited(UpstreamError):
 class ServerError(UpstreamError):
     type = "server_error"
     retryable = True
+    statuses: tuple[int, ...] = tuple(range(500, 600))
 
 
 class Timeout(ConnectorError):
@@ -171,6 +189,19 @@ class PaginationOverflow(ConnectorError):
     type = "pagination_overflow"
 
 
+class PaginationLoop(ConnectorError):
+    """The upstream repeated itself (the same page again, a cursor that does not move): paging stopped.
+
+    Carries the resume point and how many items were read, as PaginationError does.
+    """
+
+    type = "pagination_loop"
+
+    def __init__(self, message: str, *, resume_cursor: Any = None, resume_input: dict[str, Any] | None = None,
+                 items_so_far: int | None = None) -> None:
+        super().__init__(message, resume_cursor=resume_cursor, resume_input=resume_input, items_so_far=items_so_far)
+
+
 class UnknownOperation(ConnectorError):
     type = "unknown_operation"
 
@@ -179,8 +210,17 @@ class AuthenticationMissing(ConnectorError):
     type = "authentication_missing"
 
 
-UPSTREAM_TYPES: dict[str, type[UpstreamError]] = {
-    cls.type: cls
-    for cls in (UpstreamError, AuthenticationError, AccountError, NotFound, UpstreamValidation,
-                AlreadyExists, RateLimited, ServerError)
+ERROR_TYPES[ConnectorError.type] = ConnectorError
+
+# The types an upstream answer can be classified as (connector.yaml's error rules, a spec's failure).
+UPSTREAM_TYPES: dict[str, type[ConnectorError]] = {
+    name: cls for name, cls in ERROR_TYPES.items() if issubclass(cls, UpstreamError) or cls is Timeout
 }
+
+
+def type_for_status(status: int) -> str:
+    """The error type an upstream HTTP status means when no rule of the connector says otherwise."""
+    for name, cls in UPSTREAM_TYPES.items():
+        if status in cls.statuses:
+            return name
+    return UpstreamError.type

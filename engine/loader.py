@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import SchemaError
 
-from .errors import SpecError
+from .auth_schemes import build_scheme, scheme_entries
+from .errors import UPSTREAM_TYPES, SpecError, Timeout, UpstreamError
 from .model import (
     AuthSpec,
     ConnectorSpec,
@@ -28,16 +29,17 @@ from .model import (
     StepSpec,
     Timeouts,
 )
-from .schemas import (
-    CheckedValidator,
+from .paging_defaults import apply_paging_defaults
+from .templating import Template, compile_structure, iter_templates
+from .validation import (
     RefError,
+    SchemaValidator,
     check_schema,
     inline_file_refs,
     unknown_keywords,
     validator_for,
     walk_schema,
 )
-from .templating import Template, compile_structure, iter_templates
 from .yamlfile import load_yaml_file
 
 _META_DIR = Path(__file__).parent / "metaschemas"
@@ -45,8 +47,8 @@ INPUT_EXTRA_KEYWORDS = {"lookup", "advanced"}
 
 
 @cache
-def _meta(name: str) -> CheckedValidator:
-    return CheckedValidator(load_yaml_file(_META_DIR / f"{name}.yaml"), format_checker=None)
+def _meta(name: str) -> SchemaValidator:
+    return validator_for(load_yaml_file(_META_DIR / f"{name}.yaml"), formats=False)
 
 
 class _Problems:
@@ -82,6 +84,7 @@ class _Loader:
         self.problems = _Problems(root)
         self._cache: dict[Path, Any] = {}
         self._refs: dict[Any, Any] = {}  # resolved $ref targets, see inline_file_refs
+        self.validators: dict[int, SchemaValidator] = {}  # by id() of a schema returned by schema()
 
     def data(self, path: Path) -> Any:
         if path not in self._cache:
@@ -117,9 +120,20 @@ class _Loader:
         except SchemaError as exc:
             self.problems.add(path, where + _pointer(exc.absolute_path), f"invalid JSON Schema: {exc.message}")
             return None
+        validator = validator_for(inlined)
+        try:
+            validator.fast  # noqa: B018 - built now, so a spec that loads always validates
+        except ValueError as exc:
+            self.problems.add(path, where, f"the schema cannot be compiled: {str(exc).splitlines()[0]}")
+            return None
         for pointer, key in unknown_keywords(inlined, extra_keywords):
             self.problems.add(path, f"{where}{pointer}", f"unknown schema keyword {key!r}")
-        return inlined
+        self.validators[id(inlined)] = validator
+        return inlined if isinstance(inlined, dict) else None
+
+    def validator(self, schema: dict[str, Any]) -> SchemaValidator:
+        """The validator built when ``schema`` was checked."""
+        return self.validators.get(id(schema)) or validator_for(schema)
 
     def compile(self, path: Path, where: str, value: Any, allowed: dict[str, set[str] | None], *,
                 path_mode: bool = False) -> Any:
@@ -144,6 +158,11 @@ class _Loader:
                                                f"{use.root}.{use.attr}")
 
 
+def _unknown_type(name: str, *, upstream_only: bool = False) -> str:
+    known = [k for k, cls in UPSTREAM_TYPES.items() if not upstream_only or issubclass(cls, UpstreamError)]
+    return f"unknown error type {name!r} (known: {', '.join(sorted(known))})"
+
+
 def _pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
@@ -151,7 +170,7 @@ def _pointer(parts: Any) -> str:
 def _meta_message(err: Any) -> str:
     if err.validator == "additionalProperties":
         return f"unknown key: {err.message}"
-    return err.message
+    return str(err.message)
 
 
 def load_connector(root: str | Path) -> ConnectorSpec:
@@ -161,13 +180,14 @@ def load_connector(root: str | Path) -> ConnectorSpec:
     manifest_path = root / "connector.yaml"
     manifest = loader.read(manifest_path)
     manifest_ok = manifest is not None and loader.meta_check(manifest_path, manifest, "connector")
+    paging = manifest.get("pagination") if manifest_ok else None
 
     operations: dict[str, OperationSpec] = {}
     op_files = sorted((root / "operations").glob("*.yaml"))
     if not op_files:
         loader.problems.add(root / "operations", "", "no operation specs found")
     for path in op_files:
-        op = _load_operation(loader, path)
+        op = _load_operation(loader, path, paging)
         if op is not None:
             operations[op.name] = op
     _check_lookups(loader, operations)
@@ -181,12 +201,13 @@ def load_connector(root: str | Path) -> ConnectorSpec:
     return connector
 
 
-def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
+def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) -> OperationSpec | None:
     doc = loader.read(path)
     if doc is None:
         return None
     if not loader.meta_check(path, doc, "operation"):
         return None
+    doc = apply_paging_defaults(doc, paging, path, loader.root)
     if doc["name"] != path.stem:
         loader.problems.add(path, "/name", f"name {doc['name']!r} differs from the file stem {path.stem!r}")
     kind = doc.get("kind", "action")
@@ -225,6 +246,9 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
     if "option" in doc:
         option = {k: c(path, f"/option/{k}", v, {"item": None, "input": inputs}) for k, v in doc["option"].items()}
 
+    failure = response.get("failure")
+    if failure is not None and not issubclass(UPSTREAM_TYPES.get(failure["type"], Timeout), UpstreamError):
+        loader.problems.add(path, "/response/failure/type", _unknown_type(failure["type"], upstream_only=True))
     idem = doc["idempotency"]
     upsert_key = None
     if idem.startswith("upsert("):
@@ -232,7 +256,7 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
         idem = "upsert"
     lookups = _collect_lookups(loader, path, input_schema, inputs)
     for i, example in enumerate(doc.get("examples", [])):
-        for err in validator_for(input_schema).iter_errors(example["input"]):
+        for err in loader.validator(input_schema).iter_errors(example["input"]):
             loader.problems.add(path, f"/examples/{i}/input{_pointer(err.absolute_path)}",
                                 f"example does not fit the input schema: {err.message}")
     return OperationSpec(
@@ -241,7 +265,7 @@ def _load_operation(loader: _Loader, path: Path) -> OperationSpec | None:
         output_schema=output_schema, request=request, output=output, success_when=success_when,
         failure=response.get("failure"), pagination=pagination, option=option, lookups=tuple(lookups),
         examples=tuple(doc.get("examples", [])), source=path,
-        input_validator=validator_for(input_schema), output_validator=validator_for(output_schema),
+        input_validator=loader.validator(input_schema), output_validator=loader.validator(output_schema),
         steps=steps,
     )
 
@@ -306,7 +330,7 @@ def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[s
     keyset = spec.get("keyset")
     return PaginationSpec(
         items=c(path, "/pagination/items", spec["items"], on_response),
-        item_id=c(path, "/pagination/item_id", spec["item_id"], {"item": None}),
+        item_id=c(path, "/pagination/item_id", spec.get("item_id", "{{ item.id }}"), {"item": None}),
         total=opt("total", on_response),
         page_size=spec.get("page_size", 100),
         limit=opt("limit", on_input), offset=opt("offset", on_input),
@@ -390,8 +414,17 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
     fields = loader.schema(path, "/authentication/fields", auth_doc["fields"], set())
     auth_ctx: dict[str, set[str] | None] = {"auth": set((fields or {}).get("properties", {}))}
     base_url = loader.compile(path, "/base_url", doc["base_url"], auth_ctx)
-    headers = {k: loader.compile(path, f"/authentication/apply/headers/{k}", v, auth_ctx)
-               for k, v in auth_doc["apply"].get("headers", {}).items()}
+    schemes = []
+    entries = scheme_entries(auth_doc.get("apply"), auth_doc.get("scheme"))
+    if not entries:
+        loader.problems.add(path, "/authentication", "no authentication scheme: add authentication.scheme")
+    for i, entry in enumerate(entries):
+        where = "/authentication/scheme" if isinstance(auth_doc.get("scheme"), dict) else f"/authentication/scheme/{i}"
+        built = build_scheme(entry, lambda w, v: loader.compile(path, w, v, auth_ctx), where)
+        if isinstance(built, str):
+            loader.problems.add(path, where, built)
+        else:
+            schemes.append(built)
     if fields is not None and auth_doc["url_field"] not in fields.get("properties", {}):
         loader.problems.add(path, "/authentication/url_field", f"{auth_doc['url_field']!r} is not an auth field")
     test_op = auth_doc["test_operation"]
@@ -399,6 +432,9 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         loader.problems.add(path, "/authentication/test_operation", f"unknown operation {test_op!r}")
     rules = []
     for i, rule in enumerate(doc.get("errors", {}).get("rules", [])):
+        if rule["type"] not in UPSTREAM_TYPES:
+            loader.problems.add(path, f"/errors/rules/{i}/type", _unknown_type(rule["type"]))
+            continue
         try:
             message = re.compile(rule["message"]) if "message" in rule else None
         except re.error as exc:
@@ -414,9 +450,9 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
     secret = frozenset(k for k, v in fields.get("properties", {}).items() if v.get("writeOnly"))
     auth = AuthSpec(
         fields_schema=fields, url_field=auth_doc["url_field"], secret_fields=secret,
-        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), apply_headers=headers,
+        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), schemes=tuple(schemes),
         test_operation=test_op, types=tuple(auth_doc.get("types", [])), help=auth_doc.get("help"),
-        validator=validator_for(fields),
+        validator=loader.validator(fields),
     )
     d = doc.get("defaults", {})
     rl = d.get("rate_limit", {})
@@ -427,7 +463,6 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         max_redirects=d.get("max_redirects", base.max_redirects),
         rate_limit_requests=rl.get("requests", base.rate_limit_requests),
         rate_limit_seconds=rl.get("per_seconds", base.rate_limit_seconds),
-        page_size=d.get("page_size", base.page_size),
         max_request_bytes=d.get("max_request_bytes", base.max_request_bytes),
         max_response_bytes=d.get("max_response_bytes", base.max_response_bytes),
     )

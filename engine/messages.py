@@ -30,7 +30,7 @@ _EXAMPLE_IN_TEXT = re.compile(r"\be\.g\.,?\s+([^\s,;)]+)")
 
 def _title(schema: Any, fallback: str = "") -> str:
     if isinstance(schema, Mapping) and isinstance(schema.get("title"), str) and schema["title"]:
-        return schema["title"]
+        return str(schema["title"])
     return fallback.replace("_", " ").strip() or "this field"
 
 
@@ -101,8 +101,8 @@ def plain_message(error: Any, root: Any = None) -> str:
     name = str(path[-1]) if path and isinstance(path[-1], str) else ""
     title = _title(schema, name)
     if keyword == "required" and isinstance(error.instance, Mapping):
-        said = re.match(r"^'(.+)' is a required property$", str(error.message))  # one error per missing field
-        missing = said.group(1) if said else next((n for n in value or () if n not in error.instance), None)
+        quoted = re.match(r"^'(.+)' is a required property$", str(error.message))  # one error per missing field
+        missing = quoted.group(1) if quoted else next((n for n in value or () if n not in error.instance), None)
         if missing is not None:
             sub = (schema.get("properties") or {}).get(missing) or _property_at(root, path, missing)
             words = _lower(_title(sub, missing))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .auth_schemes import AuthScheme, HeaderScheme
 from .templating import Template
 
 SAFE, IDEMPOTENT, UPSERT, UNSAFE, BY_METHOD = "safe", "idempotent", "upsert", "unsafe", "by_method"
@@ -117,11 +118,16 @@ class AuthSpec:
     url_field: str
     secret_fields: frozenset[str]
     strip_suffixes: tuple[str, ...]
-    apply_headers: dict[str, Template | str]
+    schemes: tuple[AuthScheme, ...]
     test_operation: str
     types: tuple[dict[str, str], ...]
     help: str | None
     validator: Any = field(repr=False, compare=False)
+
+    @property
+    def apply_headers(self) -> dict[str, Any]:
+        """The header schemes' templates by header name (what the credential gate may attach)."""
+        return {s.values["name"]: s.values["value"] for s in self.schemes if isinstance(s, HeaderScheme)}
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,6 @@ class Defaults:
     max_redirects: int = 3
     rate_limit_requests: int = 4
     rate_limit_seconds: float = 1.0
-    page_size: int = 100
     max_request_bytes: int = 10 * 1024 * 1024
     max_response_bytes: int = 20 * 1024 * 1024
 

@@ -225,7 +225,7 @@ class RedisLimiter:
     def _shared_acquire(self, key: str) -> float:
         paused_ms = self._redis.pttl(f"{self._prefix}:pause:{key}")
         if paused_ms and paused_ms > 0:
-            return paused_ms / 1000
+            return float(paused_ms) / 1000
         if self._limiter.hit(self._item, key):
             return 0.0
         stats = self._limiter.get_window_stats(self._item, key)

@@ -42,7 +42,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("secret", self._value))
 
-    def __reduce__(self):  # never pickle the value into a cache or a queue by accident
+    def __reduce__(self) -> Any:  # never pickle the value into a cache or a queue by accident
         raise TypeError("Secret values cannot be pickled")
 
 
@@ -155,7 +155,7 @@ class RedactingFilter(logging.Filter):
                 record.exc_text = scrub(logging.Formatter().formatException(record.exc_info), values)
             elif record.exc_text:
                 record.exc_text = scrub(record.exc_text, values)
-            record._scrubbed = True  # type: ignore[attr-defined]
+            record._scrubbed = True
         return True
 
 

@@ -82,15 +82,15 @@ def check_raw_path(value: Any, call: Call, pointer: str) -> str:
         if decoded.strip() in (".", "..") or "/" in decoded or "\\" in decoded or "@" in decoded \
                 or _CONTROL.search(decoded):
             raise _invalid(pointer, "pattern", "the path must not contain '.' or '..' segments or encoded slashes")
-    return value
+    return str(value)
 
 
-def _query(value: Any) -> list[tuple[str, str]]:
+def _query(value: Any) -> list[tuple[str, Any]]:  # Any: httpx's parameter type is invariant
     if value is ABSENT or value is None:
         return []
     if not isinstance(value, Mapping):
         raise SpecError("request query must render to a mapping")
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, Any]] = []
     for key, item in value.items():
         items = item if isinstance(item, list) else [item]
         for v in items:
@@ -152,6 +152,7 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
     """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages."""
     context = {"input": input, "page": page or {}}
     spec = op.request
+    assert spec is not None, f"{op.name} has steps, not a request"
     method = str(render_structure(spec.method, context, memo)).upper()
     if method not in METHODS:
         raise _invalid(_pointer_of(spec.method), "enum", f"method must be one of {', '.join(sorted(METHODS))}")

@@ -6,15 +6,15 @@ driven by a thin sync or async driver, so both behave identically.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import random
 import re
+import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,13 +22,12 @@ from .auth import Authentication, UrlPolicy, make_authentication
 from .clock import Clock
 from .drivers import adrive, aiterate, drive, iterate
 from .effects import Pipeline
-from .errors import SpecError, UnknownOperation, UpstreamError, ValidationError
+from .errors import UPSTREAM_TYPES, SpecError, UnknownOperation, UpstreamError, ValidationError
 from .inflight import DEFAULT_PER_ORIGIN, InFlightLimit
-from .loader import load_connector
 from .messages import plain_message
 from .model import ConnectorSpec, OperationSpec, Timeouts
 from .netguard import AsyncGuardedTransport, GuardedTransport
-from .pagination import paginate
+from .paging import paginate
 from .ratelimit import RateLimiter, make_limiter
 from .requests import build_request
 from .retry import RetryPolicy, TimeoutsLike, as_timeouts
@@ -36,6 +35,9 @@ from .steps import run_steps
 from .templating import ABSENT, render_structure
 from .transport import Call, exchange
 from .upstream import headers_dict, parse_body
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("engine")
 
@@ -45,6 +47,42 @@ def _client_settings(timeouts: Timeouts) -> dict[str, Any]:
     return {"trust_env": False, "follow_redirects": False, "verify": True,
             "timeout": httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
                                      pool=timeouts.pool)}
+
+
+class _TlsOnFirstUse(httpx.BaseTransport):
+    """httpx's own transport, made when the first https request leaves.
+
+    Building it loads the system's CA certificates (tens of milliseconds), which a one-off CLI run
+    against a plain-http sandbox, or a process that never calls out, need not pay.
+    """
+
+    def __init__(self) -> None:
+        self._transport: GuardedTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:  # our own transport: deadlines on every socket operation, DNS pinned
+            self._transport = GuardedTransport()
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+def _plain_http_context() -> Any:
+    """A TLS context that trusts nothing: the plain-http transport never starts TLS, and if it did it would fail."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _sync_client(timeouts: Timeouts, transport: httpx.BaseTransport | None) -> httpx.Client:
+    settings = _client_settings(timeouts)
+    if transport is not None:
+        return httpx.Client(transport=transport, **settings)
+    # The default transport serves https (and anything else); plain http has its own, without certificates.
+    return httpx.Client(transport=_TlsOnFirstUse(), mounts={"http://": GuardedTransport(ssl_context=_plain_http_context())},
+                        **settings)
 
 
 class Connector:
@@ -73,17 +111,29 @@ class Connector:
         self.url_policy = url_policy
         self._rng = random.Random(seed)
         self._slots = InFlightLimit(max_in_flight)
-        # Our own transport unless one is injected: deadlines on every socket operation, DNS pinned (netguard.py).
-        self._client = client or httpx.Client(transport=transport or GuardedTransport(),
-                                              **_client_settings(self.timeouts))
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._sync: httpx.Client | None = client
         self._async_client = async_client
         self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
         self._async_transport = async_transport
 
     @classmethod
-    def load(cls, root: str | Path, **options: Any) -> Connector:
-        return cls(load_connector(root), **options)
+    def load(cls, root: str | Path, *, cache_dir: str | Path | None = None, **options: Any) -> Connector:
+        """Load the specs in ``root`` (through a cache of checked specs in ``cache_dir``, when given)."""
+        from .spec_cache import load_cached
+
+        return cls(load_cached(root, cache_dir), **options)
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The sync client, made on first use (an async-only or describe-only process never needs it)."""
+        if self._sync is None:
+            with self._lock:
+                if self._sync is None:
+                    self._sync = _sync_client(self.timeouts, self._transport)
+        return self._sync
 
     # -- authentication ------------------------------------------------------------------------
     def authentication(self, fields: Mapping[str, Any], *, name: str = "",
@@ -121,6 +171,18 @@ class Connector:
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
         for emitted in iterate(self._stream_pipeline(call, prepared), self._client, self.clock, self._slots):
             yield from emitted.items
+
+    def run_streamed(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> StreamedRun:
+        """A listing's ``run``, its items handed out page by page as they arrive (flat memory).
+
+        Iterate it for the pages' items, then ``output(items)`` renders the operation's output around
+        whatever stands for the items (a CLI writes them out as they come and passes a placeholder).
+        """
+        op = self.operation(operation)
+        if op.pagination is None or op.kind == "ddl" or op.pagination.sideloads:
+            raise UnknownOperation(f"{operation} cannot be streamed: it is not a listing of plain records")
+        call, prepared = self._prepare(operation, input, auth, None, stream=True)
+        return StreamedRun(iterate(self._stream_pipeline(call, prepared), self._client, self.clock, self._slots), op, prepared)
 
     async def astream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> AsyncIterator[Any]:
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
@@ -197,6 +259,8 @@ class Connector:
         """An injected client, or one per event loop: an httpx.AsyncClient cannot outlive its loop."""
         if self._async_client is not None:
             return self._async_client
+        import asyncio
+
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
@@ -243,10 +307,9 @@ class Connector:
             context = {"input": input, "response": response}
             if op.success_when is not None and not render_structure(op.success_when, context):
                 failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
-                from .errors import UPSTREAM_TYPES
-
-                raise UPSTREAM_TYPES.get(failure["type"], UpstreamError)(
-                    failure["message"], status=response["status"])
+                error_class = UPSTREAM_TYPES.get(failure["type"], UpstreamError)
+                assert issubclass(error_class, UpstreamError)  # checked at load
+                raise error_class(failure["message"], status=response["status"])
             output = response["body"] if op.output is None else render_structure(op.output, context)
         if output is ABSENT:
             output = None
@@ -294,15 +357,45 @@ class Connector:
         return lookup.operation, ddl_input
 
     def close(self) -> None:
-        self._client.close()
+        if self._sync is not None:
+            self._sync.close()
 
     async def aclose(self) -> None:
         """Close the async client of the running loop (and an injected one)."""
         if self._async_client is not None:
             await self._async_client.aclose()
+        import asyncio
+
         client = self._loop_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+
+
+class StreamedRun:
+    """See :meth:`Connector.run_streamed`: iterate for lists of items, then ask for the output."""
+
+    def __init__(self, steps: Iterator[Any], op: OperationSpec, input: dict[str, Any]) -> None:
+        self._steps = steps
+        self._op = op
+        self._input = input
+        self.result: Any = None  # the PagedResult, once every page was read
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while True:
+            try:
+                emitted = next(self._steps)
+            except StopIteration as stop:
+                self.result = stop.value
+                return
+            yield emitted.items
+
+    def output(self, items: Any) -> Any:
+        """The operation's output, with ``items`` where the listing's records go."""
+        if self.result is None:
+            raise RuntimeError("read every page before asking for the output")
+        context = {**self.result.context(), "items": items}
+        output = render_structure(self._op.output, {"input": self._input, "result": context})
+        return None if output is ABSENT else output
 
 
 def _describe_error(error: Any, root: Any = None) -> list[dict[str, str]]:

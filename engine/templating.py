@@ -11,16 +11,15 @@ from __future__ import annotations
 import dataclasses
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
-from .filters import chunks
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_RENDERED_CHARS = 1_000_000
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
@@ -52,27 +51,6 @@ def path_segment(value: Any) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """On mappings, ``a.b`` means the key only: an input named ``items`` or ``values`` must mean
-    the input (or be undefined when absent), never the dict method."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping):
-            if attribute in obj:
-                return obj[attribute]
-            return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
-
-
-def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.pop("range", None)
-    env.filters["path_segment"] = path_segment
-    env.filters["chunks"] = chunks
-    return env
-
-
-ENV = _make_environment()
 
 
 def is_template(text: str) -> bool:
@@ -88,9 +66,12 @@ class VariableUse:
 
 
 def _uses(ast: nodes.Node) -> set[VariableUse]:
+    from jinja2 import nodes
+
     found: set[VariableUse] = set()
     attached: set[int] = set()
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
         target = node.node
         if isinstance(target, nodes.Name):
             if isinstance(node, nodes.Getattr):
@@ -144,6 +125,8 @@ def _lookup_value(path: tuple[str, ...], context: Mapping[str, Any]) -> Any:
 
 def _dotted(node: nodes.Node) -> tuple[str, ...] | None:
     """``("a", "b", "c")`` for the expression ``a.b.c``; None for any other expression."""
+    from jinja2 import nodes
+
     attrs: list[str] = []
     while isinstance(node, nodes.Getattr) and node.ctx == "load":
         attrs.append(node.attr)
@@ -155,6 +138,8 @@ def _dotted(node: nodes.Node) -> tuple[str, ...] | None:
 
 def _fast_plan(ast: nodes.Template) -> tuple[Any, ...] | None:
     """The parts of a template made only of text and ``{{ a.b }}`` outputs; None otherwise."""
+    from jinja2 import nodes
+
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return None
     parts: list[Any] = []
@@ -185,7 +170,6 @@ class Template:
     uses: frozenset[VariableUse] = frozenset()
     _plan: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
     _segment: bool = field(default=False, repr=False, compare=False)
-    _make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     _globals: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _pure: bool = field(default=False, repr=False, compare=False)  # no calls, no random: a function of its inputs
     _results: dict[tuple[Any, ...], Any] | None = field(default=None, repr=False, compare=False)
@@ -213,9 +197,17 @@ class Template:
     def compiled(self) -> Any:
         """Jinja's compiled form, generated on first use when the load-time parse showed it cannot fail."""
         if self._compiled is None:
-            assert self._make is not None
-            self._compiled = self._make()
+            self._compiled = _jinja_compile(self.source, self.whole_expression, self._segment)
         return self._compiled
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without Jinja's compiled code (regenerated from the source on first use) or kept results."""
+        state = dict(self.__dict__)
+        state["_compiled"] = None
+        state["_globals"] = None
+        if state["_results"] is not None:
+            state["_results"] = {}
+        return state
 
     def _shortcut(self, context: Mapping[str, Any]) -> Any:
         """The rendered value by direct lookup, or _MISS when Jinja must decide."""
@@ -261,6 +253,18 @@ class Template:
     def render(self, context: Mapping[str, Any]) -> Any:
         return self._render(context, fast=True)
 
+    def render_or_absent(self, context: Mapping[str, Any]) -> Any:
+        """``render``, or ABSENT when a variable it reads is missing (for text that exists only with its inputs)."""
+        from jinja2.exceptions import UndefinedError
+
+        value = self._shortcut(context)
+        if value is not _MISS:
+            return value
+        try:
+            return self._jinja(context, direct=True)
+        except UndefinedError:
+            return ABSENT
+
     def _render(self, context: Mapping[str, Any], fast: bool) -> Any:
         if fast:
             value = self._shortcut(context)
@@ -279,6 +283,9 @@ class Template:
         return self._render_jinja(context, direct=fast)
 
     def _render_jinja(self, context: Mapping[str, Any], direct: bool) -> Any:
+        from jinja2 import Undefined
+        from jinja2.exceptions import SecurityError, UndefinedError
+
         try:
             if self.whole_expression:
                 value = self._jinja(context, direct)
@@ -321,6 +328,8 @@ def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment
     one reason alone: a filter or test the environment does not have. Statements ({% ... %}) bring
     other checks, so templates with them are compiled at load as before.
     """
+    from jinja2 import nodes
+
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return False
     return (all(f.name in env.filters for f in ast.find_all(nodes.Filter))
@@ -330,6 +339,10 @@ def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment
 def _compile_string(source: str, finalize_segment: bool) -> Template:
     """Parse at once (syntax errors are load errors); generate Jinja's code when first needed if it cannot fail."""
     match = _WHOLE_EXPRESSION.match(source.strip()) if not finalize_segment else None
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from .jinja_sandbox import ENV, PATH_ENV
+
     if match:
         expr = match.group("expr").strip()
         try:
@@ -341,27 +354,32 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
         if plan is not None and (len(plan) != 1 or not isinstance(plan[0], tuple)):
             plan = None
 
-        def make() -> Any:
-            return ENV.compile_expression(expr, undefined_to_none=False)
-
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
-        lazy = (_codegen_cannot_fail(ast, ENV) and len(ast.body[0].nodes) == 1
-                and not isinstance(ast.body[0].nodes[0], nodes.Tuple))
+        output = ast.body[0]
+        lazy = (_codegen_cannot_fail(ast, ENV) and isinstance(output, nodes.Output) and len(output.nodes) == 1
+                and not isinstance(output.nodes[0], nodes.Tuple))
         uses = frozenset(_uses(ast))
-        return Template(source, True, None if lazy else make(), uses, _plan=plan, _make=make, _pure=_is_pure(ast),
-                        _results={} if plan is None and _keyable(ast, uses) else None)
-    env = _PATH_ENV if finalize_segment else ENV
+        return Template(source, True, None if lazy else _jinja_compile(source, True, False), uses, _plan=plan,
+                        _pure=_is_pure(ast), _results={} if plan is None and _keyable(ast, uses) else None)
+    env = PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
-
-    def make_template() -> Any:
-        return env.from_string(source)
-
     lazy = _codegen_cannot_fail(ast, env)
     uses = frozenset(_uses(ast))
     plan = _fast_plan(ast)
-    return Template(source, False, None if lazy else make_template(), uses, _plan=plan, _segment=finalize_segment,
-                    _make=make_template, _pure=_is_pure(ast),
+    return Template(source, False, None if lazy else _jinja_compile(source, False, finalize_segment), uses, _plan=plan,
+                    _segment=finalize_segment, _pure=_is_pure(ast),
                     _results={} if plan is None and _keyable(ast, uses) else None)
+
+
+def _jinja_compile(source: str, whole_expression: bool, segment: bool) -> Any:
+    """Jinja's compiled expression or template for a spec string (``source`` as written in the spec)."""
+    from .jinja_sandbox import ENV, PATH_ENV
+
+    if whole_expression:
+        match = _WHOLE_EXPRESSION.match(source.strip())
+        assert match is not None
+        return ENV.compile_expression(match.group("expr").strip(), undefined_to_none=False)
+    return (PATH_ENV if segment else ENV).from_string(source)
 
 
 def _keyable(ast: nodes.Template, uses: frozenset[VariableUse]) -> bool:
@@ -379,6 +397,8 @@ def _is_pure(ast: nodes.Template) -> bool:
     The sandbox forbids changing data, so rendering such a template twice over the same values gives
     the same value twice.
     """
+    from jinja2 import nodes
+
     return ast.find(nodes.Call) is None and not any(f.name == "random" for f in ast.find_all(nodes.Filter))
 
 
@@ -397,14 +417,6 @@ class RenderMemo:
         return template._pure and all(u.root in self.constant for u in template.uses)
 
 
-def _finalize_segment(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        return value
-    return path_segment(value)
-
-
-_PATH_ENV = _make_environment()
-_PATH_ENV.finalize = _finalize_segment
 
 
 @dataclass
@@ -421,6 +433,8 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
     if isinstance(value, str):
         if not is_template(value):
             return value
+        from jinja2 import TemplateSyntaxError
+
         try:
             return compile_string(value, finalize_segment=path)
         except TemplateSyntaxError as exc:
@@ -437,10 +451,37 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
                 problems.append({"where": where, "message": "$each must be a template"})
                 return value
             return Each(source, str(value.get("as", "item")), compile_structure(value.get("item"), f"{where}/item", problems))
-        return {k: compile_structure(v, f"{where}/{k}", problems, path=path) for k, v in value.items()}
+        return {_compile_key(k, where, problems): compile_structure(v, f"{where}/{k}", problems, path=path)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [compile_structure(v, f"{where}/{i}", problems, path=path) for i, v in enumerate(value)]
     return value
+
+
+@dataclass(frozen=True)
+class ComputedKey:
+    """A mapping key written as a template (``orders[{{ input.order_by }}]``), rendered with its value.
+
+    The rendered key is text, whatever the input holds; an absent variable in it drops the entry,
+    as an absent value does.
+    """
+
+    source: str
+    template: Template = field(compare=False, hash=False)
+
+    def render(self, context: Mapping[str, Any]) -> Any:
+        return self.template.render_or_absent(context)
+
+
+def _compile_key(key: Any, where: str, problems: list[dict[str, str]]) -> Any:
+    if not isinstance(key, str) or not is_template(key):
+        return key
+    compiled = compile_structure(key, f"{where}/{key}", problems)
+    if not isinstance(compiled, Template):
+        return key
+    if compiled.whole_expression:  # "{{ x }}" alone would keep its type: a key is always text
+        compiled = dataclasses.replace(compiled, whole_expression=False, _compiled=None, _plan=None, _results=None)
+    return ComputedKey(key, compiled)
 
 
 def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | None = None) -> Any:
@@ -469,8 +510,13 @@ def render_structure(value: Any, context: Mapping[str, Any], memo: RenderMemo | 
         out_map = {}
         for key, sub in value.items():
             rendered = render_structure(sub, context, memo)
-            if rendered is not ABSENT:
-                out_map[key] = rendered
+            if rendered is ABSENT:
+                continue
+            if isinstance(key, ComputedKey):
+                key = key.render(context)
+                if key is ABSENT:
+                    continue
+            out_map[key] = rendered
         return out_map
     if isinstance(value, list):
         return [r for r in (render_structure(v, context, memo) for v in value) if r is not ABSENT]
@@ -495,7 +541,7 @@ def item_reader(value: Any, name: str) -> Callable[[Any], Any]:
     return lambda item: render_structure(value, {name: item})
 
 
-def iter_templates(value: Any):
+def iter_templates(value: Any) -> Iterator[Template]:
     """Every compiled template in a structure, for load-time checks."""
     if isinstance(value, Template):
         yield value
@@ -504,7 +550,9 @@ def iter_templates(value: Any):
         for t in iter_templates(value.item):
             yield t if not isinstance(t, Template) else _scoped(t, value.name)
     elif isinstance(value, dict):
-        for sub in value.values():
+        for key, sub in value.items():
+            if isinstance(key, ComputedKey):
+                yield key.template
             yield from iter_templates(sub)
     elif isinstance(value, list):
         for sub in value:

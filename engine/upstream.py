@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import jsonlimits
-from .errors import UPSTREAM_TYPES, InvalidResponse, UpstreamError
+from .errors import UPSTREAM_TYPES, InvalidResponse, UpstreamError, type_for_status
 from .model import ErrorRule
 
 
@@ -118,7 +118,7 @@ def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
     details = error_details(body)
     codes = {d.get("code") for d in details}
     text = " ".join(f"{d.get('title', '')} {d.get('detail', '')}" for d in details)
-    kind, retry_default = _default_type(status), None
+    kind, retry_default = type_for_status(status), None
     for rule in rules:
         if rule.status is not None and status not in rule.status:
             continue
@@ -138,6 +138,7 @@ def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
     cls = UPSTREAM_TYPES.get(kind, UpstreamError)
     extra: dict[str, Any] = {"status": status, "upstream": details or None}
     if kind == "rate_limited":
+        assert issubclass(cls, UpstreamError)
         retry_after = parse_retry_after(headers.get("retry-after"), now)
         return cls(message, retry_after=retry_after if retry_after is not None else retry_default, **extra)
     if kind == "timeout":
@@ -148,18 +149,5 @@ def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
         err = Timeout(message, phase="server")
         err.details["status"] = status
         return err  # type: ignore[return-value]
+    assert issubclass(cls, UpstreamError)
     return cls(message, **extra)
-
-
-def _default_type(status: int) -> str:
-    if status >= 500:
-        return "server_error"
-    if status == 429:
-        return "rate_limited"
-    if status in (401, 403):
-        return "authentication"
-    if status == 404:
-        return "not_found"
-    if status in (400, 409, 422):
-        return "upstream_validation"
-    return "upstream"

@@ -22,7 +22,7 @@ class _NoDuplicates:
                     None, None, f"duplicate key {key!r} (line {key_node.start_mark.line + 1})", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc,no-any-return]
 
 
 class _StrictLoader(_NoDuplicates, yaml.SafeLoader):

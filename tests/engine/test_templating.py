@@ -76,3 +76,14 @@ def test_huge_renders_are_refused():
 
 def test_absent_marker_is_a_singleton():
     assert render("{{ input.nothing }}", input={}) is ABSENT
+
+
+def test_computed_keys_render_as_text_and_drop_with_an_absent_input() -> None:
+    problems: list[dict[str, str]] = []
+    query = compile_structure({"orders[{{ input.order_by }}]": "{{ input.direction }}", "{{ input.n }}": 1}, "/q", problems)
+    assert problems == []
+    assert render_structure(query, {"input": {"order_by": "email", "direction": "DESC", "n": 2}}) == {
+        "orders[email]": "DESC", "2": 1}  # a key is text, whatever type the input has
+    assert render_structure(query, {"input": {"direction": "DESC"}}) == {}  # absent inputs drop their entries
+    assert render_structure(query, {"input": {"order_by": "{{ 7 * 7 }}", "direction": "ASC"}}) == {
+        "orders[{{ 7 * 7 }}]": "ASC"}  # input is data, never a template

@@ -311,21 +311,29 @@ def test_an_injected_client_that_reads_proxy_variables_is_refused(monkeypatch, w
     assert len(sb.log) == 0
 
 
-def test_credentials_can_only_be_applied_as_headers(tmp_path):
-    """The manifest cannot put the key in a query string or a body (ActiveCampaign's old v1 took api_key in the query)."""
+def test_credentials_go_only_where_a_typed_scheme_says(tmp_path):
+    """ActiveCampaign's key travels in the Api-Token header; an untyped place (ActiveCampaign's old v1 took
+    api_key in the query) or an unknown scheme type fails to load."""
     import shutil
 
     from reliability.support import ROOT, spec
 
+    from engine.auth_schemes import HeaderScheme
     from engine.loader import load_connector
 
     assert set(spec().auth.apply_headers) == {"Api-Token"}
+    assert [type(s) for s in spec().auth.schemes] == [HeaderScheme]
     text = (ROOT / "connector.yaml").read_text()
-    assert "  apply:\n    headers:\n" in text
+    line = '  scheme: {type: header, name: Api-Token, value: "{{ auth.api_key }}"}\n'
+    assert line in text
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     shutil.copytree(ROOT / "operations", tmp_path / "operations")
-    (tmp_path / "connector.yaml").write_text(
-        text.replace("  apply:\n    headers:\n", "  apply:\n    query: {api_key: \"{{ auth.api_key }}\"}\n    headers:\n"))
-    with pytest.raises(errors.SpecError) as info:
-        load_connector(tmp_path)
-    assert any("query" in p["message"] for p in info.value.problems)
+    for replacement, expected in (
+        ('  apply:\n    query: {api_key: "{{ auth.api_key }}"}\n', "query"),
+        ('  scheme: {type: cookie, name: key, value: "{{ auth.api_key }}"}\n', "unknown authentication scheme"),
+        ('  scheme: {type: header, name: Api-Token, value: "{{ auth.api_key }}", body: x}\n', "takes name, value"),
+    ):
+        (tmp_path / "connector.yaml").write_text(text.replace(line, replacement))
+        with pytest.raises(errors.SpecError) as info:
+            load_connector(tmp_path)
+        assert any(expected in p["message"] for p in info.value.problems), info.value.problems

@@ -13,7 +13,8 @@ from jinja2 import meta
 from reliability.support import spec
 
 from engine import errors
-from engine.templating import ENV, Each, Template, compile_string, iter_templates
+from engine.jinja_sandbox import ENV
+from engine.templating import Each, Template, compile_string, iter_templates
 
 OPS = spec().operations
 MARKERS = ["{{ 7*7 }}", "{% for x in range(9) %}x{% endfor %}", "}}", "{{", "{%", "''.__class__.__mro__",

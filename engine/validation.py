@@ -1,108 +1,177 @@
-"""JSON Schema helpers: validators with real format checks, file $ref inlining, keyword whitelist."""
+"""JSON Schema validation: jsonschema-rs decides, jsonschema explains.
+
+jsonschema-rs (a maintained Rust validator) answers "valid?" for every instance; only an
+invalid one is handed to jsonschema, whose messages, pointers and keywords are the ones users
+and tests have always seen. The project's format rules are registered with both. Also here: file
+``$ref`` inlining and the keyword whitelist used by the loader.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import urllib.parse
+from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
 
-from .fastcheck import certainly_valid_schema, compile_check
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.protocols import Validator
 
-# jsonschema checks date-time and uri only when optional packages are present; check them always.
-FORMATS = FormatChecker()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATETIME_START = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@FORMATS.checks("email", raises=())
-def _is_email(value: object) -> bool:
-    return not isinstance(value, str) or bool(_EMAIL.match(value))
+def is_email(value: str) -> bool:
+    return bool(_EMAIL.match(value))
 
 
-@FORMATS.checks("date-time", raises=(ValueError,))
-def _is_datetime(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value):
+def is_datetime(value: str) -> bool:
+    if not _DATETIME_START.match(value):
         return False
-    dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
     return True
 
 
-@FORMATS.checks("date", raises=(ValueError,))
-def _is_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+def is_date(value: str) -> bool:
+    if not _DATE.match(value):
         return False
-    dt.date.fromisoformat(value)
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
     return True
 
 
-@FORMATS.checks("uri", raises=())
-def _is_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
+def is_uri(value: str) -> bool:
     parts = urllib.parse.urlsplit(value)
     return bool(parts.scheme and parts.netloc) and not any(c.isspace() for c in value)
 
 
-class CheckedValidator:
-    """A Draft 2020-12 validator whose valid instances take a compiled fast path (see fastcheck).
+# The project's format rules, checked the same way by both validators (formats apply to strings only).
+FORMAT_RULES: dict[str, Callable[[str], bool]] = {
+    "email": is_email, "date-time": is_datetime, "date": is_date, "uri": is_uri,
+}
 
-    jsonschema still produces every error and its wording: the compiled check only ever
-    answers "certainly valid", and is built on first use so loading stays quick.
+
+def format_checker() -> FormatChecker:
+    """jsonschema's checker with the project's rules replacing its own (which depend on optional packages)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+    for name, rule in FORMAT_RULES.items():
+        checker.checks(name)(_on_strings(rule))
+    return checker
+
+
+def _on_strings(rule: Callable[[str], bool]) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        return not isinstance(value, str) or rule(value)
+
+    return check
+
+
+@dataclass
+class SchemaValidator:
+    """A Draft 2020-12 validator: jsonschema-rs says whether an instance is valid, jsonschema says why not.
+
+    Both are built on first use (a loaded spec holds many, most never used in a process), and
+    neither is pickled with the spec: only the schema is.
     """
 
-    def __init__(self, schema: dict[str, Any], format_checker: FormatChecker | None = FORMATS) -> None:
-        self.jsonschema = Draft202012Validator(schema, format_checker=format_checker)
-        self._format_checker = format_checker
-        self._check: Callable[[Any], bool] | None = None
-        self._uses = 0
+    schema: dict[str, Any]
+    formats: bool = True
+    _fast: Any = field(default=None, repr=False, compare=False)
+    _explainer: Validator | None = field(default=None, repr=False, compare=False)
 
-    def _certainly_valid(self, instance: Any) -> bool:
-        check = self._check
-        if check is None:
-            self._uses += 1
-            if self._uses < 2:  # a validator used once (a CLI run, a spec example) is not worth compiling
-                return False
-            check = self._check = compile_check(self.jsonschema.schema, self._format_checker) or _never
-        try:
-            return check(instance)
-        except Exception:  # unsure: jsonschema decides
-            return False
+    def __getstate__(self) -> dict[str, Any]:
+        return {"schema": self.schema, "formats": self.formats, "_fast": None, "_explainer": None}
 
-    def iter_errors(self, instance: Any) -> Iterator[Any]:
-        if self._certainly_valid(instance):
-            return iter(())
-        return self.jsonschema.iter_errors(instance)
+    @property
+    def fast(self) -> Any:
+        if self._fast is None:
+            options: dict[str, Any] = {"formats": FORMAT_RULES, "validate_formats": True} if self.formats else {}
+            self._fast = jsonschema_rs.Draft202012Validator(self.schema, **options)
+        return self._fast
+
+    @property
+    def explainer(self) -> Validator:
+        if self._explainer is None:
+            from jsonschema import Draft202012Validator
+
+            self._explainer = Draft202012Validator(self.schema, format_checker=_FORMATS() if self.formats else None)
+        return self._explainer
 
     def is_valid(self, instance: Any) -> bool:
-        return self._certainly_valid(instance) or self.jsonschema.is_valid(instance)
+        return bool(self.fast.is_valid(instance))
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        """jsonschema's errors for an instance jsonschema-rs refused; jsonschema-rs's own where the two differ.
+
+        They differ on a regular expression's ``$``: Python's also matches before a final newline, the
+        Rust engine's does not, so ``"2\\n"`` fails ``^[0-9]+$`` here. The stricter answer wins.
+        """
+        if self.fast.is_valid(instance):
+            return iter(())
+        errors = list(self.explainer.iter_errors(instance))
+        if errors:
+            return iter(errors)
+        return iter([RustError.of(e, self.schema) for e in self.fast.iter_errors(instance)])
 
     def validate(self, instance: Any) -> None:
-        if not self._certainly_valid(instance):
-            self.jsonschema.validate(instance)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.jsonschema, name)
+        for error in self.iter_errors(instance):
+            raise error if isinstance(error, Exception) else ValueError(error.message)
 
 
-def _never(_: Any) -> bool:
-    return False
+@dataclass
+class RustError:
+    """A jsonschema-rs error in the shape of a jsonschema one (the attributes the engine reads)."""
+
+    message: str
+    validator: str
+    absolute_path: deque[str | int]
+    instance: Any
+    schema: Any
+    validator_value: Any
+
+    @classmethod
+    def of(cls, error: Any, root: dict[str, Any]) -> RustError:
+        schema: Any = root
+        for part in list(error.schema_path)[:-1]:
+            schema = schema[part] if isinstance(schema, (dict, list)) else None
+        keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
+        value = schema.get(keyword) if isinstance(schema, dict) else None
+        return cls(error.message, keyword, deque(error.instance_path), error.instance, schema, value)
 
 
-def validator_for(schema: dict[str, Any]) -> CheckedValidator:
-    return CheckedValidator(schema)
+_checker: FormatChecker | None = None
+
+
+def _FORMATS() -> FormatChecker:  # noqa: N802 - a lazily built constant
+    global _checker
+    if _checker is None:
+        _checker = format_checker()
+    return _checker
+
+
+def validator_for(schema: dict[str, Any], *, formats: bool = True) -> SchemaValidator:
+    return SchemaValidator(schema, formats)
 
 
 def check_schema(schema: Any) -> None:
-    """``Draft202012Validator.check_schema``, skipping the meta-schema walk when the schema is plainly valid."""
-    if not certainly_valid_schema(schema):
+    """Raise jsonschema's SchemaError for a schema that is not valid Draft 2020-12 (jsonschema-rs looks first)."""
+    if not jsonschema_rs.meta.is_valid(schema):
+        from jsonschema import Draft202012Validator
+
         Draft202012Validator.check_schema(schema)
 
 
