@@ -168,8 +168,13 @@ export class PropertiesPanel {
     const words = { "@operation": "Operation", "@authentication": "Authentication", "@id": "Step id", "@name": "Step name" };
     const plain = (e) => (e.pointer === "@operation" && !step.operation ? "Choose an operation in the Properties tab"
       : `${words[e.pointer] || "This step"}: ${e.message}`);
-    problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
-      h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    // Rewritten only when the problems changed: an unchanged list is not announced or laid out again.
+    const said = JSON.stringify(general.map((e) => [e.warning, plain(e)]));
+    if (problems.dataset.said !== said) {
+      problems.dataset.said = said;
+      problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
+        h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    }
     problems.hidden = !general.length;
     if (!step || !this.form) return;
     const items = this.checker.errorsFor(step.id).filter((e) => !e.pointer.startsWith("@"));
