@@ -157,13 +157,9 @@ def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(brow
         assert width[0] <= width[1], f"horizontal scroll: content {width[0]}px in a {width[1]}px window"
         for name in ("Run workflow", "Save JSON", "Load JSON", "Run step", "Add ActiveCampaign step", "Remove step 1"):
             control = page.get_by_role("button", name=name, exact=True).first
-            box = None
-            for _ in range(3):  # the canvas is redrawn when the check as you type answers: measure what is there
-                expect(control).to_be_visible()
-                control.scroll_into_view_if_needed()
-                box = control.bounding_box()
-                if box:
-                    break
+            expect(control).to_be_visible()
+            control.scroll_into_view_if_needed()
+            box = control.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
         shot = tmp_path / "phone.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -172,6 +168,42 @@ def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(brow
         if wanted:
             Path(wanted).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=wanted)
+
+
+KEEP_CONTROLS = """() => { window.keptControls = [...document.querySelectorAll(
+  '#steps .step, #steps .step button, #input-form input, #input-form select, #input-form textarea, #input-form button')]; }"""
+ALL_KEPT = "() => window.keptControls.length > 0 && window.keptControls.every((el) => el.isConnected)"
+
+
+def test_the_check_as_you_type_updates_nodes_in_place_and_keeps_focus(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_deal")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        card = page.locator(".step").first
+        expect(card.locator(".problem-badge")).to_be_visible()  # the check has answered for this form
+        page.evaluate(KEEP_CONTROLS)
+
+        # Typing: the answer marks the field on the same nodes, and the focus stays in it.
+        currency = field(page, "/currency")
+        currency.get_by_role("textbox", name="Currency").press_sequentially("USD")
+        expect(currency.locator(".field-error")).to_have_text("Use 3 lowercase letters, e.g. usd")
+        before = card.get_attribute("aria-label")
+        assert focused(page)["pointer"] == "/currency"
+        assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
+
+        # The user moves to a card's button before the answer comes: the answer leaves them there.
+        currency.get_by_role("textbox", name="Currency").fill("usd")
+        remove = page.get_by_role("button", name="Remove step 1")
+        remove.focus()
+        expect(currency.locator(".field-error")).to_be_hidden()
+        expect(card).not_to_have_attribute("aria-label", before)  # one problem fewer, said on the same card
+        assert focused(page)["name"] == "Remove step 1"
+        assert page.evaluate("() => document.activeElement === window.keptControls.find((el) => "
+                             "el.getAttribute('aria-label') === 'Remove step 1')")
+        assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
 
 
 def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, served):
