@@ -206,6 +206,30 @@ def test_the_check_as_you_type_updates_nodes_in_place_and_keeps_focus(browser, s
         assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
 
 
+def test_an_operation_passed_by_while_typing_ahead_does_not_pull_the_focus_back(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        held: list[Any] = []
+        page.route("**/api/operations/get_account", lambda route: held.append(route))  # its description is slow to come
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        picker = page.locator("#operation-select")
+        picker.select_option("get_account")  # passed by on the way, as type-ahead does
+        picker.select_option("get_contact")
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
+        field(page, "/contact_id").locator(".lookup-toggle").focus()
+        page.keyboard.press("Enter")
+        assert "lookup-search" in focused(page)["cls"]
+
+        assert len(held) == 1
+        with page.expect_response("**/api/operations/get_account") as answer:
+            held[0].continue_()
+        answer.value.finished()
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert "lookup-search" in focused(page)["cls"], "the late answer moved the focus"
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
+
+
 def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, served):
     served.sandbox.reset()
     with builder_page(browser, served) as page:
