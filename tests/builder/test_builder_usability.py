@@ -157,13 +157,9 @@ def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(brow
         assert width[0] <= width[1], f"horizontal scroll: content {width[0]}px in a {width[1]}px window"
         for name in ("Run workflow", "Save JSON", "Load JSON", "Run step", "Add ActiveCampaign step", "Remove step 1"):
             control = page.get_by_role("button", name=name, exact=True).first
-            box = None
-            for _ in range(3):  # the canvas is redrawn when the check as you type answers: measure what is there
-                expect(control).to_be_visible()
-                control.scroll_into_view_if_needed()
-                box = control.bounding_box()
-                if box:
-                    break
+            expect(control).to_be_visible()
+            control.scroll_into_view_if_needed()
+            box = control.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
         shot = tmp_path / "phone.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -172,6 +168,66 @@ def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(brow
         if wanted:
             Path(wanted).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=wanted)
+
+
+KEEP_CONTROLS = """() => { window.keptControls = [...document.querySelectorAll(
+  '#steps .step, #steps .step button, #input-form input, #input-form select, #input-form textarea, #input-form button')]; }"""
+ALL_KEPT = "() => window.keptControls.length > 0 && window.keptControls.every((el) => el.isConnected)"
+
+
+def test_the_check_as_you_type_updates_nodes_in_place_and_keeps_focus(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        page.locator("#operation-select").select_option("create_deal")
+        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        card = page.locator(".step").first
+        expect(card.locator(".problem-badge")).to_be_visible()  # the check has answered for this form
+        page.evaluate(KEEP_CONTROLS)
+
+        # Typing: the answer marks the field on the same nodes, and the focus stays in it.
+        currency = field(page, "/currency")
+        currency.get_by_role("textbox", name="Currency").press_sequentially("USD")
+        expect(currency.locator(".field-error")).to_have_text("Use 3 lowercase letters, e.g. usd")
+        before = card.get_attribute("aria-label")
+        assert focused(page)["pointer"] == "/currency"
+        assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
+
+        # The user moves to a card's button before the answer comes: the answer leaves them there.
+        currency.get_by_role("textbox", name="Currency").fill("usd")
+        remove = page.get_by_role("button", name="Remove step 1")
+        remove.focus()
+        expect(currency.locator(".field-error")).to_be_hidden()
+        expect(card).not_to_have_attribute("aria-label", before)  # one problem fewer, said on the same card
+        assert focused(page)["name"] == "Remove step 1"
+        assert page.evaluate("() => document.activeElement === window.keptControls.find((el) => "
+                             "el.getAttribute('aria-label') === 'Remove step 1')")
+        assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
+
+
+def test_an_operation_passed_by_while_typing_ahead_does_not_pull_the_focus_back(browser, served):
+    served.sandbox.reset()
+    with builder_page(browser, served) as page:
+        held: list[Any] = []
+        page.route("**/api/operations/get_account", lambda route: held.append(route))  # its description is slow to come
+        page.get_by_role("button", name="Add ActiveCampaign step").click()
+        page.locator("#tab-btn-properties").click()
+        picker = page.locator("#operation-select")
+        picker.select_option("get_account")  # passed by on the way, as type-ahead does
+        picker.select_option("get_contact")
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
+        field(page, "/contact_id").locator(".lookup-toggle").focus()
+        page.keyboard.press("Enter")
+        assert "lookup-search" in focused(page)["cls"]
+
+        assert len(held) == 1
+        with page.expect_response("**/api/operations/get_account") as answer:
+            held[0].continue_()
+        answer.value.finished()
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert "lookup-search" in focused(page)["cls"], "the late answer moved the focus"
+        expect(page.locator('#input-form[data-operation="get_contact"]')).to_be_visible()
 
 
 def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, served):

@@ -49,6 +49,19 @@ function dropIndex(stepsEl, clientY) {
   return cards.length;
 }
 
+// Sets an attribute only when it differs (null removes it): an unchanged label is not announced again.
+function setAttr(el, name, value) {
+  if (value === null || value === undefined) {
+    if (el.hasAttribute(name)) el.removeAttribute(name);
+  } else if (el.getAttribute(name) !== String(value)) {
+    el.setAttribute(name, String(value));
+  }
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export function setupCanvas(canvas, workflow, { describeTitle, runs, checker, remove }) {
   const stepsEl = canvas.querySelector("#steps");
   const accepts = (e) => [...e.dataTransfer.types].some((t) => t === CONNECTOR_TYPE || t === STEP_TYPE);
@@ -76,65 +89,117 @@ export function setupCanvas(canvas, workflow, { describeTitle, runs, checker, re
     }
   });
 
-  const draw = () => {
-    clear(stepsEl);
+  // One card per step id, kept for the step's life: the check as you type, runs and selection only
+  // change its texts and attributes, so a control the user is on (or about to click) is never replaced.
+  const cards = new Map();
+
+  const makeCard = (id) => {
+    const parts = {};
+    const card = h("li", {
+      class: "step", draggable: "true", tabindex: "0", dataset: { stepId: id },
+      onclick: () => workflow.select(id),
+      onkeydown: (e) => {
+        if (e.target !== e.currentTarget) return;
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); workflow.select(id); }
+        if (e.key === "Delete") { e.preventDefault(); remove(id); }
+      },
+      ondragstart: (e) => {
+        e.dataTransfer.setData(STEP_TYPE, id);
+        e.dataTransfer.effectAllowed = "move";
+      },
+    },
+    parts.number = h("span", { class: "step-number", "aria-hidden": "true" }),
+    h("img", { src: "/static/activecampaign.svg", alt: "", class: "step-icon", width: 28, height: 28 }),
+    parts.text = h("div", { class: "step-text" }, parts.title = h("strong", { class: "step-title" }), parts.detail = h("small", {})),
+    h("div", { class: "step-actions" },
+      parts.up = h("button", { type: "button", class: "move-up", title: "Move up",
+        onclick: (e) => { e.stopPropagation(); workflow.move(id, -1); } }, "↑"),
+      parts.down = h("button", { type: "button", class: "move-down", title: "Move down",
+        onclick: (e) => { e.stopPropagation(); workflow.move(id, 1); } }, "↓"),
+      parts.remove = h("button", { type: "button", class: "remove-step", title: "Remove",
+        onclick: (e) => { e.stopPropagation(); remove(id); } }, "✕")));
+    cards.set(id, { card, parts });
+    return cards.get(id);
+  };
+
+  // The run status and the problem count are badges that come and go (they hold no control).
+  const showBadges = (parts, result, problems) => {
+    if (result) {
+      if (!parts.status) {
+        parts.statusIcon = h("span", { "aria-hidden": "true" });
+        parts.statusText = document.createTextNode("");
+        parts.status = h("span", {}, parts.statusIcon, parts.statusText);
+        parts.detail.after(parts.status);
+      }
+      setAttr(parts.status, "class", `status-badge ${result.status}`);
+      setAttr(parts.status, "data-status", result.status);
+      setText(parts.statusIcon, STATUS_ICON[result.status] || "•");
+      const words = ` ${STATUS_TEXT[result.status] || result.status}`;
+      if (parts.statusText.data !== words) parts.statusText.data = words;
+    } else if (parts.status) {
+      parts.status.remove();
+      parts.status = null;
+    }
+    if (problems) {
+      if (!parts.problems) parts.problems = h("span", { class: "problem-badge" });
+      if (!parts.problems.isConnected) parts.text.append(parts.problems);
+      setText(parts.problems, `⚠ ${problems} problem${problems > 1 ? "s" : ""}`);
+    } else if (parts.problems) {
+      parts.problems.remove();
+      parts.problems = null;
+    }
+  };
+
+  const update = ({ card, parts }, step, i) => {
+    const opTitle = step.operation ? describeTitle(step.operation) : "Choose an operation";
+    const title = step.name || opTitle;
+    const result = runs.result(step.id);
+    const problems = checker.errorsFor(step.id).filter((e) => !e.warning).length;
+    const selected = step.id === workflow.selected;
+    setAttr(card, "class", `step${selected ? " selected" : ""}${result ? ` ${result.status}` : ""}`);
+    setAttr(card, "data-operation", step.operation);
+    setAttr(card, "aria-current", selected ? "true" : null);
+    setAttr(card, "aria-label", `Step ${i + 1}: ${title}${result ? `, ${STATUS_TEXT[result.status] || result.status}` : ""}`
+      + `${problems ? `, ${problems} problem${problems > 1 ? "s" : ""}` : ""}`);
+    setText(parts.number, String(i + 1));
+    setText(parts.title, title);
+    setText(parts.detail, `${step.name ? `${opTitle} · ` : ""}${step.authentication || "no authentication"}`);
+    showBadges(parts, result, problems);
+    setAttr(parts.up, "aria-label", `Move step ${i + 1} up`);
+    setAttr(parts.down, "aria-label", `Move step ${i + 1} down`);
+    setAttr(parts.remove, "aria-label", `Remove step ${i + 1}`);
+    parts.up.disabled = i === 0;
+    parts.down.disabled = i === workflow.steps.length - 1;
+  };
+
+  // Brings the cards in line with the steps. Nodes are added, removed or moved only when the steps
+  // themselves were (added, removed, moved, loaded); the keyboard focus stays where it was, or on its
+  // card when its button can no longer be used (Move up on what is now the first step).
+  const sync = () => {
+    const focused = document.activeElement;
+    const focusedCard = focused && stepsEl.contains(focused) ? focused.closest("[data-step-id]") : null;
+    const ids = new Set(workflow.steps.map((s) => s.id));
+    for (const [id, { card }] of cards) {
+      if (!ids.has(id)) {
+        card.remove();
+        cards.delete(id);
+      }
+    }
     canvas.classList.toggle("empty", workflow.steps.length === 0);
     workflow.steps.forEach((step, i) => {
-      const opTitle = step.operation ? describeTitle(step.operation) : "Choose an operation";
-      const title = step.name || opTitle;
-      const result = runs.result(step.id);
-      const problems = checker.errorsFor(step.id).filter((e) => !e.warning).length;
-      const card = h("li", {
-        class: `step${step.id === workflow.selected ? " selected" : ""}${result ? ` ${result.status}` : ""}`,
-        draggable: "true", tabindex: "0", dataset: { stepId: step.id, operation: step.operation },
-        "aria-current": step.id === workflow.selected ? "true" : null,
-        "aria-label": `Step ${i + 1}: ${title}${result ? `, ${STATUS_TEXT[result.status] || result.status}` : ""}`
-          + `${problems ? `, ${problems} problem${problems > 1 ? "s" : ""}` : ""}`,
-        onclick: () => workflow.select(step.id),
-        onkeydown: (e) => {
-          if (e.target !== e.currentTarget) return;
-          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); workflow.select(step.id); }
-          if (e.key === "Delete") { e.preventDefault(); remove(step.id); }
-        },
-        ondragstart: (e) => {
-          e.dataTransfer.setData(STEP_TYPE, step.id);
-          e.dataTransfer.effectAllowed = "move";
-        },
-      },
-      h("span", { class: "step-number", "aria-hidden": "true" }, String(i + 1)),
-      h("img", { src: "/static/activecampaign.svg", alt: "", class: "step-icon", width: 28, height: 28 }),
-      h("div", { class: "step-text" }, h("strong", { class: "step-title" }, title),
-        h("small", {}, `${step.name ? `${opTitle} · ` : ""}${step.authentication || "no authentication"}`),
-        result ? h("span", { class: `status-badge ${result.status}`, dataset: { status: result.status } },
-          h("span", { "aria-hidden": "true" }, STATUS_ICON[result.status] || "•"), ` ${STATUS_TEXT[result.status] || result.status}`)
-          : null,
-        problems ? h("span", { class: "problem-badge" }, `⚠ ${problems} problem${problems > 1 ? "s" : ""}`) : null),
-      h("div", { class: "step-actions" },
-        h("button", { type: "button", class: "move-up", title: "Move up", "aria-label": `Move step ${i + 1} up`,
-          disabled: i === 0, onclick: (e) => { e.stopPropagation(); workflow.move(step.id, -1); } }, "↑"),
-        h("button", { type: "button", class: "move-down", title: "Move down", "aria-label": `Move step ${i + 1} down`,
-          disabled: i === workflow.steps.length - 1,
-          onclick: (e) => { e.stopPropagation(); workflow.move(step.id, 1); } }, "↓"),
-        h("button", { type: "button", class: "remove-step", title: "Remove", "aria-label": `Remove step ${i + 1}`,
-          onclick: (e) => { e.stopPropagation(); remove(step.id); } }, "✕")));
-      stepsEl.append(card);
+      const entry = cards.get(step.id) || makeCard(step.id);
+      update(entry, step, i);
+      const at = stepsEl.children[i];
+      if (at !== entry.card) stepsEl.insertBefore(entry.card, at || null);
     });
+    if (!focusedCard || !focusedCard.isConnected) return;
+    const target = focused.isConnected && !focused.disabled ? focused : focusedCard;
+    if (document.activeElement !== target) target.focus();
   };
-  // Redrawing keeps the keyboard focus on the same step card (or the same button of it).
-  const redraw = () => {
-    const focused = document.activeElement;
-    const card = focused && stepsEl.contains(focused) ? focused.closest("[data-step-id]") : null;
-    const button = card && focused !== card ? [...focused.classList].find((c) => c !== "secondary") : null;
-    draw();
-    if (!card) return;
-    const again = stepsEl.querySelector(`[data-step-id="${CSS.escape(card.dataset.stepId)}"]`);
-    const target = again && button ? again.querySelector(`.${button}:not(:disabled)`) || again : again;
-    if (target) target.focus();
-  };
-  runs.addEventListener("change", redraw);
-  checker.addEventListener("change", redraw);
+  runs.addEventListener("change", sync);
+  checker.addEventListener("change", sync);
   workflow.addEventListener("change", (e) => {
-    if (e.detail.kind !== "input") redraw();
+    if (e.detail.kind !== "input") sync();
   });
-  draw();
+  sync();
 }

@@ -35,3 +35,10 @@ export function debounce(fn, ms) {
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+// Gives focus back after an async action (a run, a form built) only if nobody has it: the control the
+// action disabled or replaced dropped it. A user who moved on meanwhile is not pulled back.
+export function focusIfLost(el) {
+  const now = document.activeElement;
+  if (el && el.isConnected && (!now || now === document.body)) el.focus();
+}

@@ -6,7 +6,7 @@ import { AuthPanel } from "./auth.js";
 import { renderConnectors, setupCanvas } from "./canvas.js";
 import { Checker } from "./check.js";
 import { toast } from "./confirm.js";
-import { h } from "./dom.js";
+import { focusIfLost, h } from "./dom.js";
 import { PropertiesPanel } from "./properties.js";
 import { RunHistory, Runs, STATUS_TEXT } from "./runs.js";
 import { SavedWorkflows } from "./saved.js";
@@ -207,7 +207,7 @@ async function start() {
       notice(problems.length ? `The workflow cannot run yet: ${problems[0].message}` : `The workflow could not run: ${err.message}`);
       checker.check();
     }
-    runButton.focus();
+    focusIfLost(runButton); // disabled while running, it dropped the focus
   });
 
   const history = new RunHistory({

@@ -4,7 +4,7 @@
 
 import { api, ApiError } from "./api.js";
 import { confirmDialog } from "./confirm.js";
-import { h, clear } from "./dom.js";
+import { h, clear, focusIfLost } from "./dom.js";
 import { describeReference, referenceChoices } from "./references.js";
 import { STATUS_ICON, STATUS_TEXT } from "./runs.js";
 import { SchemaForm } from "./schemaform.js";
@@ -69,6 +69,7 @@ export class PropertiesPanel {
   async switchOperation(operation) {
     const step = this.workflow.current;
     if (!step) return;
+    const turn = (this.switching = (this.switching || 0) + 1); // type-ahead in the picker switches several times
     const before = step.operation;
     let kept = {};
     if (operation && Object.keys(step.input || {}).length) {
@@ -92,7 +93,7 @@ export class PropertiesPanel {
         });
         if (!ok) {
           this.picker.value = before;
-          this.picker.focus();
+          focusIfLost(this.picker);
           return;
         }
       }
@@ -101,7 +102,7 @@ export class PropertiesPanel {
     this.workflow.update(step.id, { operation, input: kept, labels }, "operation");
     this.runs.results.delete(step.id);
     await this.render(this.workflow.current);
-    this.picker.focus();
+    if (turn === this.switching) focusIfLost(this.picker);
   }
 
   async render(step) {
@@ -168,8 +169,13 @@ export class PropertiesPanel {
     const words = { "@operation": "Operation", "@authentication": "Authentication", "@id": "Step id", "@name": "Step name" };
     const plain = (e) => (e.pointer === "@operation" && !step.operation ? "Choose an operation in the Properties tab"
       : `${words[e.pointer] || "This step"}: ${e.message}`);
-    problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
-      h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    // Rewritten only when the problems changed: an unchanged list is not announced or laid out again.
+    const said = JSON.stringify(general.map((e) => [e.warning, plain(e)]));
+    if (problems.dataset.said !== said) {
+      problems.dataset.said = said;
+      problems.replaceChildren(...general.map((e) => h("li", { class: e.warning ? "warned" : "error" },
+        h("span", { "aria-hidden": "true" }, "⚠ "), plain(e))));
+    }
     problems.hidden = !general.length;
     if (!step || !this.form) return;
     const items = this.checker.errorsFor(step.id).filter((e) => !e.pointer.startsWith("@"));
@@ -248,7 +254,7 @@ export class PropertiesPanel {
     } finally {
       this.runButton.disabled = false;
       this.runButton.textContent = "Run step";
-      this.runButton.focus();
+      focusIfLost(this.runButton); // disabling it during the run dropped the focus
     }
   }
 }
