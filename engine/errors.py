@@ -26,7 +26,9 @@ class ConnectorError(Exception):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "type" in cls.__dict__:
-            ERROR_TYPES[cls.type] = cls
+            # The first class to spell a type owns it: a product's own error that reuses a type for the same
+            # meaning (a stored name that is taken is "already_exists" too) never takes the engine's place.
+            ERROR_TYPES.setdefault(cls.type, cls)
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
