@@ -60,9 +60,20 @@ def _log_event(event: dict[str, Any]) -> None:
 def _one_step_document(operation: str, input: dict[str, Any], authentication: str) -> dict[str, Any]:
     """An operation as a one-step workflow: its input comes from the trigger data, so it is never read as
     references (a value such as ``"$.steps.x"`` stays a plain string)."""
-    return {"version": 1, "name": f"operation {operation}", "trigger": {"type": "manual"},
-            "steps": [{"id": "operation", "name": operation, "operation": operation, "authentication": authentication,
-                       "input": {key: f"$.trigger.{key}" for key in input}}]}
+    return {
+        "version": 1,
+        "name": f"operation {operation}",
+        "trigger": {"type": "manual"},
+        "steps": [
+            {
+                "id": "operation",
+                "name": operation,
+                "operation": operation,
+                "authentication": authentication,
+                "input": {key: f"$.trigger.{key}" for key in input},
+            }
+        ],
+    }
 
 
 def _create_run(task: Any, document: Any, trigger: Any) -> tuple[str, Any]:
@@ -86,8 +97,15 @@ def _create_run(task: Any, document: Any, trigger: Any) -> tuple[str, Any]:
 def _step(task: Any, run_id: str, index: int) -> dict[str, Any]:
     ctx = worker_context()
     try:
-        result = run_step(ctx.connector, ctx.run_store, run_id, index, authentications=ctx.authentication,
-                          on_event=_log_event, abandoned_after=ctx.abandoned_after)
+        result = run_step(
+            ctx.connector,
+            ctx.run_store,
+            run_id,
+            index,
+            authentications=ctx.authentication,
+            on_event=_log_event,
+            abandoned_after=ctx.abandoned_after,
+        )
     except StepDeferred as deferred:
         raise task.retry(countdown=deferred.retry_after, max_retries=None) from None
     except ConnectorError as exc:
@@ -138,8 +156,9 @@ def _send_steps(sender: Any, run_id: str, start: int, count: int, producer: Any 
         chain(*steps).apply_async()
 
 
-def submit_workflow(workflow: Any, trigger: Any = None, *, store: Any, connector: Any, sender: Any = None,
-                    producer: Any = None) -> str:
+def submit_workflow(
+    workflow: Any, trigger: Any = None, *, store: Any, connector: Any, sender: Any = None, producer: Any = None
+) -> str:
     """Record a run of ``workflow`` in ``store`` first, then send its steps; returns the run id.
 
     Checked before anything is recorded (document, references, trigger data: raises WorkflowInvalid or
@@ -153,11 +172,25 @@ def submit_workflow(workflow: Any, trigger: Any = None, *, store: Any, connector
     return run_id
 
 
-def submit_operation(operation: str, input: dict[str, Any], authentication: str, *, store: Any, connector: Any,
-                     sender: Any = None, producer: Any = None) -> str:
+def submit_operation(
+    operation: str,
+    input: dict[str, Any],
+    authentication: str,
+    *,
+    store: Any,
+    connector: Any,
+    sender: Any = None,
+    producer: Any = None,
+) -> str:
     """One operation as a recorded one-step run (see ``submit_workflow``); returns the run id."""
-    return submit_workflow(_one_step_document(operation, input, authentication), input, store=store,
-                           connector=connector, sender=sender, producer=producer)
+    return submit_workflow(
+        _one_step_document(operation, input, authentication),
+        input,
+        store=store,
+        connector=connector,
+        sender=sender,
+        producer=producer,
+    )
 
 
 def queued_messages() -> int:
@@ -181,8 +214,7 @@ def recover(ctx: Any = None, *, older_than: float | None = None) -> int:
     if queued_messages():
         return 0
     sent = 0
-    for run_id, index, marker in stalled_steps(ctx.run_store, older_than=older_than,
-                                               abandoned_after=ctx.abandoned_after):
+    for run_id, index, marker in stalled_steps(ctx.run_store, older_than=older_than, abandoned_after=ctx.abandoned_after):
         run = ctx.run_store.get(run_id)
         if run.steps[index].status == "pending" and not mark_resent(ctx.run_store, run_id, index, marker):
             continue  # another worker's sweep sent it

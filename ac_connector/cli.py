@@ -39,8 +39,6 @@ def _fail(error: dict[str, Any], code: int = EXIT_FAILURE) -> int:
     return code
 
 
-
-
 def _connector(args: argparse.Namespace):
     return load(allow_loopback=True)
 
@@ -66,8 +64,9 @@ def _authentication(connector, name: str | None):
         return connector.authentication(_store(connector).fields(stored[0].name), name=stored[0].name)
     from engine.errors import AuthenticationMissing
 
-    raise AuthenticationMissing("no authentication: pass --auth NAME (see `ac-connector auth list`) "
-                                "or set AC_API_URL and AC_API_KEY")
+    raise AuthenticationMissing(
+        "no authentication: pass --auth NAME (see `ac-connector auth list`) or set AC_API_URL and AC_API_KEY"
+    )
 
 
 def _bad_input(keyword: str, message: str) -> ValidationError:
@@ -78,8 +77,9 @@ def _decoded(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _bad_input("encoding", f"{where} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
-                                     f"{exc.start}); save it as UTF-8") from None
+        raise _bad_input(
+            "encoding", f"{where} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); save it as UTF-8"
+        ) from None
 
 
 def _read_file(name: str) -> str:
@@ -150,8 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if _streams(connector.operation(args.operation)):
         return _run_listing(connector, args, data, auth)
     if args.jsonl:
-        return _fail({"type": "validation", "message": f"--jsonl is for listings; {args.operation} is not one"},
-                     EXIT_INVALID)
+        return _fail({"type": "validation", "message": f"--jsonl is for listings; {args.operation} is not one"}, EXIT_INVALID)
     _print(connector.run(args.operation, data, auth))
     return 0
 
@@ -236,8 +235,13 @@ def cmd_auth_add(args: argparse.Namespace) -> int:
     key = args.api_key or os.environ.get("AC_API_KEY")
     if not key:
         if not sys.stdin.isatty():
-            return _fail({"type": "validation", "message": "no API key: pass --api-key, set AC_API_KEY, "
-                          "or run in a terminal to be asked for it"}, EXIT_INVALID)
+            return _fail(
+                {
+                    "type": "validation",
+                    "message": "no API key: pass --api-key, set AC_API_KEY, or run in a terminal to be asked for it",
+                },
+                EXIT_INVALID,
+            )
         import getpass
 
         key = getpass.getpass("API key: ")
@@ -245,8 +249,9 @@ def cmd_auth_add(args: argparse.Namespace) -> int:
     secret_field = next(iter(sorted(spec.secret_fields)))
     checked = connector.authentication({spec.url_field: args.url, secret_field: key}, name=args.name)
     fields = {spec.url_field: checked.base_url_origin, secret_field: key}
-    stored = _store(connector).add(args.name, "organisational" if args.organisational else "personal", fields,
-                                   replace=args.replace)
+    stored = _store(connector).add(
+        args.name, "organisational" if args.organisational else "personal", fields, replace=args.replace
+    )
     _print(stored.public())
     return 0
 
@@ -285,8 +290,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         return sandbox_main(argv) or 0
     except OSError as exc:  # the port is taken, or the host is not an address of this machine
-        raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: "
-                                 f"{exc.strerror or type(exc).__name__}") from None
+        raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or type(exc).__name__}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -300,8 +304,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .service.server import serve
     except ImportError:
         return _fail({"type": "unavailable", "message": "the HTTP service is not part of this build"})
-    return serve(host=args.host, port=args.port, allow_loopback=args.allow_loopback, token=args.token,
-                 offer_sandbox=not args.no_sandbox) or 0
+    return (
+        serve(
+            host=args.host,
+            port=args.port,
+            allow_loopback=args.allow_loopback,
+            token=args.token,
+            offer_sandbox=not args.no_sandbox,
+        )
+        or 0
+    )
 
 
 def _port(text: str) -> int:
@@ -331,16 +343,19 @@ def build_parser(workflows: bool = True) -> argparse.ArgumentParser:
     run.add_argument("operation")
     run.add_argument("--input", help="JSON, @file or - for standard input")
     run.add_argument("--auth", help="name of a stored authentication")
-    run.add_argument("--jsonl", action="store_true",
-                     help="listings: one record a line as pages arrive (other output fields on stderr)")
+    run.add_argument(
+        "--jsonl", action="store_true", help="listings: one record a line as pages arrive (other output fields on stderr)"
+    )
 
-    imp = add("import-contacts", cmd_import_contacts,
-               "bulk import contacts from a JSON-lines file (one contact object a line), in flat memory")
+    imp = add(
+        "import-contacts",
+        cmd_import_contacts,
+        "bulk import contacts from a JSON-lines file (one contact object a line), in flat memory",
+    )
     imp.add_argument("file", help="the JSON-lines file, or - for standard input")
     imp.add_argument("--auth", help="name of a stored authentication")
     imp.add_argument("--chunk", type=int, default=1000, help="contacts per bulk_import_contacts call (default 1000)")
-    auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command",
-                                                                                        required=True)
+    auth = sub.add_parser("auth", help="manage stored authentications").add_subparsers(dest="auth_command", required=True)
     a = auth.add_parser("add", help="store an authentication")
     a.add_argument("name")
     a.add_argument("--url", required=True, help="the account's API URL")
@@ -371,11 +386,13 @@ def build_parser(workflows: bool = True) -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "serve the builder page and the JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8080)
-    serve.add_argument("--allow-loopback", action="store_true",
-                       help="accept authentications pointing at loopback addresses (the sandbox)")
+    serve.add_argument(
+        "--allow-loopback", action="store_true", help="accept authentications pointing at loopback addresses (the sandbox)"
+    )
     serve.add_argument("--token", help="access token required from clients (needed off loopback)")
-    serve.add_argument("--no-sandbox", action="store_true",
-                       help="do not offer the in-memory sandbox account 'Sandbox' (offered by default)")
+    serve.add_argument(
+        "--no-sandbox", action="store_true", help="do not offer the in-memory sandbox account 'Sandbox' (offered by default)"
+    )
     return parser
 
 
@@ -391,8 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: say so plainly, never with a traceback or a secret
-        return _fail({"type": "internal", "message": f"internal error ({type(exc).__name__}); "
-                      "please report it with the command you ran"})
+        return _fail(
+            {"type": "internal", "message": f"internal error ({type(exc).__name__}); please report it with the command you ran"}
+        )
 
 
 if __name__ == "__main__":

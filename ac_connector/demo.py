@@ -71,8 +71,10 @@ class _Printer:
             _out(f"   run {event['run_id'][:8]}{resumed}")
         elif event["event"] == "step_finished":
             i, step = event["index"], self.steps[event["index"]]
-            _out(f"   {i + 1}/{len(self.steps)} {MARKS.get(event['status'], event['status']):<7} {step['name']} "
-                 f"({step['operation']})" + ("" if event["status"] == "skipped" else f"  {event['duration_ms']:.0f} ms"))
+            _out(
+                f"   {i + 1}/{len(self.steps)} {MARKS.get(event['status'], event['status']):<7} {step['name']} "
+                f"({step['operation']})" + ("" if event["status"] == "skipped" else f"  {event['duration_ms']:.0f} ms")
+            )
             if event["status"] == "skipped":
                 _out("         recorded output reused, nothing sent")
                 return
@@ -120,22 +122,24 @@ def _demo(connector: Any, auths: AuthStore, runs: RunStore, sandbox: Any, url: s
         return 1
     if not _quote_follow_up(connector, runs, authentications, auth, sandbox):
         return 1
-    _out("\nDemo finished: both workflows ran through the workflow runner and the engine against the sandbox over "
-         "HTTP.\nTry it yourself: ac-connector sandbox (in another terminal), ac-connector auth add Sandbox --url "
-         "<its URL> --api-key <its key>,\nthen: ac-connector workflow run examples/new-lead.json --input "
-         "@examples/new-lead.input.json")
+    _out(
+        "\nDemo finished: both workflows ran through the workflow runner and the engine against the sandbox over "
+        "HTTP.\nTry it yourself: ac-connector sandbox (in another terminal), ac-connector auth add Sandbox --url "
+        "<its URL> --api-key <its key>,\nthen: ac-connector workflow run examples/new-lead.json --input "
+        "@examples/new-lead.input.json"
+    )
     return 0
 
 
 def _new_lead(connector: Any, runs: RunStore, authentications: dict[str, Any], auth: Any) -> bool:
     path = examples_dir() / "new-lead.json"
     document = read_document(path)
-    trigger = {**read_document(path.with_name("new-lead.input.json")),
-               "email": f"ada-{uuid.uuid4().hex[:6]}@example.com"}
+    trigger = {**read_document(path.with_name("new-lead.input.json")), "email": f"ada-{uuid.uuid4().hex[:6]}@example.com"}
     _out(f"\n== Example 1: {path.name} - {document['description']}")
     _out(f"   trigger: {_short(trigger)}")
-    record = run_workflow(connector, document, authentications=authentications, store=runs, trigger=trigger,
-                          on_event=_Printer(runs))
+    record = run_workflow(
+        connector, document, authentications=authentications, store=runs, trigger=trigger, on_event=_Printer(runs)
+    )
     if record.status != "succeeded":
         _out(f"   The run {record.status} at {record.stopped_at!r}.")
         return False
@@ -143,28 +147,34 @@ def _new_lead(connector: Any, runs: RunStore, authentications: dict[str, Any], a
     contact = connector.run("get_contact", {"contact_id": outputs["contact"]["contact"]["id"]}, auth)
     deal = connector.run("get_deal", {"deal_id": outputs["deal"]["deal"]["id"]}, auth)
     lists = [m["list"] for m in contact.get("contactLists", [])]
-    _out(f"   Read back from the account: contact {contact['contact']['id']} ({contact['contact']['email']}) is on "
-         f"list(s) {lists}; deal {deal['deal']['id']} {deal['deal']['title']!r} belongs to contact "
-         f"{deal['deal']['contact']}: the ids the references pointed to.")
+    _out(
+        f"   Read back from the account: contact {contact['contact']['id']} ({contact['contact']['email']}) is on "
+        f"list(s) {lists}; deal {deal['deal']['id']} {deal['deal']['title']!r} belongs to contact "
+        f"{deal['deal']['contact']}: the ids the references pointed to."
+    )
     return True
 
 
-def _quote_follow_up(connector: Any, runs: RunStore, authentications: dict[str, Any], auth: Any,
-                     sandbox: Any) -> bool:
+def _quote_follow_up(connector: Any, runs: RunStore, authentications: dict[str, Any], auth: Any, sandbox: Any) -> bool:
     path = examples_dir() / "quote-follow-up.json"
     document = read_document(path)
-    trigger = {**read_document(path.with_name("quote-follow-up.input.json")),
-               "email": f"grace-{uuid.uuid4().hex[:6]}@example.com"}
+    trigger = {
+        **read_document(path.with_name("quote-follow-up.input.json")),
+        "email": f"grace-{uuid.uuid4().hex[:6]}@example.com",
+    }
     _out(f"\n== Example 2: {path.name} - {document['description']}")
     _out("   The sandbox is told to answer 503 Service Unavailable to the next deal creation (a passing outage).")
     sandbox.faults.add("POST /api/3/deals", statuses=[503], times=1)
-    record = run_workflow(connector, document, authentications=authentications, store=runs, trigger=trigger,
-                          on_event=_Printer(runs))
+    record = run_workflow(
+        connector, document, authentications=authentications, store=runs, trigger=trigger, on_event=_Printer(runs)
+    )
     if record.status == "succeeded":
         _out("   The fault did not happen; nothing to resume.")
         return False
-    _out(f"   The run stopped at {record.stopped_at!r} with status {record.status}: a create that may or may not "
-         "have happened is never repeated blindly.")
+    _out(
+        f"   The run stopped at {record.stopped_at!r} with status {record.status}: a create that may or may not "
+        "have happened is never repeated blindly."
+    )
     try:
         resume_run(connector, record.id, store=runs, authentications=authentications)
     except RunNotResumable as exc:
@@ -176,9 +186,12 @@ def _quote_follow_up(connector: Any, runs: RunStore, authentications: dict[str, 
         return False
     _out(f"   Checked the account: there is no deal titled {title!r}, so sending it again is safe.")
     before = len(sandbox.log)
-    resumed = resume_run(connector, record.id, store=runs, authentications=authentications, retry_unknown=True,
-                         on_event=_Printer(runs))
+    resumed = resume_run(
+        connector, record.id, store=runs, authentications=authentications, retry_unknown=True, on_event=_Printer(runs)
+    )
     sent = [f"{e.method} {e.path}" for e in sandbox.log[before:]]
-    _out(f"   Resumed as run {resumed.id[:8]}: {resumed.status}. Requests the resume sent: {sent} "
-         "(the contact and the task type were not fetched or created again).")
+    _out(
+        f"   Resumed as run {resumed.id[:8]}: {resumed.status}. Requests the resume sent: {sent} "
+        "(the contact and the task type were not fetched or created again)."
+    )
     return resumed.status == "succeeded"

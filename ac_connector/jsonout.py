@@ -23,8 +23,9 @@ def dumps(data: Any, *, indent: bool = False) -> bytes:
     try:
         return orjson.dumps(data, default=str, option=_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0))
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
-        return json.dumps(_finite(data), indent=2 if indent else None, ensure_ascii=False, default=str,
-                          allow_nan=False).encode("utf-8", "replace")
+        return json.dumps(_finite(data), indent=2 if indent else None, ensure_ascii=False, default=str, allow_nan=False).encode(
+            "utf-8", "replace"
+        )
 
 
 def _finite(value: Any) -> Any:

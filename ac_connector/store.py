@@ -59,8 +59,13 @@ class StoredAuthentication:
     updated: float
 
     def public(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, **self.fields,
-                "created": _iso(self.created), "updated": _iso(self.updated)}
+        return {
+            "name": self.name,
+            "type": self.type,
+            **self.fields,
+            "created": _iso(self.created),
+            "updated": _iso(self.updated),
+        }
 
 
 def _iso(ts: float) -> str:
@@ -70,8 +75,14 @@ def _iso(ts: float) -> str:
 class AuthStore:
     """CRUD over stored authentications; secret field names and the URL field come from the manifest."""
 
-    def __init__(self, home: Path | None = None, *, secret_fields: Iterable[str] = ("api_key",),
-                 url_field: str = "api_url", url: str | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        secret_fields: Iterable[str] = ("api_key",),
+        url_field: str = "api_url",
+        url: str | None = None,
+    ) -> None:
         self.home = Path(home) if home else data_home()
         self.secret_fields = frozenset(secret_fields)
         self.url_field = url_field
@@ -86,8 +97,10 @@ class AuthStore:
             raise ConfigurationError(str(exc)) from None
         try:
             if not self._rows.bind_key(_key_check(key)):
-                raise StoreError(f"the store {self._rows.location} is sealed with another data key: give this host "
-                                 "the same AC_CONNECTOR_SECRET_KEY (or secret.key) as the others")
+                raise StoreError(
+                    f"the store {self._rows.location} is sealed with another data key: give this host "
+                    "the same AC_CONNECTOR_SECRET_KEY (or secret.key) as the others"
+                )
             self._migrate_bindings()
         except BaseException:
             self._rows.close()
@@ -135,8 +148,10 @@ class AuthStore:
             return key
         path = self.home / "secret.key"
         if not path.exists() and not create:
-            raise StoreError("a shared store needs the data key on every host: set AC_CONNECTOR_SECRET_KEY "
-                             f"(base64 of 32 bytes) or copy the first host's secret.key to {path}")
+            raise StoreError(
+                "a shared store needs the data key on every host: set AC_CONNECTOR_SECRET_KEY "
+                f"(base64 of 32 bytes) or copy the first host's secret.key to {path}"
+            )
         if not path.exists():
             _create_key_file(path)
         if path.stat().st_mode & 0o077:
@@ -160,8 +175,7 @@ class AuthStore:
         if replace:
             self._rows.upsert(row)
         elif not self._rows.insert(row):  # one atomic statement: of two writers adding one name, one wins
-            raise AuthenticationExists(f"an authentication named {name!r} exists already "
-                                       "(use --replace to replace it)")
+            raise AuthenticationExists(f"an authentication named {name!r} exists already (use --replace to replace it)")
         return self.get(name)
 
     def update(self, name: str, fields: Mapping[str, Any]) -> StoredAuthentication:
@@ -170,9 +184,16 @@ class AuthStore:
         if self.url_field in fields and fields[self.url_field] != current.fields.get(self.url_field):
             missing = [k for k in self.secret_fields if k not in fields]
             if missing:
-                raise ValidationError([{"pointer": f"/{k}", "keyword": "required",
-                                        "message": "changing the URL requires entering the API key again"}
-                                       for k in sorted(missing)])
+                raise ValidationError(
+                    [
+                        {
+                            "pointer": f"/{k}",
+                            "keyword": "required",
+                            "message": "changing the URL requires entering the API key again",
+                        }
+                        for k in sorted(missing)
+                    ]
+                )
         merged = {**current.fields, **self.secrets(name), **fields}
         return self.add(name, current.type, merged, replace=True)
 
@@ -182,8 +203,7 @@ class AuthStore:
 
     # -- reads ---------------------------------------------------------------------------------
     def list(self) -> list[StoredAuthentication]:
-        return [StoredAuthentication(r.name, r.type, json.loads(r.fields), r.created, r.updated)
-                for r in self._rows.list()]
+        return [StoredAuthentication(r.name, r.type, json.loads(r.fields), r.created, r.updated) for r in self._rows.list()]
 
     def get(self, name: str) -> StoredAuthentication:
         row = self._row(name)
@@ -191,14 +211,15 @@ class AuthStore:
 
     def secrets(self, name: str) -> dict[str, Any]:
         row = self._row(name)
-        associated = (name.encode() if row.binding == NAME_ONLY
-                      else self._associated(name, row.type, json.loads(row.fields)))
+        associated = name.encode() if row.binding == NAME_ONLY else self._associated(name, row.type, json.loads(row.fields))
         try:
             return json.loads(self._cipher.decrypt(row.nonce, row.blob, associated))
         except InvalidTag:
-            raise StoreError(f"the stored secret of {name!r} cannot be decrypted: this authentication was changed "
-                             "outside ac-connector (its name, type or URL no longer match its encrypted key), or "
-                             "the data key is not the one it was saved with. Add it again with --replace.") from None
+            raise StoreError(
+                f"the stored secret of {name!r} cannot be decrypted: this authentication was changed "
+                "outside ac-connector (its name, type or URL no longer match its encrypted key), or "
+                "the data key is not the one it was saved with. Add it again with --replace."
+            ) from None
 
     def fields(self, name: str) -> dict[str, Any]:
         """Every field, secrets decrypted: only for handing to the engine."""
@@ -216,8 +237,9 @@ class AuthStore:
 
 def _check_name(name: str) -> None:
     if not name or len(name) > 100 or any(ord(c) < 32 for c in name):
-        raise ValidationError([{"pointer": "/name", "keyword": "pattern",
-                                "message": "a name of 1 to 100 printable characters is required"}])
+        raise ValidationError(
+            [{"pointer": "/name", "keyword": "pattern", "message": "a name of 1 to 100 printable characters is required"}]
+        )
 
 
 def _key_check(key: bytes) -> bytes:
@@ -237,14 +259,17 @@ def _private_folder(path: Path) -> None:
         if os.stat(path).st_uid == os.getuid():
             os.chmod(path, 0o700)
         elif os.stat(path).st_mode & 0o022:
-            raise ConfigurationError(f"{path} belongs to another user and others may write to it; "
-                                     "set AC_CONNECTOR_HOME to a folder of your own")
+            raise ConfigurationError(
+                f"{path} belongs to another user and others may write to it; set AC_CONNECTOR_HOME to a folder of your own"
+            )
     except (FileExistsError, NotADirectoryError):
-        raise ConfigurationError(f"{path} (AC_CONNECTOR_HOME or its default) is a file, not a folder; "
-                                 "set AC_CONNECTOR_HOME to a folder") from None
+        raise ConfigurationError(
+            f"{path} (AC_CONNECTOR_HOME or its default) is a file, not a folder; set AC_CONNECTOR_HOME to a folder"
+        ) from None
     except PermissionError:
-        raise ConfigurationError(f"{path} cannot be created or used: permission denied; "
-                                 "set AC_CONNECTOR_HOME to a folder of your own") from None
+        raise ConfigurationError(
+            f"{path} cannot be created or used: permission denied; set AC_CONNECTOR_HOME to a folder of your own"
+        ) from None
 
 
 def _create_key_file(path: Path) -> None:

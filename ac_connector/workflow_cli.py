@@ -47,6 +47,7 @@ def _resolver(connector: Any) -> Any:
         if name not in cache:
             cache[name] = _authentication(connector, name)
         return cache[name]
+
     return resolve
 
 
@@ -61,13 +62,23 @@ def _authentication_problems(connector: Any, workflow: Any) -> list[dict[str, st
     problems = []
     for i, step in enumerate(workflow.steps):
         if step.authentication is not None and step.authentication not in stored:
-            problems.append({"pointer": f"/steps/{i}/authentication", "keyword": "authentication",
-                             "message": f"no stored authentication named {step.authentication!r} "
-                                        "(see `ac-connector auth list`, `ac-connector auth add`)"})
+            problems.append(
+                {
+                    "pointer": f"/steps/{i}/authentication",
+                    "keyword": "authentication",
+                    "message": f"no stored authentication named {step.authentication!r} "
+                    "(see `ac-connector auth list`, `ac-connector auth add`)",
+                }
+            )
         elif step.authentication is None and not env and len(stored) != 1:
-            problems.append({"pointer": f"/steps/{i}", "keyword": "authentication",
-                             "message": "this step names no authentication and there is not exactly one stored "
-                                        "(add \"authentication\": NAME, or set AC_API_URL and AC_API_KEY)"})
+            problems.append(
+                {
+                    "pointer": f"/steps/{i}",
+                    "keyword": "authentication",
+                    "message": "this step names no authentication and there is not exactly one stored "
+                    '(add "authentication": NAME, or set AC_API_URL and AC_API_KEY)',
+                }
+            )
     return problems
 
 
@@ -93,8 +104,10 @@ class Progress:
         elif kind == "step_finished":
             mark = MARKS.get(event["status"], event["status"])
             step = self.steps[event["index"]] if event["index"] < len(self.steps) else {}
-            line = (f"  {mark:<7} {event['index'] + 1}/{len(self.steps)}  {event['step']}  "
-                    f"{step.get('name', '')} ({step.get('operation', '')})")
+            line = (
+                f"  {mark:<7} {event['index'] + 1}/{len(self.steps)}  {event['step']}  "
+                f"{step.get('name', '')} ({step.get('operation', '')})"
+            )
             if event["status"] != "skipped":
                 line += f"  {event['duration_ms']:.0f} ms"
             if event.get("error"):
@@ -109,13 +122,18 @@ def _finish(record: RunRecord, as_json: bool) -> int:
         return EXIT_OK
     if not as_json:
         if record.status == "outcome_unknown":
-            _out(f"Run {record.id} stopped at step {record.stopped_at!r}: its outcome is unknown. Check the account, "
-                 f"then: ac-connector workflow resume {record.id} --retry-unknown (to send it again)")
+            _out(
+                f"Run {record.id} stopped at step {record.stopped_at!r}: its outcome is unknown. Check the account, "
+                f"then: ac-connector workflow resume {record.id} --retry-unknown (to send it again)"
+            )
         else:
-            _out(f"Run {record.id} failed at step {record.stopped_at!r}. After fixing the cause: "
-                 f"ac-connector workflow resume {record.id}")
-    sys.stderr.write(json.dumps({"error": {**(record.error or {}), "run_id": record.id}}, indent=2,
-                                ensure_ascii=False, default=str) + "\n")
+            _out(
+                f"Run {record.id} failed at step {record.stopped_at!r}. After fixing the cause: "
+                f"ac-connector workflow resume {record.id}"
+            )
+    sys.stderr.write(
+        json.dumps({"error": {**(record.error or {}), "run_id": record.id}}, indent=2, ensure_ascii=False, default=str) + "\n"
+    )
     return EXIT_FAILURE
 
 
@@ -127,8 +145,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     document = read_document(args.file)
     result = check_workflow(connector, document)
     if result.ok:
-        result.warnings.extend({**p, "message": p["message"] + " (on this machine)"}
-                               for p in _authentication_problems(connector, parse_workflow(document)))
+        result.warnings.extend(
+            {**p, "message": p["message"] + " (on this machine)"}
+            for p in _authentication_problems(connector, parse_workflow(document))
+        )
     _print(result.to_dict())
     return EXIT_OK if result.ok else EXIT_INVALID
 
@@ -147,8 +167,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise WorkflowInvalid(problems)
     progress = Progress(args.json)
     with _runs() as store, _interruptible(progress):
-        record = run_workflow(connector, document, authentications=_resolver(connector), store=store,
-                              trigger=trigger, on_event=progress)
+        record = run_workflow(
+            connector, document, authentications=_resolver(connector), store=store, trigger=trigger, on_event=progress
+        )
     return _finish(record, args.json)
 
 
@@ -158,8 +179,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
     connector = _connector(args)
     progress = Progress(args.json)
     with _runs() as store, _interruptible(progress):
-        record = resume_run(connector, store.get(args.run).id, authentications=_resolver(connector), store=store,
-                            retry_unknown=args.retry_unknown, on_event=progress)
+        record = resume_run(
+            connector,
+            store.get(args.run).id,
+            authentications=_resolver(connector),
+            store=store,
+            retry_unknown=args.retry_unknown,
+            on_event=progress,
+        )
     return _finish(record, args.json)
 
 
@@ -170,11 +197,21 @@ def _interruptible(progress: Progress) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         if progress.run_id:
-            sys.stderr.write(json.dumps({"error": {
-                "type": "interrupted", "retryable": True, "run_id": progress.run_id,
-                "message": f"run {progress.run_id} was interrupted; see `ac-connector workflow show "
-                           f"{progress.run_id}`, go on with `ac-connector workflow resume {progress.run_id}`"}},
-                indent=2) + "\n")
+            sys.stderr.write(
+                json.dumps(
+                    {
+                        "error": {
+                            "type": "interrupted",
+                            "retryable": True,
+                            "run_id": progress.run_id,
+                            "message": f"run {progress.run_id} was interrupted; see `ac-connector workflow show "
+                            f"{progress.run_id}`, go on with `ac-connector workflow resume {progress.run_id}`",
+                        }
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         raise
 
 
@@ -207,8 +244,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from .cli import _print
 
     if args.keep is None and args.older_than is None:
-        raise ValidationError([{"pointer": "/keep", "keyword": "required",
-                                "message": "say what to keep: --keep N and/or --older-than DAYS"}])
+        raise ValidationError(
+            [{"pointer": "/keep", "keyword": "required", "message": "say what to keep: --keep N and/or --older-than DAYS"}]
+        )
     with _runs() as store:
         pruned = store.prune(keep=args.keep, older_than=None if args.older_than is None else args.older_than * 86400)
     _print({"pruned": pruned})
@@ -246,9 +284,12 @@ def _non_negative(text: str) -> float:
 
 def add_commands(sub: Any) -> None:
     """Add ``workflow`` and its subcommands to the main parser's subparsers."""
-    workflow = sub.add_parser("workflow", help="check, run and resume workflows; list and show runs",
-                              description="Workflows: steps whose inputs reference the trigger's data "
-                                          "($.trigger...) and earlier steps' outputs ($.steps.<id>...).")
+    workflow = sub.add_parser(
+        "workflow",
+        help="check, run and resume workflows; list and show runs",
+        description="Workflows: steps whose inputs reference the trigger's data "
+        "($.trigger...) and earlier steps' outputs ($.steps.<id>...).",
+    )
     commands = workflow.add_subparsers(dest="workflow_command", required=True)
 
     check = commands.add_parser("check", help="check a workflow file: every problem with its JSON pointer")
@@ -274,8 +315,9 @@ def add_commands(sub: Any) -> None:
 
     resume = commands.add_parser("resume", help="run a failed run again from the step that stopped it")
     resume.add_argument("run")
-    resume.add_argument("--retry-unknown", action="store_true",
-                        help="send again a step whose outcome is unknown (check the account first)")
+    resume.add_argument(
+        "--retry-unknown", action="store_true", help="send again a step whose outcome is unknown (check the account first)"
+    )
     resume.add_argument("--json", action="store_true")
     resume.set_defaults(func=cmd_resume)
 
@@ -290,4 +332,3 @@ def add_commands(sub: Any) -> None:
     from .triggers.cli import add_trigger_commands
 
     add_trigger_commands(commands)
-

@@ -21,8 +21,18 @@ from .serve import SandboxProcess
 def write_contacts(path: Path, count: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         for i in range(count):
-            out.write(json.dumps({"email": f"import{i}@example.com", "first_name": f"Name{i}", "tags": ["Imported"],
-                                  "list_ids": ["1"], "field_values": [{"field_id": "1", "value": "11-50"}]}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "email": f"import{i}@example.com",
+                        "first_name": f"Name{i}",
+                        "tags": ["Imported"],
+                        "list_ids": ["1"],
+                        "field_values": [{"field_id": "1", "value": "11-50"}],
+                    }
+                )
+                + "\n"
+            )
 
 
 def measure(count: int, folder: Path) -> dict[str, float]:

@@ -22,34 +22,64 @@ class Sizes:
     """How much work each section does; ``full`` for RESULTS.md, ``quick`` for CI, ``tiny`` for the smoke test."""
 
     name: str
-    overhead_calls: int          # timed calls per operation and side
-    overhead_rounds: int         # engine and hand-written alternate this many times
-    startup_runs: int            # fresh processes per command
+    overhead_calls: int  # timed calls per operation and side
+    overhead_rounds: int  # engine and hand-written alternate this many times
+    startup_runs: int  # fresh processes per command
     large_counts: tuple[int, ...]  # contacts in the "return all" accounts
-    large_rounds: int            # alternating passes per count
+    large_rounds: int  # alternating passes per count
     memory_counts: tuple[int, ...]  # contacts for the peak-memory passes of the streaming form
-    many_calls: int              # get_contact calls in the "many steps" section
+    many_calls: int  # get_contact calls in the "many steps" section
     many_accounts: int
     many_concurrency: int
     many_rounds: int
 
     @classmethod
     def full(cls) -> Sizes:
-        return cls("full", overhead_calls=3000, overhead_rounds=10, startup_runs=15,
-                   large_counts=(10_000, 100_000), large_rounds=3, memory_counts=(10_000, 100_000),
-                   many_calls=1000, many_accounts=20, many_concurrency=50, many_rounds=5)
+        return cls(
+            "full",
+            overhead_calls=3000,
+            overhead_rounds=10,
+            startup_runs=15,
+            large_counts=(10_000, 100_000),
+            large_rounds=3,
+            memory_counts=(10_000, 100_000),
+            many_calls=1000,
+            many_accounts=20,
+            many_concurrency=50,
+            many_rounds=5,
+        )
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls("quick", overhead_calls=200, overhead_rounds=4, startup_runs=3,
-                   large_counts=(1_000,), large_rounds=1, memory_counts=(500, 2_000),
-                   many_calls=100, many_accounts=4, many_concurrency=10, many_rounds=1)
+        return cls(
+            "quick",
+            overhead_calls=200,
+            overhead_rounds=4,
+            startup_runs=3,
+            large_counts=(1_000,),
+            large_rounds=1,
+            memory_counts=(500, 2_000),
+            many_calls=100,
+            many_accounts=4,
+            many_concurrency=10,
+            many_rounds=1,
+        )
 
     @classmethod
     def tiny(cls) -> Sizes:
-        return cls("tiny", overhead_calls=20, overhead_rounds=2, startup_runs=1,
-                   large_counts=(250,), large_rounds=1, memory_counts=(150, 300),
-                   many_calls=20, many_accounts=2, many_concurrency=4, many_rounds=1)
+        return cls(
+            "tiny",
+            overhead_calls=20,
+            overhead_rounds=2,
+            startup_runs=1,
+            large_counts=(250,),
+            large_rounds=1,
+            memory_counts=(150, 300),
+            many_calls=20,
+            many_accounts=2,
+            many_concurrency=4,
+            many_rounds=1,
+        )
 
 
 @dataclass
@@ -69,8 +99,18 @@ class Figure:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def ratio_figure(section: str, name: str, value: float, baseline: float, unit: str, *, higher_is_better: bool,
-                 limit: float | None, baseline_name: str, detail: str = "") -> Figure:
+def ratio_figure(
+    section: str,
+    name: str,
+    value: float,
+    baseline: float,
+    unit: str,
+    *,
+    higher_is_better: bool,
+    limit: float | None,
+    baseline_name: str,
+    detail: str = "",
+) -> Figure:
     """A figure whose ratio is value / baseline, met when it is on the right side of ``limit``."""
     ratio = value / baseline if baseline else float("nan")
     met = None

@@ -27,8 +27,11 @@ def _hand_page(url: str, key: str) -> int:
     import httpx
 
     with httpx.Client(trust_env=False) as client:
-        response = client.get(f"{url}/api/3/contacts", params={"limit": 100, "offset": 0},
-                              headers={"Api-Token": key, "Accept": "application/json"})
+        response = client.get(
+            f"{url}/api/3/contacts",
+            params={"limit": 100, "offset": 0},
+            headers={"Api-Token": key, "Accept": "application/json"},
+        )
         response.raise_for_status()
         return len(response.json()["contacts"])
 
@@ -105,8 +108,9 @@ def _env() -> dict[str, str]:
 def fresh(case: str, url: str, key: str, cache: str) -> dict[str, float]:
     """One case in a new process: the call's seconds, the records it returned, the process's peak RSS (bytes)."""
     args = [sys.executable, "-m", "bench.firstcall", case, url, key, cache]
-    out, seconds, peak = _reap(subprocess.Popen(args, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE), args)
+    out, seconds, peak = _reap(
+        subprocess.Popen(args, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE), args
+    )
     result = json.loads(out)
     result["process_seconds"] = seconds
     return result
@@ -116,8 +120,7 @@ def timed_cli(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of a whole ``ac-connector ARGS`` process, its output thrown away."""
     command = [sys.executable, "-m", "bench.firstcall", "cli", *args]
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, env={**_env(), **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, cwd=ROOT, env={**_env(), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, _, err = _reap(proc, command)
     seconds = time.perf_counter() - started
     return seconds, int(json.loads(err.decode().strip().splitlines()[-1])["peak_rss"])

@@ -36,17 +36,17 @@ TARGET = 0.85
 @dataclass(frozen=True)
 class Plan:
     accounts: int = 20
-    rate: int = 5                 # the sandbox's limit per account (ActiveCampaign's)
+    rate: int = 5  # the sandbox's limit per account (ActiveCampaign's)
     client_rate: int | None = None  # the connector's own budget per account (None: connector.yaml's, 4/s)
-    guard: float = 0.1            # seconds added to each account's window (the engine's default: 0.05)
+    guard: float = 0.1  # seconds added to each account's window (the engine's default: 0.05)
     steps: int = 2000
     groups: int = 2
     workers_per_group: int = 2
-    concurrency: int = 12         # threads per worker
+    concurrency: int = 12  # threads per worker
     kill_at: float = 0.3
-    visibility_timeout: int = 6   # seconds before a dead worker's tasks go to another
-    step_deadline: int = 5        # seconds per call: a step running longer than this + 10 s was abandoned
-    recover_after: int = 15       # seconds without progress before a run's next step is sent again
+    visibility_timeout: int = 6  # seconds before a dead worker's tasks go to another
+    step_deadline: int = 5  # seconds per call: a step running longer than this + 10 s was abandoned
+    recover_after: int = 15  # seconds without progress before a run's next step is sent again
 
 
 def _control_log(url: str) -> list[dict[str, Any]]:
@@ -65,19 +65,28 @@ def run(plan: Plan) -> dict[str, Any]:
     from tests.helpers.workload import audit, mixed_steps, store_rows, wait_until_settled
 
     spec = load_connector(ROOT)
-    idempotency = {name: op.idempotency.split("(")[0] if isinstance(op.idempotency, str) else str(op.idempotency)
-                   for name, op in spec.operations.items()}
+    idempotency = {
+        name: op.idempotency.split("(")[0] if isinstance(op.idempotency, str) else str(op.idempotency)
+        for name, op in spec.operations.items()
+    }
     key = fake_key()
     tmp = Path(tempfile.mkdtemp(prefix="ac-fleet-"))
-    with SandboxProcess(key, accounts=plan.accounts, rate_limit=plan.rate, control=True) as sandboxes, \
-            redis_server() as redis_url, postgres_server(max_connections=300) as store_url:
-        shared = {"AC_CONNECTOR_BROKER_URL": redis_url, "AC_CONNECTOR_STORE": store_url,
-                  "AC_CONNECTOR_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
-                  "AC_CONNECTOR_ALLOW_LOOPBACK": "1", "AC_CONNECTOR_STEP_DEADLINE": str(plan.step_deadline),
-                  "AC_CONNECTOR_RECOVER_AFTER": str(plan.recover_after),
-                  "AC_CONNECTOR_RATE_LIMIT_GUARD": str(plan.guard),
-                  **({"AC_CONNECTOR_RATE_LIMIT_REQUESTS": str(plan.client_rate)} if plan.client_rate else {}),
-                  "AC_CONNECTOR_VISIBILITY_TIMEOUT": str(plan.visibility_timeout)}
+    with (
+        SandboxProcess(key, accounts=plan.accounts, rate_limit=plan.rate, control=True) as sandboxes,
+        redis_server() as redis_url,
+        postgres_server(max_connections=300) as store_url,
+    ):
+        shared = {
+            "AC_CONNECTOR_BROKER_URL": redis_url,
+            "AC_CONNECTOR_STORE": store_url,
+            "AC_CONNECTOR_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "AC_CONNECTOR_ALLOW_LOOPBACK": "1",
+            "AC_CONNECTOR_STEP_DEADLINE": str(plan.step_deadline),
+            "AC_CONNECTOR_RECOVER_AFTER": str(plan.recover_after),
+            "AC_CONNECTOR_RATE_LIMIT_GUARD": str(plan.guard),
+            **({"AC_CONNECTOR_RATE_LIMIT_REQUESTS": str(plan.client_rate)} if plan.client_rate else {}),
+            "AC_CONNECTOR_VISIBILITY_TIMEOUT": str(plan.visibility_timeout),
+        }
         os.environ["AC_CONNECTOR_SECRET_KEY"] = shared["AC_CONNECTOR_SECRET_KEY"]
         names = [f"account-{i:02d}" for i in range(plan.accounts)]
         store = AuthStore(tmp / "admin", url=store_url)
@@ -98,16 +107,20 @@ def run(plan: Plan) -> dict[str, Any]:
         work = mixed_steps(plan.steps, names)
         queued = time.time()
         with client.producer_or_acquire() as producer:  # one connection for every message
-            run_ids = [submit_operation(op, data, account, store=runs, connector=checker, sender=client,
-                                        producer=producer) for op, data, account in work]
+            run_ids = [
+                submit_operation(op, data, account, store=runs, connector=checker, sender=client, producer=producer)
+                for op, data, account in work
+            ]
         submitted = time.time() - queued
         runs.close()
         workers = []
         try:
             for g in range(plan.groups):
                 env = host_env(tmp / f"host-{g}", shared)  # one home per group: the groups share no file
-                workers += [start_worker(f"h{g}w{w}", env, tmp, concurrency=plan.concurrency, wait=False)
-                            for w in range(plan.workers_per_group)]
+                workers += [
+                    start_worker(f"h{g}w{w}", env, tmp, concurrency=plan.concurrency, wait=False)
+                    for w in range(plan.workers_per_group)
+                ]
             for worker in workers:
                 wait_ready(worker)
             started = time.time()
@@ -133,12 +146,22 @@ def run(plan: Plan) -> dict[str, Any]:
     budget = plan.accounts * plan.rate
     client_budget = plan.accounts * (plan.client_rate or spec.defaults.rate_limit_requests)
     recovered = sum(w.log().count("recovery: run") for w in workers)
-    return {"plan": plan.__dict__, "machine": machine(), "elapsed_s": round(elapsed, 2), "recovery_sends": recovered,
-            "submit_s": round(submitted, 2), "killed_at_s": round(killed_at, 2), "settle_wait_s": round(waited, 2),
-            "steps_per_s": round(plan.steps / elapsed, 1), "requests_per_s": round(requests / elapsed, 1),
-            "budget_per_s": budget, "ratio": round(plan.steps / elapsed / budget, 3),
-            "client_budget_per_s": client_budget, "client_ratio": round(plan.steps / elapsed / client_budget, 3),
-            **result.to_dict()}
+    return {
+        "plan": plan.__dict__,
+        "machine": machine(),
+        "elapsed_s": round(elapsed, 2),
+        "recovery_sends": recovered,
+        "submit_s": round(submitted, 2),
+        "killed_at_s": round(killed_at, 2),
+        "settle_wait_s": round(waited, 2),
+        "steps_per_s": round(plan.steps / elapsed, 1),
+        "requests_per_s": round(requests / elapsed, 1),
+        "budget_per_s": budget,
+        "ratio": round(plan.steps / elapsed / budget, 3),
+        "client_budget_per_s": client_budget,
+        "client_ratio": round(plan.steps / elapsed / client_budget, 3),
+        **result.to_dict(),
+    }
 
 
 def _span(store_url: str, run_ids: list[str]) -> tuple[float, float]:
@@ -157,48 +180,65 @@ def render(figures: dict[str, Any], command: str) -> str:
     met = figures["client_ratio"] >= TARGET
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(figures["statuses"].items()))
     rows = [
-        ("steps per second / the connector's aggregate budget (4/s per account)",
-         f"{figures['steps_per_s']} / {figures['client_budget_per_s']} ({figures['client_ratio'] * 100:.1f} %)",
-         f"≥ {TARGET * 100:.0f} %", "met" if met else "**missed**"),
-        ("steps per second / the accounts' own limit (5/s per account)",
-         f"{figures['steps_per_s']} / {figures['budget_per_s']} ({figures['ratio'] * 100:.1f} %)",
-         "(at most 80 % by design)", ""),
-        ("429s seen by the accounts", str(figures["throttled_429"]), "0", "met" if not figures["throttled_429"]
-         else "**missed**"),
-        ("steps lost (no run, or never finished)", str(figures["lost"]), "0", "met" if not figures["lost"] else
-         "**missed**"),
-        ("unsafe steps sent twice (accounts' request logs)", str(figures["unsafe_sent_twice"]), "0",
-         "met" if not figures["unsafe_sent_twice"] else "**missed**"),
-        ("safe, idempotent or upsert steps not succeeded", str(figures["safe_not_succeeded"]), "0",
-         "met" if not figures["safe_not_succeeded"] else "**missed**"),
+        (
+            "steps per second / the connector's aggregate budget (4/s per account)",
+            f"{figures['steps_per_s']} / {figures['client_budget_per_s']} ({figures['client_ratio'] * 100:.1f} %)",
+            f"≥ {TARGET * 100:.0f} %",
+            "met" if met else "**missed**",
+        ),
+        (
+            "steps per second / the accounts' own limit (5/s per account)",
+            f"{figures['steps_per_s']} / {figures['budget_per_s']} ({figures['ratio'] * 100:.1f} %)",
+            "(at most 80 % by design)",
+            "",
+        ),
+        (
+            "429s seen by the accounts",
+            str(figures["throttled_429"]),
+            "0",
+            "met" if not figures["throttled_429"] else "**missed**",
+        ),
+        ("steps lost (no run, or never finished)", str(figures["lost"]), "0", "met" if not figures["lost"] else "**missed**"),
+        (
+            "unsafe steps sent twice (accounts' request logs)",
+            str(figures["unsafe_sent_twice"]),
+            "0",
+            "met" if not figures["unsafe_sent_twice"] else "**missed**",
+        ),
+        (
+            "safe, idempotent or upsert steps not succeeded",
+            str(figures["safe_not_succeeded"]),
+            "0",
+            "met" if not figures["safe_not_succeeded"] else "**missed**",
+        ),
     ]
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     return f"""{START}
 ## 5. Many machines (Celery)
 
-Measured {m['date']} with `{command}` on {m['cpu']}, {m['cores']}, {m['python']}.
+Measured {m["date"]} with `{command}` on {m["cpu"]}, {m["cores"]}, {m["python"]}.
 
-{p['accounts']} sandbox accounts at {p['rate']} requests/second each (aggregate budget {figures['budget_per_s']}/s),
+{p["accounts"]} sandbox accounts at {p["rate"]} requests/second each (aggregate budget {figures["budget_per_s"]}/s),
 real redis-server (broker, results, the shared rate budget) and PostgreSQL (authentications and runs),
-{p['groups'] * p['workers_per_group']} Celery worker processes ({p['concurrency']} threads each) in {p['groups']} groups
-with separate `AC_CONNECTOR_HOME`; {p['steps']} mixed steps (per ten: 4 reads, 3 creates, 2 updates, 1 upsert),
-one worker SIGKILLed at {figures['killed_at_s']} s (after {p['kill_at'] * 100:.0f} % of the steps) and a new one
-started in its group; visibility timeout {p['visibility_timeout']} s, runs recorded before their messages are sent
-(`submit_operation`), recovery sweep after {p.get('recover_after', '-')} s without progress
-({figures.get('recovery_sends', 0)} re-sends).
+{p["groups"] * p["workers_per_group"]} Celery worker processes ({p["concurrency"]} threads each) in {p["groups"]} groups
+with separate `AC_CONNECTOR_HOME`; {p["steps"]} mixed steps (per ten: 4 reads, 3 creates, 2 updates, 1 upsert),
+one worker SIGKILLed at {figures["killed_at_s"]} s (after {p["kill_at"] * 100:.0f} % of the steps) and a new one
+started in its group; visibility timeout {p["visibility_timeout"]} s, runs recorded before their messages are sent
+(`submit_operation`), recovery sweep after {p.get("recover_after", "-")} s without progress
+({figures.get("recovery_sends", 0)} re-sends).
 
 | figure | value | target | |
 |---|---:|---|---|
 {table}
 
-All {figures['steps']} steps took {figures['elapsed_s']} s from the first step's start to the last step's end
-({figures['requests']} requests reached the accounts, {figures['requests_per_s']}/s). Final step states: {statuses}
+All {figures["steps"]} steps took {figures["elapsed_s"]} s from the first step's start to the last step's end
+({figures["requests"]} requests reached the accounts, {figures["requests_per_s"]}/s). Final step states: {statuses}
 (an unsafe step the killed worker may have sent ends `outcome_unknown`, never re-sent).
 
 The connector keeps each account at 4 requests per rolling second, under ActiveCampaign's 5: a slot is
 taken when a request leaves, but the API counts it when it arrives, and on a loaded machine the two drift
 apart. So the ceiling against the accounts' own 100/s is 80 %, and the target is read against the
-connector's 80/s. The window here has a guard of {p.get('guard', 0.05)} s (`AC_CONNECTOR_RATE_LIMIT_GUARD`):
+connector's 80/s. The window here has a guard of {p.get("guard", 0.05)} s (`AC_CONNECTOR_RATE_LIMIT_GUARD`):
 with the engine's 50 ms default a full run on this machine (4 workers, 20 sandboxes, Redis, PostgreSQL
 and the benchmark on 2 cores) got 3 answers 429 out of 2,000 requests, and with 5 requests per second
 (`AC_CONNECTOR_RATE_LIMIT_REQUESTS=5`) a 200-step run got 5 out of 205: handled (a Celery retry at
@@ -212,14 +252,14 @@ def keep_block(text: str, previous: str) -> str:
     """``text`` with the fleet block of ``previous`` appended (``python -m bench`` rewrites RESULTS.md)."""
     if START in text or START not in previous:
         return text
-    block = previous[previous.index(START):previous.index(END) + len(END)]
+    block = previous[previous.index(START) : previous.index(END) + len(END)]
     return text.rstrip("\n") + "\n\n" + block + "\n"
 
 
 def write_block(block: str, path: Path = RESULTS) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     if START in text:
-        text = text[:text.index(START)] + block.strip("\n") + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + block.strip("\n") + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

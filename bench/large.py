@@ -86,8 +86,10 @@ def run(sizes: Sizes) -> list[Figure]:
     Connector.load(ROOT, cache_dir=cache).close()  # the cache a user's first CLI run leaves behind
     try:
         for count in sorted(set(sizes.large_counts) | set(sizes.memory_counts)):
-            with SandboxProcess(key, contacts=count, timeout=600) as sandbox, httpx.Client(trust_env=False,
-                                                                                          timeout=60) as client:
+            with (
+                SandboxProcess(key, contacts=count, timeout=600) as sandbox,
+                httpx.Client(trust_env=False, timeout=60) as client,
+            ):
                 auth = connector.authentication({"api_url": sandbox.url, "api_key": key}, name="bench")
                 expected = count + 2  # the seeded account has two contacts of its own
                 ways: dict[str, Callable[[], int]] = {
@@ -105,17 +107,32 @@ def run(sizes: Sizes) -> list[Figure]:
     finally:
         connector.close()
     low, high = min(peaks), max(peaks)
-    memory = ratio_figure(SECTION, f"peak memory of Connector.stream: {high:,} vs {low:,} contacts", peaks[high],
-                          peaks[low], "bytes", higher_is_better=False, limit=MEMORY_GROWTH_LIMIT,
-                          baseline_name=f"the same at {low:,}",
-                          detail="tracemalloc peak in the client process; flat means it does not grow with N")
+    memory = ratio_figure(
+        SECTION,
+        f"peak memory of Connector.stream: {high:,} vs {low:,} contacts",
+        peaks[high],
+        peaks[low],
+        "bytes",
+        higher_is_better=False,
+        limit=MEMORY_GROWTH_LIMIT,
+        baseline_name=f"the same at {low:,}",
+        detail="tracemalloc peak in the client process; flat means it does not grow with N",
+    )
     figures.append(memory)
     if run_memory:
-        figures.append(ratio_figure(
-            SECTION, f"peak memory of Connector.run(return_all) at {run_memory['count']:,} contacts", run_memory["run"],
-            run_memory["raw"], "bytes", higher_is_better=False, limit=RUN_MEMORY_LIMIT,
-            baseline_name="the records themselves (raw httpx collecting them)",
-            detail="tracemalloc peaks in the client process"))
+        figures.append(
+            ratio_figure(
+                SECTION,
+                f"peak memory of Connector.run(return_all) at {run_memory['count']:,} contacts",
+                run_memory["run"],
+                run_memory["raw"],
+                "bytes",
+                higher_is_better=False,
+                limit=RUN_MEMORY_LIMIT,
+                baseline_name="the records themselves (raw httpx collecting them)",
+                detail="tracemalloc peaks in the client process",
+            )
+        )
     return figures
 
 
@@ -125,8 +142,13 @@ def _first_calls(sizes: Sizes, count: int, expected: int, url: str, key: str, ca
     stream_process: list[float] = []
     cli_seconds: list[float] = []
     cli_peaks: list[int] = []
-    cli_env = {"AC_API_URL": url, "AC_API_KEY": key, "AC_CONNECTOR_CACHE": cache, "AC_CONNECTOR_RATE_LIMIT": "off",
-               "AC_CONNECTOR_HOME": os.path.join(cache, "home")}
+    cli_env = {
+        "AC_API_URL": url,
+        "AC_API_KEY": key,
+        "AC_CONNECTOR_CACHE": cache,
+        "AC_CONNECTOR_RATE_LIMIT": "off",
+        "AC_CONNECTOR_HOME": os.path.join(cache, "home"),
+    }
     cli = ["run", "list_contacts", "--input", '{"return_all": true}']
     for _ in range(sizes.large_rounds):
         for name in seconds:
@@ -141,22 +163,59 @@ def _first_calls(sizes: Sizes, count: int, expected: int, url: str, key: str, ca
         cli_peaks.append(peak)
     rate = {name: expected / median(values) for name, values in seconds.items()}
     rounds = f"first call of a fresh process, median of {sizes.large_rounds}"
-    out = [ratio_figure(SECTION, f"first call, return all {count:,} contacts: {label}", rate[name], rate["raw"],
-                        "records/s", higher_is_better=True, limit=TARGET,
-                        baseline_name="raw httpx keyset paging, first call", detail=rounds)
-           for name, label in (("stream", "Connector.stream"), ("run", "Connector.run(return_all)"))]
-    out.append(ratio_figure(SECTION, f"first call, return all {count:,} contacts: run next to stream",
-                            median(seconds["run"]), median(seconds["stream"]), "s", higher_is_better=False,
-                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, first call", detail=rounds))
-    out.append(ratio_figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}), whole process",
-                            median(cli_seconds), median(stream_process), "s", higher_is_better=False,
-                            limit=RUN_VS_STREAM, baseline_name="Connector.stream, a whole fresh process",
-                            detail=f"median of {sizes.large_rounds}; output to /dev/null; both start, import, "
-                                   "load from the spec cache and read everything"))
+    out = [
+        ratio_figure(
+            SECTION,
+            f"first call, return all {count:,} contacts: {label}",
+            rate[name],
+            rate["raw"],
+            "records/s",
+            higher_is_better=True,
+            limit=TARGET,
+            baseline_name="raw httpx keyset paging, first call",
+            detail=rounds,
+        )
+        for name, label in (("stream", "Connector.stream"), ("run", "Connector.run(return_all)"))
+    ]
+    out.append(
+        ratio_figure(
+            SECTION,
+            f"first call, return all {count:,} contacts: run next to stream",
+            median(seconds["run"]),
+            median(seconds["stream"]),
+            "s",
+            higher_is_better=False,
+            limit=RUN_VS_STREAM,
+            baseline_name="Connector.stream, first call",
+            detail=rounds,
+        )
+    )
+    out.append(
+        ratio_figure(
+            SECTION,
+            f"`ac-connector run list_contacts` (return all {count:,}), whole process",
+            median(cli_seconds),
+            median(stream_process),
+            "s",
+            higher_is_better=False,
+            limit=RUN_VS_STREAM,
+            baseline_name="Connector.stream, a whole fresh process",
+            detail=f"median of {sizes.large_rounds}; output to /dev/null; both start, import, "
+            "load from the spec cache and read everything",
+        )
+    )
     peak = max(cli_peaks)
-    out.append(Figure(SECTION, f"`ac-connector run list_contacts` (return all {count:,}): peak RSS", peak, "bytes",
-                      target=f"< {CLI_MEMORY_LIMIT >> 20} MiB", met=peak < CLI_MEMORY_LIMIT,
-                      detail="the whole process (interpreter, imports and all; VmHWM), largest of the rounds"))
+    out.append(
+        Figure(
+            SECTION,
+            f"`ac-connector run list_contacts` (return all {count:,}): peak RSS",
+            peak,
+            "bytes",
+            target=f"< {CLI_MEMORY_LIMIT >> 20} MiB",
+            met=peak < CLI_MEMORY_LIMIT,
+            detail="the whole process (interpreter, imports and all; VmHWM), largest of the rounds",
+        )
+    )
     return out
 
 
@@ -176,13 +235,31 @@ def _rates(sizes: Sizes, count: int, expected: int, ways: dict[str, Callable[[],
     cpu_per_record = {name: median(c) / expected for name, c in cpus.items()}
     out = []
     for name, label in (("stream", "Connector.stream"), ("run", "Connector.run(return_all)")):
-        fig = ratio_figure(SECTION, f"return all {count:,} contacts: {label}", rate[name], rate["raw"], "records/s",
-                           higher_is_better=True, limit=TARGET, baseline_name="raw httpx keyset paging",
-                           detail=f"median of {sizes.large_rounds} passes; client CPU per record "
-                                  f"{cpu_per_record[name] * 1e6:.1f} µs vs {cpu_per_record['raw'] * 1e6:.1f} µs")
+        fig = ratio_figure(
+            SECTION,
+            f"return all {count:,} contacts: {label}",
+            rate[name],
+            rate["raw"],
+            "records/s",
+            higher_is_better=True,
+            limit=TARGET,
+            baseline_name="raw httpx keyset paging",
+            detail=f"median of {sizes.large_rounds} passes; client CPU per record "
+            f"{cpu_per_record[name] * 1e6:.1f} µs vs {cpu_per_record['raw'] * 1e6:.1f} µs",
+        )
         fig.extra.update(cpu_per_record=cpu_per_record[name], raw_cpu_per_record=cpu_per_record["raw"])
         out.append(fig)
-    out.append(ratio_figure(SECTION, f"return all {count:,} contacts: run next to stream", median(walls["run"]),
-                            median(walls["stream"]), "s", higher_is_better=False, limit=RUN_VS_STREAM,
-                            baseline_name="Connector.stream", detail=f"warmed, median of {sizes.large_rounds} passes"))
+    out.append(
+        ratio_figure(
+            SECTION,
+            f"return all {count:,} contacts: run next to stream",
+            median(walls["run"]),
+            median(walls["stream"]),
+            "s",
+            higher_is_better=False,
+            limit=RUN_VS_STREAM,
+            baseline_name="Connector.stream",
+            detail=f"warmed, median of {sizes.large_rounds} passes",
+        )
+    )
     return out

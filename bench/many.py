@@ -49,8 +49,7 @@ async def _measure(sizes: Sizes, urls: list[str], key: str) -> dict[str, tuple[l
     from engine.runtime import Connector
 
     connector = Connector(load_connector(ROOT), limiter=NoLimit(), allow_loopback=True, strict_output=True)
-    auths = [connector.authentication({"api_url": url, "api_key": key}, name=f"account-{i}")
-             for i, url in enumerate(urls)]
+    auths = [connector.authentication({"api_url": url, "api_key": key}, name=f"account-{i}") for i, url in enumerate(urls)]
     headers = {"Api-Token": key, "Accept": "application/json"}
     calls = plan(sizes.many_calls, len(urls))
     async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
@@ -92,8 +91,7 @@ async def _all_at_once(sizes: Sizes, urls: list[str], key: str) -> dict[str, tup
     from engine.runtime import Connector
 
     connector = Connector(load_connector(ROOT), limiter=NoLimit(), allow_loopback=True)
-    auths = [connector.authentication({"api_url": url, "api_key": key}, name=f"account-{i}")
-             for i, url in enumerate(urls)]
+    auths = [connector.authentication({"api_url": url, "api_key": key}, name=f"account-{i}") for i, url in enumerate(urls)]
     headers = {"Api-Token": key, "Accept": "application/json"}
     calls = plan(sizes.many_calls, len(urls))
     out: dict[str, tuple[int, float]] = {}
@@ -125,25 +123,44 @@ def run(sizes: Sizes) -> list[Figure]:
     calls = sizes.many_calls
     throughput = {name: calls / median(walls) for name, (walls, _) in timings.items()}
     cpu = {name: median(cpus) / calls for name, (_, cpus) in timings.items()}
-    fig = ratio_figure(SECTION, f"{calls:,} get_contact over {sizes.many_accounts} accounts, "
-                                f"{sizes.many_concurrency} at a time: Connector.arun", throughput["engine"],
-                       throughput["raw"], "calls/s", higher_is_better=True, limit=TARGET,
-                       baseline_name="raw httpx.AsyncClient",
-                       detail=f"median of {sizes.many_rounds} rounds; client CPU per call "
-                              f"{cpu['engine'] * 1e6:.0f} µs vs {cpu['raw'] * 1e6:.0f} µs")
+    fig = ratio_figure(
+        SECTION,
+        f"{calls:,} get_contact over {sizes.many_accounts} accounts, {sizes.many_concurrency} at a time: Connector.arun",
+        throughput["engine"],
+        throughput["raw"],
+        "calls/s",
+        higher_is_better=True,
+        limit=TARGET,
+        baseline_name="raw httpx.AsyncClient",
+        detail=f"median of {sizes.many_rounds} rounds; client CPU per call "
+        f"{cpu['engine'] * 1e6:.0f} µs vs {cpu['raw'] * 1e6:.0f} µs",
+    )
     fig.extra.update(cpu_per_call=cpu["engine"], raw_cpu_per_call=cpu["raw"])
-    cold = ratio_figure(SECTION, f"the same, first pass of a new Connector ({calls:,} calls)", throughput["first engine"],
-                        throughput["first raw"], "calls/s", higher_is_better=True, limit=TARGET,
-                        baseline_name="raw httpx.AsyncClient, first pass",
-                        detail="cold connections, validators and clients; the interpreter had already imported both")
+    cold = ratio_figure(
+        SECTION,
+        f"the same, first pass of a new Connector ({calls:,} calls)",
+        throughput["first engine"],
+        throughput["first raw"],
+        "calls/s",
+        higher_is_better=True,
+        limit=TARGET,
+        baseline_name="raw httpx.AsyncClient, first pass",
+        detail="cold connections, validators and clients; the interpreter had already imported both",
+    )
     (done, wall), (raw_done, raw_wall) = at_once["engine"], at_once["raw"]
-    unbounded = ratio_figure(SECTION, f"{calls:,} get_contact over {sizes.many_accounts} accounts, all at once "
-                                      "(no caller bound): Connector.arun", done / wall, throughput["raw"],
-                             "calls/s", higher_is_better=True, limit=TARGET,
-                             baseline_name=f"raw httpx.AsyncClient, {sizes.many_concurrency} at a time",
-                             detail=f"completed {done:,}/{calls:,} in {wall:.1f} s (met only if all complete); "
-                                    f"a raw httpx.AsyncClient with its defaults, all at once: {raw_done:,}/{calls:,} "
-                                    f"in {raw_wall:.1f} s")
+    unbounded = ratio_figure(
+        SECTION,
+        f"{calls:,} get_contact over {sizes.many_accounts} accounts, all at once (no caller bound): Connector.arun",
+        done / wall,
+        throughput["raw"],
+        "calls/s",
+        higher_is_better=True,
+        limit=TARGET,
+        baseline_name=f"raw httpx.AsyncClient, {sizes.many_concurrency} at a time",
+        detail=f"completed {done:,}/{calls:,} in {wall:.1f} s (met only if all complete); "
+        f"a raw httpx.AsyncClient with its defaults, all at once: {raw_done:,}/{calls:,} "
+        f"in {raw_wall:.1f} s",
+    )
     unbounded.met = bool(unbounded.met) and done == calls
     unbounded.extra.update(completed=done, raw_completed=raw_done, calls=calls)
     return [fig, cold, unbounded]

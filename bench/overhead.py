@@ -86,26 +86,30 @@ class HandWritten:
         return self._json(self.client.post(f"{BASE}/api/3/contacts", headers=self.headers, json=body))
 
     def list_contacts(self, limit: int) -> dict[str, Any]:
-        data = self._json(self.client.get(f"{BASE}/api/3/contacts", params={"limit": limit, "offset": 0},
-                                          headers=self.headers))
+        data = self._json(self.client.get(f"{BASE}/api/3/contacts", params={"limit": limit, "offset": 0}, headers=self.headers))
         items = data["contacts"]
         total = int(data["meta"]["total"])
         has_more = len(items) < total
-        return {"contacts": items, "total": total, "has_more": has_more,
-                "next_offset": len(items) if has_more else None}
+        return {"contacts": items, "total": total, "has_more": has_more, "next_offset": len(items) if has_more else None}
 
 
-def cases(connector: Any, auth: Any, hand: HandWritten, list_size: int) -> list[tuple[str, Callable[[], Any],
-                                                                                      Callable[[], Any]]]:
+def cases(
+    connector: Any, auth: Any, hand: HandWritten, list_size: int
+) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
     """(name, engine call, hand-written call) for each measured operation."""
     created = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}
     return [
-        ("get_contact", lambda: connector.run("get_contact", {"contact_id": "1"}, auth),
-         lambda: hand.get_contact("1")),
-        ("create_contact", lambda: connector.run("create_contact", created, auth),
-         lambda: hand.create_contact(created["email"], created["first_name"], created["last_name"])),
-        (f"list_contacts ({list_size} items)", lambda: connector.run("list_contacts", {"limit": list_size}, auth),
-         lambda: hand.list_contacts(list_size)),
+        ("get_contact", lambda: connector.run("get_contact", {"contact_id": "1"}, auth), lambda: hand.get_contact("1")),
+        (
+            "create_contact",
+            lambda: connector.run("create_contact", created, auth),
+            lambda: hand.create_contact(created["email"], created["first_name"], created["last_name"]),
+        ),
+        (
+            f"list_contacts ({list_size} items)",
+            lambda: connector.run("list_contacts", {"limit": list_size}, auth),
+            lambda: hand.list_contacts(list_size),
+        ),
     ]
 
 
@@ -117,8 +121,7 @@ def make_connector(canned: dict[tuple[str, str], Canned], key: str) -> tuple[Any
     from .common import ROOT
 
     mock = transport(canned)
-    connector = Connector(load_connector(ROOT), transport=mock, limiter=NoLimit(), strict_output=True,
-                          allow_loopback=True)
+    connector = Connector(load_connector(ROOT), transport=mock, limiter=NoLimit(), strict_output=True, allow_loopback=True)
     auth = connector.authentication({"api_url": BASE, "api_key": key}, name="bench")
     hand = HandWritten(httpx.Client(transport=mock), key)
     return connector, auth, hand
@@ -144,12 +147,28 @@ def first_calls(sizes: Sizes) -> list[Figure]:
                 seconds[case].append(fresh(case, sandbox.url, key, cache)["seconds"])
     detail = f"first call of a fresh process (spec cache warm), median of {len(seconds['page'])}"
     return [
-        ratio_figure(SECTION, "first call: list_contacts (100 items)", median(seconds["page"]),
-                     median(seconds["hand_page"]), "s", higher_is_better=False, limit=TARGET,
-                     baseline_name="hand-written httpx, first call of a fresh process", detail=detail),
-        ratio_figure(SECTION, "first call: get_contact", median(seconds["get"]), median(seconds["hand_page"]), "s",
-                     higher_is_better=False, limit=None,
-                     baseline_name="hand-written httpx list of 100, first call", detail=detail + " (for scale)"),
+        ratio_figure(
+            SECTION,
+            "first call: list_contacts (100 items)",
+            median(seconds["page"]),
+            median(seconds["hand_page"]),
+            "s",
+            higher_is_better=False,
+            limit=TARGET,
+            baseline_name="hand-written httpx, first call of a fresh process",
+            detail=detail,
+        ),
+        ratio_figure(
+            SECTION,
+            "first call: get_contact",
+            median(seconds["get"]),
+            median(seconds["hand_page"]),
+            "s",
+            higher_is_better=False,
+            limit=None,
+            baseline_name="hand-written httpx list of 100, first call",
+            detail=detail + " (for scale)",
+        ),
     ]
 
 
@@ -176,9 +195,17 @@ def _warmed(sizes: Sizes) -> list[Figure]:
             for _ in range(sizes.overhead_rounds):  # alternate, so drift hits both sides alike
                 engine_times += per_call_times(engine_call, per_round)
                 hand_times += per_call_times(hand_call, per_round)
-            fig = ratio_figure(SECTION, name, median(engine_times), median(hand_times), "s",
-                               higher_is_better=False, limit=TARGET, baseline_name="hand-written httpx",
-                               detail=f"median of {len(engine_times)} calls each")
+            fig = ratio_figure(
+                SECTION,
+                name,
+                median(engine_times),
+                median(hand_times),
+                "s",
+                higher_is_better=False,
+                limit=TARGET,
+                baseline_name="hand-written httpx",
+                detail=f"median of {len(engine_times)} calls each",
+            )
             fig.extra["calls"] = len(engine_times)
             figures.append(fig)
     finally:

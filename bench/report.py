@@ -28,24 +28,38 @@ def table(figures: list[Figure]) -> list[str]:
     lines = ["| figure | engine | baseline | ratio | target | | how |", "|---|---:|---|---:|---|---|---|"]
     for f in figures:
         baseline = f"{fmt(f.baseline, f.unit)} ({f.baseline_name})" if f.baseline is not None else "–"
-        lines.append(f"| {f.name} | {fmt(f.value, f.unit)} | {baseline} | {_ratio(f)} | {f.target} | {_met(f)} "
-                     f"| {f.detail} |")
+        lines.append(f"| {f.name} | {fmt(f.value, f.unit)} | {baseline} | {_ratio(f)} | {f.target} | {_met(f)} | {f.detail} |")
     return lines
 
 
 def save_result(path: Path, result: SuiteResult, command: str) -> None:
     """The figures and the machine as JSON (bench/.out, not committed), so RESULTS.md can be re-rendered."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"command": command, "machine": machine(), "sizes": dataclasses.asdict(result.sizes),
-                                "figures": [dataclasses.asdict(f) for f in result.figures],
-                                "errors": result.errors, "seconds": result.seconds}, indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "command": command,
+                "machine": machine(),
+                "sizes": dataclasses.asdict(result.sizes),
+                "figures": [dataclasses.asdict(f) for f in result.figures],
+                "errors": result.errors,
+                "seconds": result.seconds,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
 
 
 def load_result(path: Path) -> tuple[SuiteResult, str, dict[str, str]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     sizes = data["sizes"]
-    result = SuiteResult(Sizes(**{k: tuple(v) if isinstance(v, list) else v for k, v in sizes.items()}),
-                         [Figure(**f) for f in data["figures"]], data["errors"], data["seconds"])
+    result = SuiteResult(
+        Sizes(**{k: tuple(v) if isinstance(v, list) else v for k, v in sizes.items()}),
+        [Figure(**f) for f in data["figures"]],
+        data["errors"],
+        data["seconds"],
+    )
     return result, data["command"], data["machine"]
 
 
@@ -70,9 +84,10 @@ def render(result: SuiteResult, command: str, measured: dict[str, str] | None = 
     out += ["## Summary", ""]
     met = sum(1 for f in result.figures if f.met)
     total = sum(1 for f in result.figures if f.met is not None)
-    out.append(f"{met} of {total} targets met" + (": missed " + "; ".join(f"{f.name} ({_ratio(f)}, target "
-                                                                              f"{f.target})" for f in missed)
-                                                   if missed else "."))
+    out.append(
+        f"{met} of {total} targets met"
+        + (": missed " + "; ".join(f"{f.name} ({_ratio(f)}, target {f.target})" for f in missed) if missed else ".")
+    )
     out.append("")
     for name, figures in sections.items():
         seconds = next((s for k, s in result.seconds.items() if figures and k in _SECTION_KEYS.get(name, ())), None)
@@ -86,8 +101,12 @@ def render(result: SuiteResult, command: str, measured: dict[str, str] | None = 
     return "\n".join(out)
 
 
-_SECTION_KEYS = {"1. Per-call overhead": ("overhead",), "2. Start-up": ("startup",),
-                 "3. Large accounts": ("large",), "4. Many steps at once": ("many",)}
+_SECTION_KEYS = {
+    "1. Per-call overhead": ("overhead",),
+    "2. Start-up": ("startup",),
+    "3. Large accounts": ("large",),
+    "4. Many steps at once": ("many",),
+}
 
 
 def summary_lines(result: SuiteResult) -> list[str]:

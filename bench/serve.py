@@ -51,8 +51,16 @@ def main(argv: list[str] | None = None) -> int:
 class SandboxProcess:
     """Run ``bench.serve`` in a child process for the duration of a ``with`` block."""
 
-    def __init__(self, key: str, *, accounts: int = 1, contacts: int = 0, timeout: float = 300.0,
-                 rate_limit: int | None = None, control: bool = False) -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        accounts: int = 1,
+        contacts: int = 0,
+        timeout: float = 300.0,
+        rate_limit: int | None = None,
+        control: bool = False,
+    ) -> None:
         self.key = key
         self.rate_limit = rate_limit
         self.control = control
@@ -66,11 +74,25 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve", "--accounts", str(self.accounts), "--contacts",
-             str(self.contacts), "--key", self.key,
-             *(["--rate-limit", str(self.rate_limit)] if self.rate_limit else []),
-             *(["--control"] if self.control else [])],
-            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "bench.serve",
+                "--accounts",
+                str(self.accounts),
+                "--contacts",
+                str(self.contacts),
+                "--key",
+                self.key,
+                *(["--rate-limit", str(self.rate_limit)] if self.rate_limit else []),
+                *(["--control"] if self.control else []),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line:
@@ -100,8 +122,7 @@ class SandboxProcess:
         if proc.stdout:
             proc.stdout.close()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._stop()
 
 

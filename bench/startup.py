@@ -74,8 +74,7 @@ def run(sizes: Sizes) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bench-home-") as home, SandboxProcess(key) as sandbox:
         cache = os.path.join(home, "cache")
         env = _env({"AC_CONNECTOR_HOME": home, "AC_CONNECTOR_CACHE": cache})
-        run_env = _env({"AC_CONNECTOR_HOME": home, "AC_CONNECTOR_CACHE": cache, "AC_API_URL": sandbox.url,
-                        "AC_API_KEY": key})
+        run_env = _env({"AC_CONNECTOR_HOME": home, "AC_CONNECTOR_CACHE": cache, "AC_API_URL": sandbox.url, "AC_API_KEY": key})
         commands = {
             "python": ([sys.executable, "-c", "pass"], env),
             "httpx": ([sys.executable, "-c", "import httpx"], env),
@@ -102,29 +101,63 @@ def run(sizes: Sizes) -> list[Figure]:
     imports = median([i["imports"] for i in inside])
     load = median([i["load"] for i in inside])
     operations = int(inside[0]["operations"])
-    whole = ratio_figure(SECTION, "the same, whole process: python -c \"...load_connector('.')\"",
-                         median(times["load"]), httpx_time, "s", higher_is_better=False, limit=None,
-                         baseline_name='python -c "import httpx"',
-                         detail=f"median of {sizes.startup_runs} fresh processes each; "
-                                f"`python -c pass` takes {median(times['python']) * 1e3:.0f} ms here")
-    in_process = Figure(SECTION, f"load and check every spec ({operations} operations): load_connector() in a "
-                                 "fresh process", load, "s", target=f"< {LOAD_LIMIT * 1e3:.0f} ms",
-                        met=load < LOAD_LIMIT,
-                        detail=f"timed inside the process, median of {sizes.startup_runs}; the imports before it "
-                               f"(engine, jsonschema, Jinja, PyYAML) take another {imports * 1e3:.0f} ms")
+    whole = ratio_figure(
+        SECTION,
+        "the same, whole process: python -c \"...load_connector('.')\"",
+        median(times["load"]),
+        httpx_time,
+        "s",
+        higher_is_better=False,
+        limit=None,
+        baseline_name='python -c "import httpx"',
+        detail=f"median of {sizes.startup_runs} fresh processes each; "
+        f"`python -c pass` takes {median(times['python']) * 1e3:.0f} ms here",
+    )
+    in_process = Figure(
+        SECTION,
+        f"load and check every spec ({operations} operations): load_connector() in a fresh process",
+        load,
+        "s",
+        target=f"< {LOAD_LIMIT * 1e3:.0f} ms",
+        met=load < LOAD_LIMIT,
+        detail=f"timed inside the process, median of {sizes.startup_runs}; the imports before it "
+        f"(engine, jsonschema, Jinja, PyYAML) take another {imports * 1e3:.0f} ms",
+    )
     in_process.extra.update(imports=imports, load=load)
     from_cache = median([c["load"] for c in cached])
-    cached_figure = ratio_figure(SECTION, "the same specs from the spec cache (every CLI start after the first)",
-                                 from_cache, load, "s", higher_is_better=False, limit=None,
-                                 baseline_name="load_connector(), checking everything",
-                                 detail=f"timed inside a fresh process, median of {sizes.startup_runs}; imports "
-                                        f"before it {median([c['imports'] for c in cached]) * 1e3:.0f} ms")
-    cli = ratio_figure(SECTION, "`ac-connector run get_contact` against a running sandbox, whole process",
-                       median(times["run"]), httpx_time, "s", higher_is_better=False, limit=RUN_LIMIT,
-                       baseline_name='python -c "import httpx"', detail=f"median of {sizes.startup_runs} runs")
-    script = ratio_figure(SECTION, "`ac-connector run get_contact` next to a one-off hand-written httpx script",
-                          median(times["run"]), median(times["script"]), "s", higher_is_better=False, limit=None,
-                          baseline_name="python -c \"httpx.get(...); print(json)\"",
-                          detail="for scale: the script's first request already costs more than `import httpx` "
-                                 f"({median(times['script']) / httpx_time:.2f}x)")
+    cached_figure = ratio_figure(
+        SECTION,
+        "the same specs from the spec cache (every CLI start after the first)",
+        from_cache,
+        load,
+        "s",
+        higher_is_better=False,
+        limit=None,
+        baseline_name="load_connector(), checking everything",
+        detail=f"timed inside a fresh process, median of {sizes.startup_runs}; imports "
+        f"before it {median([c['imports'] for c in cached]) * 1e3:.0f} ms",
+    )
+    cli = ratio_figure(
+        SECTION,
+        "`ac-connector run get_contact` against a running sandbox, whole process",
+        median(times["run"]),
+        httpx_time,
+        "s",
+        higher_is_better=False,
+        limit=RUN_LIMIT,
+        baseline_name='python -c "import httpx"',
+        detail=f"median of {sizes.startup_runs} runs",
+    )
+    script = ratio_figure(
+        SECTION,
+        "`ac-connector run get_contact` next to a one-off hand-written httpx script",
+        median(times["run"]),
+        median(times["script"]),
+        "s",
+        higher_is_better=False,
+        limit=None,
+        baseline_name='python -c "httpx.get(...); print(json)"',
+        detail="for scale: the script's first request already costs more than `import httpx` "
+        f"({median(times['script']) / httpx_time:.2f}x)",
+    )
     return [in_process, cached_figure, whole, cli, script]

@@ -26,8 +26,13 @@ class SuiteResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def run_suite(sizes: Sizes, sections: list[str] | None = None, *, raise_errors: bool = False,
-              progress: Callable[[str], None] | None = None) -> SuiteResult:
+def run_suite(
+    sizes: Sizes,
+    sections: list[str] | None = None,
+    *,
+    raise_errors: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> SuiteResult:
     """Run the chosen sections (all by default); a section that crashes is recorded, not timed."""
     result = SuiteResult(sizes)
     for name in sections or list(SECTIONS):

@@ -62,8 +62,9 @@ def _system_resolver(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
 
 
-def cached_resolver(resolver: Callable[[str], list[str]] | None = None, *, seconds: float = 60.0,
-                    clock: Callable[[], float] = time.monotonic) -> Callable[[str], list[str]]:
+def cached_resolver(
+    resolver: Callable[[str], list[str]] | None = None, *, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
+) -> Callable[[str], list[str]]:
     """A resolver that keeps each answer for ``seconds``: for a long-running service that checks a URL at
     every use. Thread-safe; failures are not kept."""
     resolve = resolver or _system_resolver
@@ -107,12 +108,23 @@ class UrlPolicy:
     allow_unresolved: bool = False
 
     @classmethod
-    def service(cls, *, allow_loopback: bool = False, allow_private: bool = False,
-                resolver: Callable[[str], list[str]] | None = None, allowed_origins: Iterable[str] = (),
-                allow_unresolved: bool = False) -> UrlPolicy:
-        return cls(allow_loopback=allow_loopback, allow_private=allow_private, resolve=True, resolver=resolver,
-                   allowed_origins=frozenset(origin_of(url) for url in allowed_origins),
-                   allow_unresolved=allow_unresolved)
+    def service(
+        cls,
+        *,
+        allow_loopback: bool = False,
+        allow_private: bool = False,
+        resolver: Callable[[str], list[str]] | None = None,
+        allowed_origins: Iterable[str] = (),
+        allow_unresolved: bool = False,
+    ) -> UrlPolicy:
+        return cls(
+            allow_loopback=allow_loopback,
+            allow_private=allow_private,
+            resolve=True,
+            resolver=resolver,
+            allowed_origins=frozenset(origin_of(url) for url in allowed_origins),
+            allow_unresolved=allow_unresolved,
+        )
 
 
 _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
@@ -147,8 +159,14 @@ def _address_problem(address: str, policy: UrlPolicy) -> str | None:
     return None
 
 
-def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), allow_loopback: bool = False,
-                          pointer: str = "/url", policy: UrlPolicy | None = None) -> str:
+def normalise_account_url(
+    raw: str,
+    *,
+    strip_suffixes: tuple[str, ...] = (),
+    allow_loopback: bool = False,
+    pointer: str = "/url",
+    policy: UrlPolicy | None = None,
+) -> str:
     """Return ``scheme://host[:port]`` or raise ValidationError saying what is wrong.
 
     https only, a DNS name (no IP literal, no ``localhost`` or ``*.local``), no
@@ -200,8 +218,7 @@ def normalise_account_url(raw: str, *, strip_suffixes: tuple[str, ...] = (), all
     return f"{scheme}://{shown_host}" + (f":{port}" if port and port != default else "")
 
 
-def _check_host(scheme: str, host: str, literal: bool, policy: UrlPolicy,
-                bad: Callable[[str, str], ValidationError]) -> None:
+def _check_host(scheme: str, host: str, literal: bool, policy: UrlPolicy, bad: Callable[[str, str], ValidationError]) -> None:
     if is_loopback_host(host):
         if not policy.allow_loopback:
             raise bad("host", "loopback addresses are not allowed here (only for the local sandbox)")
@@ -272,31 +289,45 @@ class Authentication:
         return frozenset(n.lower() for n, _ in self._headers)
 
 
-def make_authentication(spec: ConnectorSpec, fields: Mapping[str, Any], *, name: str = "",
-                        allow_loopback: bool = False, policy: UrlPolicy | None = None) -> Authentication:
+def make_authentication(
+    spec: ConnectorSpec,
+    fields: Mapping[str, Any],
+    *,
+    name: str = "",
+    allow_loopback: bool = False,
+    policy: UrlPolicy | None = None,
+) -> Authentication:
     """Validate the form fields, normalise the URL, wrap secrets and pre-render the headers once."""
     auth: AuthSpec = spec.auth
     plain = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in fields.items()}
     errors = [
-        {"pointer": "/" + "/".join(str(p) for p in e.absolute_path), "keyword": e.validator,
-         "message": _safe_message(e, auth)}
+        {"pointer": "/" + "/".join(str(p) for p in e.absolute_path), "keyword": e.validator, "message": _safe_message(e, auth)}
         for e in sorted(auth.validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
     ]
     if errors:
-        raise ValidationError(errors, "Invalid authentication: " + "; ".join(
-            f"{e['pointer']}: {e['message']}" for e in errors))
+        raise ValidationError(errors, "Invalid authentication: " + "; ".join(f"{e['pointer']}: {e['message']}" for e in errors))
     plain[auth.url_field] = normalise_account_url(
-        plain[auth.url_field], strip_suffixes=auth.strip_suffixes, allow_loopback=allow_loopback,
-        pointer=f"/{auth.url_field}", policy=policy)
-    wrapped = {k: protect(Secret(v)) if k in auth.secret_fields and isinstance(v, str) else v
-               for k, v in plain.items()}
+        plain[auth.url_field],
+        strip_suffixes=auth.strip_suffixes,
+        allow_loopback=allow_loopback,
+        pointer=f"/{auth.url_field}",
+        policy=policy,
+    )
+    wrapped = {k: protect(Secret(v)) if k in auth.secret_fields and isinstance(v, str) else v for k, v in plain.items()}
     context = {"auth": plain}
     base_url = str(render_structure(spec.base_url, context)).rstrip("/")
     credentials = [scheme.credentials(context) for scheme in auth.schemes]
     headers = tuple((header, protect(Secret(value))) for c in credentials for header, value in c.headers)
     params = tuple((param, protect(Secret(value))) for c in credentials for param, value in c.params)
-    return Authentication(name=name, fields=wrapped, base_url=base_url, origin=origin_of(base_url), _headers=headers,
-                          _params=params, url_policy=policy)
+    return Authentication(
+        name=name,
+        fields=wrapped,
+        base_url=base_url,
+        origin=origin_of(base_url),
+        _headers=headers,
+        _params=params,
+        url_policy=policy,
+    )
 
 
 def _safe_message(error: Any, auth: AuthSpec) -> str:

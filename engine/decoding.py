@@ -28,12 +28,16 @@ class BoundedDecoder:
     def __init__(self, content_encoding: str | None, limit: int, *, what: str = "the response") -> None:
         codings = encodings_of(content_encoding)
         if len(codings) > 1:
-            raise InvalidResponse(f"{what} is compressed {len(codings)} times ({', '.join(codings)}); "
-                                  "only one content encoding is accepted", rule="encoding")
+            raise InvalidResponse(
+                f"{what} is compressed {len(codings)} times ({', '.join(codings)}); only one content encoding is accepted",
+                rule="encoding",
+            )
         coding = codings[0] if codings else None
         if coding not in (None, "gzip", "x-gzip", "deflate"):
-            raise InvalidResponse(f"{what} uses the content encoding {coding[:40]!r}, which this client does not "
-                                  "accept (gzip or deflate only)", rule="encoding")
+            raise InvalidResponse(
+                f"{what} uses the content encoding {coding[:40]!r}, which this client does not accept (gzip or deflate only)",
+                rule="encoding",
+            )
         self.coding = coding
         self.limit = limit
         self.what = what

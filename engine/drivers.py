@@ -77,16 +77,18 @@ def _check_client(client: httpx.Client | httpx.AsyncClient) -> None:
     """An injected client must not read proxy settings from the environment: a stray HTTP_PROXY would see
     every header of a plain-http request (the sandbox's), credentials included."""
     if client.trust_env:
-        raise CredentialScopeError("the HTTP client reads proxy settings from the environment; "
-                                   "pass one made with trust_env=False")
+        raise CredentialScopeError(
+            "the HTTP client reads proxy settings from the environment; pass one made with trust_env=False"
+        )
 
 
 @contextlib.contextmanager
 def _location_errors() -> Iterator[None]:
     """httpx parses a redirect's Location (for ``next_request``) even when not following it: an unreadable
     one (an invalid IDNA host, a broken URL) is a blocked redirect, not a crash or a broken connection."""
-    unusable = RedirectBlocked("the server redirected to an address that cannot be read (an invalid host name); "
-                               "not followed", status=0, target_host="")
+    unusable = RedirectBlocked(
+        "the server redirected to an address that cannot be read (an invalid host name); not followed", status=0, target_host=""
+    )
     try:
         yield
     except (httpx.InvalidURL, ValueError):
@@ -103,8 +105,9 @@ def _slot(slots: InFlightLimit | None, request: httpx.Request, ends: float | Non
     return slots.slot(origin_of(request.url), _WAIT_FOREVER if ends is None else ends - time.monotonic())
 
 
-def _aslot(slots: InFlightLimit | None, request: httpx.Request,
-           ends: float | None) -> contextlib.AbstractAsyncContextManager[None]:
+def _aslot(
+    slots: InFlightLimit | None, request: httpx.Request, ends: float | None
+) -> contextlib.AbstractAsyncContextManager[None]:
     if slots is None:
         return contextlib.nullcontext()
     return slots.aslot(origin_of(request.url), _WAIT_FOREVER if ends is None else ends - time.monotonic())
@@ -141,8 +144,9 @@ async def _aexchange(client: httpx.AsyncClient, effect: Send, slots: InFlightLim
                 await response.aclose()
 
 
-def iterate(pipeline: Pipeline, client: httpx.Client, clock: Clock,
-            slots: InFlightLimit | None = None) -> Generator[Emit, None, Any]:
+def iterate(
+    pipeline: Pipeline, client: httpx.Client, clock: Clock, slots: InFlightLimit | None = None
+) -> Generator[Emit, None, Any]:
     """Drive a pipeline, yielding its Emit effects; its return value is in StopIteration."""
     value: Any = None
     error: BaseException | None = None
@@ -174,8 +178,9 @@ def drive(pipeline: Pipeline, client: httpx.Client, clock: Clock, slots: InFligh
         return stop.value
 
 
-async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, result: list[Any],
-                   slots: InFlightLimit | None = None) -> AsyncIterator[Emit]:
+async def aiterate(
+    pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, result: list[Any], slots: InFlightLimit | None = None
+) -> AsyncIterator[Emit]:
     """Async twin of :func:`iterate`; the pipeline's return value is appended to ``result``."""
     value: Any = None
     error: BaseException | None = None
@@ -197,12 +202,12 @@ async def aiterate(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, 
         except (httpx.HTTPError, ResponseTooLarge) as exc:
             error = exc
         except TimeoutError:  # asyncio.wait_for: the whole attempt outlived the deadline
-            error = httpx.ReadTimeout("no response before the deadline",
-                                      request=effect.request if isinstance(effect, Send) else None)
+            error = httpx.ReadTimeout(
+                "no response before the deadline", request=effect.request if isinstance(effect, Send) else None
+            )
 
 
-async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock,
-                 slots: InFlightLimit | None = None) -> Any:
+async def adrive(pipeline: Pipeline, client: httpx.AsyncClient, clock: Clock, slots: InFlightLimit | None = None) -> Any:
     result: list[Any] = []
     async for _ in aiterate(pipeline, client, clock, result, slots):
         pass

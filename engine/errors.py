@@ -176,10 +176,22 @@ class PaginationError(ConnectorError):
 
     type = "pagination"
 
-    def __init__(self, message: str, *, cause: ConnectorError, resume_cursor: Any, items_so_far: list[Any],
-                 resume_input: dict[str, Any] | None = None) -> None:
-        super().__init__(message, cause=cause.to_dict(), resume_cursor=resume_cursor,
-                         items_so_far=len(items_so_far), resume_input=resume_input)
+    def __init__(
+        self,
+        message: str,
+        *,
+        cause: ConnectorError,
+        resume_cursor: Any,
+        items_so_far: list[Any],
+        resume_input: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            cause=cause.to_dict(),
+            resume_cursor=resume_cursor,
+            items_so_far=len(items_so_far),
+            resume_input=resume_input,
+        )
         self.cause = cause
         self.resume_cursor = resume_cursor
         self.resume_input = resume_input  # merge into the input to carry on where it stopped
@@ -199,8 +211,14 @@ class PaginationLoop(ConnectorError):
 
     type = "pagination_loop"
 
-    def __init__(self, message: str, *, resume_cursor: Any = None, resume_input: dict[str, Any] | None = None,
-                 items_so_far: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        resume_cursor: Any = None,
+        resume_input: dict[str, Any] | None = None,
+        items_so_far: int | None = None,
+    ) -> None:
         super().__init__(message, resume_cursor=resume_cursor, resume_input=resume_input, items_so_far=items_so_far)
 
 

@@ -15,8 +15,13 @@ from typing import Any
 
 def _as_number(value: Any) -> int | None:
     """The integer a canonical decimal string stands for; None for anything else."""
-    if (type(value) is str and 0 < len(value) <= 30 and value.isascii() and value.isdigit()
-            and (value[0] != "0" or value == "0")):
+    if (
+        type(value) is str
+        and 0 < len(value) <= 30
+        and value.isascii()
+        and value.isdigit()
+        and (value[0] != "0" or value == "0")
+    ):
         return int(value)
     return None
 
@@ -47,8 +52,13 @@ class IdSet:
 
     def add_new(self, value: Any) -> bool:
         """Add ``value``; True if it was not there yet (``x not in s`` then ``s.add(x)``, in one step)."""
-        if (type(value) is str and value.isdigit() and value.isascii() and len(value) <= 30
-                and (value[0] != "0" or value == "0")):  # _as_number, inlined: this runs for every record
+        if (
+            type(value) is str
+            and value.isdigit()
+            and value.isascii()
+            and len(value) <= 30
+            and (value[0] != "0" or value == "0")
+        ):  # _as_number, inlined: this runs for every record
             number: int | None = int(value)
         else:
             number = None

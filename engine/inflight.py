@@ -25,8 +25,11 @@ DEFAULT_TOTAL = 50  # in all, whatever the accounts: 1,000 calls at once over 20
 
 
 def _no_slot(origin: Origin, waited: float) -> Timeout:
-    return Timeout(f"no free connection to {origin[1]} within this call's deadline (waited {waited:.1f}s behind "
-                   "other calls to the same account)", phase="deadline")
+    return Timeout(
+        f"no free connection to {origin[1]} within this call's deadline (waited {waited:.1f}s behind "
+        "other calls to the same account)",
+        phase="deadline",
+    )
 
 
 class InFlightLimit:
@@ -39,7 +42,8 @@ class InFlightLimit:
         self.total = total
         self._threads: dict[Origin | None, threading.BoundedSemaphore] = {}
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Origin | None, asyncio.Semaphore]] = (
-            weakref.WeakKeyDictionary())
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def _size(self, key: Origin | None) -> int:
@@ -50,8 +54,7 @@ class InFlightLimit:
         """The account's slot, then one of the total (None): always in this order, so no two calls deadlock."""
         ends = time.monotonic() + max(0.0, timeout)
         with self._lock:
-            semaphores = [self._threads.setdefault(k, threading.BoundedSemaphore(self._size(k)))
-                          for k in (origin, None)]
+            semaphores = [self._threads.setdefault(k, threading.BoundedSemaphore(self._size(k))) for k in (origin, None)]
         held: list[threading.BoundedSemaphore] = []
         try:
             for semaphore in semaphores:

@@ -68,8 +68,7 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             lines = [f"{p['file']} {p['path']}: {p['message']}" for p in self.items]
-            raise SpecError(f"{len(self.items)} problem(s) in the connector specs:\n" + "\n".join(lines),
-                            problems=self.items)
+            raise SpecError(f"{len(self.items)} problem(s) in the connector specs:\n" + "\n".join(lines), problems=self.items)
 
 
 def _load_data(path: Path) -> Any:
@@ -135,8 +134,9 @@ class _Loader:
         """The validator built when ``schema`` was checked."""
         return self.validators.get(id(schema)) or validator_for(schema)
 
-    def compile(self, path: Path, where: str, value: Any, allowed: dict[str, set[str] | None], *,
-                path_mode: bool = False) -> Any:
+    def compile(
+        self, path: Path, where: str, value: Any, allowed: dict[str, set[str] | None], *, path_mode: bool = False
+    ) -> Any:
         """Compile templates and check that they only use the context this section sees."""
         local: list[dict[str, str]] = []
         compiled = compile_structure(value, where, local, path=path_mode)
@@ -149,13 +149,16 @@ class _Loader:
     def _check_uses(self, path: Path, where: str, template: Template, allowed: dict[str, set[str] | None]) -> None:
         for use in template.uses:
             if use.root not in allowed:
-                self.problems.add(path, where, f"template {template.source!r} uses {use.root!r}, "
-                                               f"which this section cannot see (it sees: {', '.join(sorted(allowed))})")
+                self.problems.add(
+                    path,
+                    where,
+                    f"template {template.source!r} uses {use.root!r}, "
+                    f"which this section cannot see (it sees: {', '.join(sorted(allowed))})",
+                )
                 continue
             names = allowed[use.root]
             if names is not None and use.attr is not None and use.attr not in names:
-                self.problems.add(path, where, f"template {template.source!r} uses undeclared "
-                                               f"{use.root}.{use.attr}")
+                self.problems.add(path, where, f"template {template.source!r} uses undeclared {use.root}.{use.attr}")
 
 
 def _unknown_type(name: str, *, upstream_only: bool = False) -> str:
@@ -252,20 +255,37 @@ def _load_operation(loader: _Loader, path: Path, paging: dict[str, Any] | None) 
     idem = doc["idempotency"]
     upsert_key = None
     if idem.startswith("upsert("):
-        upsert_key = idem[len("upsert("):-1]
+        upsert_key = idem[len("upsert(") : -1]
         idem = "upsert"
     lookups = _collect_lookups(loader, path, input_schema, inputs)
     for i, example in enumerate(doc.get("examples", [])):
         for err in loader.validator(input_schema).iter_errors(example["input"]):
-            loader.problems.add(path, f"/examples/{i}/input{_pointer(err.absolute_path)}",
-                                f"example does not fit the input schema: {err.message}")
+            loader.problems.add(
+                path,
+                f"/examples/{i}/input{_pointer(err.absolute_path)}",
+                f"example does not fit the input schema: {err.message}",
+            )
     return OperationSpec(
-        name=doc["name"], title=doc["title"], description=doc["description"], group=doc.get("group"),
-        kind=kind, idempotency=idem, upsert_key=upsert_key, input_schema=input_schema,
-        output_schema=output_schema, request=request, output=output, success_when=success_when,
-        failure=response.get("failure"), pagination=pagination, option=option, lookups=tuple(lookups),
-        examples=tuple(doc.get("examples", [])), source=path,
-        input_validator=loader.validator(input_schema), output_validator=loader.validator(output_schema),
+        name=doc["name"],
+        title=doc["title"],
+        description=doc["description"],
+        group=doc.get("group"),
+        kind=kind,
+        idempotency=idem,
+        upsert_key=upsert_key,
+        input_schema=input_schema,
+        output_schema=output_schema,
+        request=request,
+        output=output,
+        success_when=success_when,
+        failure=response.get("failure"),
+        pagination=pagination,
+        option=option,
+        lookups=tuple(lookups),
+        examples=tuple(doc.get("examples", [])),
+        source=path,
+        input_validator=loader.validator(input_schema),
+        output_validator=loader.validator(output_schema),
         steps=steps,
     )
 
@@ -303,19 +323,24 @@ def _steps(loader: _Loader, path: Path, docs: list[dict[str, Any]], inputs: set[
         ctx: dict[str, set[str] | None] = {"input": inputs, "steps": earlier}
         as_name = doc.get("as", "item")
         each_ctx = {**ctx, as_name: None, "index": None} if "for_each" in doc else ctx
-        steps.append(StepSpec(
-            name=doc["name"], operation=doc.get("operation"),
-            input=c(path, f"{where}/input", doc.get("input"), each_ctx),
-            value=c(path, f"{where}/value", doc.get("value"), each_ctx),
-            when=c(path, f"{where}/when", doc["when"], ctx) if "when" in doc else None,
-            for_each=c(path, f"{where}/for_each", doc["for_each"], ctx) if "for_each" in doc else None,
-            as_name=as_name,
-            until=c(path, f"{where}/until", doc["until"], {**each_ctx, "output": None}) if "until" in doc else None,
-            every=float(doc.get("every", 1.0)), attempts=int(doc.get("attempts", 1 if "until" not in doc else 60)),
-            tolerate=frozenset(doc.get("tolerate", ())),
-            fail={**doc["fail"], "message": c(path, f"{where}/fail/message", doc["fail"]["message"], ctx)}
-            if "fail" in doc else None,
-        ))
+        steps.append(
+            StepSpec(
+                name=doc["name"],
+                operation=doc.get("operation"),
+                input=c(path, f"{where}/input", doc.get("input"), each_ctx),
+                value=c(path, f"{where}/value", doc.get("value"), each_ctx),
+                when=c(path, f"{where}/when", doc["when"], ctx) if "when" in doc else None,
+                for_each=c(path, f"{where}/for_each", doc["for_each"], ctx) if "for_each" in doc else None,
+                as_name=as_name,
+                until=c(path, f"{where}/until", doc["until"], {**each_ctx, "output": None}) if "until" in doc else None,
+                every=float(doc.get("every", 1.0)),
+                attempts=int(doc.get("attempts", 1 if "until" not in doc else 60)),
+                tolerate=frozenset(doc.get("tolerate", ())),
+                fail={**doc["fail"], "message": c(path, f"{where}/fail/message", doc["fail"]["message"], ctx)}
+                if "fail" in doc
+                else None,
+            )
+        )
     return tuple(steps)
 
 
@@ -333,12 +358,16 @@ def _pagination(loader: _Loader, path: Path, spec: dict[str, Any], inputs: set[s
         item_id=c(path, "/pagination/item_id", spec.get("item_id", "{{ item.id }}"), {"item": None}),
         total=opt("total", on_response),
         page_size=spec.get("page_size", 100),
-        limit=opt("limit", on_input), offset=opt("offset", on_input),
-        return_all=opt("return_all", on_input), max_items=opt("max_items", on_input),
+        limit=opt("limit", on_input),
+        offset=opt("offset", on_input),
+        return_all=opt("return_all", on_input),
+        max_items=opt("max_items", on_input),
         keyset_when=c(path, "/pagination/keyset/when", keyset["when"], on_input) if keyset else None,
         keep=c(path, "/pagination/keep", spec["keep"], {"item": None, "input": inputs}) if "keep" in spec else None,
-        sideloads={name: c(path, f"/pagination/sideloads/{name}", template, on_response)
-                   for name, template in spec.get("sideloads", {}).items()},
+        sideloads={
+            name: c(path, f"/pagination/sideloads/{name}", template, on_response)
+            for name, template in spec.get("sideloads", {}).items()
+        },
     )
 
 
@@ -382,11 +411,13 @@ def _check_lookups(loader: _Loader, operations: dict[str, OperationSpec]) -> Non
         for lookup in op.lookups:
             target = operations.get(lookup.operation)
             if target is None:
-                loader.problems.add(op.source, f"/input{lookup.pointer}", f"lookup names unknown operation "
-                                                                         f"{lookup.operation!r}")
+                loader.problems.add(
+                    op.source, f"/input{lookup.pointer}", f"lookup names unknown operation {lookup.operation!r}"
+                )
             elif target.kind != "ddl":
-                loader.problems.add(op.source, f"/input{lookup.pointer}", f"lookup names {lookup.operation!r}, "
-                                                                         "which is not a ddl operation")
+                loader.problems.add(
+                    op.source, f"/input{lookup.pointer}", f"lookup names {lookup.operation!r}, which is not a ddl operation"
+                )
 
 
 def _check_steps(loader: _Loader, operations: dict[str, OperationSpec]) -> None:
@@ -408,8 +439,9 @@ def _check_steps(loader: _Loader, operations: dict[str, OperationSpec]) -> None:
             todo.extend(s.operation for s in operations[name].steps if s.operation)
 
 
-def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
-                     operations: dict[str, OperationSpec]) -> ConnectorSpec | None:
+def _build_connector(
+    loader: _Loader, path: Path, doc: dict[str, Any], operations: dict[str, OperationSpec]
+) -> ConnectorSpec | None:
     auth_doc = doc["authentication"]
     fields = loader.schema(path, "/authentication/fields", auth_doc["fields"], set())
     auth_ctx: dict[str, set[str] | None] = {"auth": set((fields or {}).get("properties", {}))}
@@ -440,18 +472,30 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         except re.error as exc:
             loader.problems.add(path, f"/errors/rules/{i}/message", f"bad regular expression: {exc}")
             continue
-        rules.append(ErrorRule(type=rule["type"], status=frozenset(rule["status"]) if "status" in rule else None,
-                               code=rule.get("code"), message=message, header=rule.get("header"),
-                               retry_after_default=rule.get("retry_after_default")))
+        rules.append(
+            ErrorRule(
+                type=rule["type"],
+                status=frozenset(rule["status"]) if "status" in rule else None,
+                code=rule.get("code"),
+                message=message,
+                header=rule.get("header"),
+                retry_after_default=rule.get("retry_after_default"),
+            )
+        )
     if fields is None or not isinstance(base_url, Template):
         if isinstance(base_url, str):
             loader.problems.add(path, "/base_url", "base_url must be a template over auth")
         return None
     secret = frozenset(k for k, v in fields.get("properties", {}).items() if v.get("writeOnly"))
     auth = AuthSpec(
-        fields_schema=fields, url_field=auth_doc["url_field"], secret_fields=secret,
-        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])), schemes=tuple(schemes),
-        test_operation=test_op, types=tuple(auth_doc.get("types", [])), help=auth_doc.get("help"),
+        fields_schema=fields,
+        url_field=auth_doc["url_field"],
+        secret_fields=secret,
+        strip_suffixes=tuple(auth_doc.get("url_strip_suffixes", [])),
+        schemes=tuple(schemes),
+        test_operation=test_op,
+        types=tuple(auth_doc.get("types", [])),
+        help=auth_doc.get("help"),
         validator=loader.validator(fields),
     )
     d = doc.get("defaults", {})
@@ -459,7 +503,8 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
     base = Defaults()
     defaults = Defaults(
         timeout=Timeouts(**d.get("timeout", {})),
-        deadline=d.get("deadline", base.deadline), max_attempts=d.get("max_attempts", base.max_attempts),
+        deadline=d.get("deadline", base.deadline),
+        max_attempts=d.get("max_attempts", base.max_attempts),
         max_redirects=d.get("max_redirects", base.max_redirects),
         rate_limit_requests=rl.get("requests", base.rate_limit_requests),
         rate_limit_seconds=rl.get("per_seconds", base.rate_limit_seconds),
@@ -467,7 +512,16 @@ def _build_connector(loader: _Loader, path: Path, doc: dict[str, Any],
         max_response_bytes=d.get("max_response_bytes", base.max_response_bytes),
     )
     return ConnectorSpec(
-        name=doc["name"], title=doc["title"], version=doc["version"], description=doc["description"],
-        documentation=doc.get("documentation"), base_url=base_url, auth=auth, error_rules=tuple(rules),
-        error_hints=doc.get("errors", {}).get("hints", {}), defaults=defaults, operations=operations, root=loader.root,
+        name=doc["name"],
+        title=doc["title"],
+        version=doc["version"],
+        description=doc["description"],
+        documentation=doc.get("documentation"),
+        base_url=base_url,
+        auth=auth,
+        error_rules=tuple(rules),
+        error_hints=doc.get("errors", {}).get("hints", {}),
+        defaults=defaults,
+        operations=operations,
+        root=loader.root,
     )

@@ -22,8 +22,13 @@ FORMAT_WORDS = {
     "url": "a web address like https://example.com",
 }
 TYPE_WORDS = {
-    "integer": "a whole number", "number": "a number", "string": "text", "boolean": "yes or no",
-    "array": "a list", "object": "a group of fields", "null": "nothing",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "yes or no",
+    "array": "a list",
+    "object": "a group of fields",
+    "null": "nothing",
 }
 _EXAMPLE_IN_TEXT = re.compile(r"\be\.g\.,?\s+([^\s,;)]+)")
 
@@ -47,8 +52,12 @@ def _is_choice(schema: Any) -> bool:
     if not isinstance(schema, Mapping):
         return False
     labelled = schema.get("oneOf") or schema.get("anyOf") or []
-    return bool("lookup" in schema or "enum" in schema or "const" in schema
-                or (labelled and all(isinstance(o, Mapping) and "const" in o for o in labelled)))
+    return bool(
+        "lookup" in schema
+        or "enum" in schema
+        or "const" in schema
+        or (labelled and all(isinstance(o, Mapping) and "const" in o for o in labelled))
+    )
 
 
 def _example(schema: Any) -> str | None:
@@ -61,8 +70,15 @@ def _example(schema: Any) -> str | None:
     return found.group(1).rstrip(".") if found else None
 
 
-_CLASSES = {"a-z": "lowercase letters", "A-Z": "capital letters", "0-9": "digits", "a-zA-Z": "letters",
-            "A-Za-z": "letters", "a-z0-9": "lowercase letters and digits", "0-9a-f": "hexadecimal digits"}
+_CLASSES = {
+    "a-z": "lowercase letters",
+    "A-Z": "capital letters",
+    "0-9": "digits",
+    "a-zA-Z": "letters",
+    "A-Za-z": "letters",
+    "a-z0-9": "lowercase letters and digits",
+    "0-9a-f": "hexadecimal digits",
+}
 
 
 def describe_pattern(pattern: str) -> str | None:
@@ -88,7 +104,7 @@ def _property_at(root: Any, path: list[Any], name: str) -> Any:
     for part in [*path, name]:
         if not isinstance(schema, Mapping):
             return {}
-        schema = (schema.get("items") if isinstance(part, int) else (schema.get("properties") or {}).get(part))
+        schema = schema.get("items") if isinstance(part, int) else (schema.get("properties") or {}).get(part)
     return schema if isinstance(schema, Mapping) else {}
 
 
@@ -128,15 +144,19 @@ def plain_message(error: Any, root: Any = None) -> str:
     if keyword == "minLength":
         return f"Enter {_article(_lower(title))}" if value == 1 else f"Use at least {value} characters"
     if keyword == "maxLength":
-        return f"Use at most {value} characters (now {len(error.instance)})" if isinstance(error.instance, str) \
+        return (
+            f"Use at most {value} characters (now {len(error.instance)})"
+            if isinstance(error.instance, str)
             else f"Use at most {value} characters"
+        )
     if keyword in ("minimum", "exclusiveMinimum"):
         return f"Enter a number {'of at least' if keyword == 'minimum' else 'above'} {value}"
     if keyword in ("maximum", "exclusiveMaximum"):
         return f"Enter a number {'of at most' if keyword == 'maximum' else 'below'} {value}"
     if keyword in ("enum", "const") or (keyword in ("oneOf", "anyOf") and _is_choice(schema)):
-        options = value if keyword == "enum" else [value] if keyword == "const" else \
-            [o.get("title", o.get("const")) for o in value]
+        options = (
+            value if keyword == "enum" else [value] if keyword == "const" else [o.get("title", o.get("const")) for o in value]
+        )
         shown = ", ".join(str(o) for o in options[:8]) + (", …" if len(options) > 8 else "")
         return f"Choose one of: {shown}"
     if keyword == "minItems":
@@ -152,7 +172,8 @@ def plain_message(error: Any, root: Any = None) -> str:
                 if lacking:
                     props = schema.get("properties") or {}
                     return f"{_title(props.get(field), field)} needs " + " and ".join(
-                        _lower(_title(props.get(n), n)) for n in lacking)
+                        _lower(_title(props.get(n), n)) for n in lacking
+                    )
     if keyword == "minProperties":
         return "Fill in at least one field" if value == 1 else f"Fill in at least {value} fields"
     if keyword == "not":

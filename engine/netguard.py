@@ -60,8 +60,9 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-def pinned_addresses(host: str, port: int, policy: UrlPolicy | None,
-                     resolve: typing.Callable[[str], list[str]] | None = None) -> list[str]:
+def pinned_addresses(
+    host: str, port: int, policy: UrlPolicy | None, resolve: typing.Callable[[str], list[str]] | None = None
+) -> list[str]:
     """The addresses to try for ``host``: the name itself when nothing is checked, else the checked ones."""
     if policy is None or not policy.resolve:
         return [host]
@@ -76,8 +77,9 @@ def pinned_addresses(host: str, port: int, policy: UrlPolicy | None,
     for address in addresses:
         problem = address_problem(address, policy)
         if problem:
-            raise CredentialScopeError(f"refused to connect to {host}: it now resolves to a {problem} address, "
-                                       "which this service does not reach")
+            raise CredentialScopeError(
+                f"refused to connect to {host}: it now resolves to a {problem} address, which this service does not reach"
+            )
     return addresses
 
 
@@ -104,10 +106,10 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._stream.start_tls(ssl_context, server_hostname,
-                                              _bounded(timeout, httpcore.ConnectTimeout)))
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout)))
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._stream.get_extra_info(info)
@@ -117,17 +119,29 @@ class GuardedBackend(httpcore.NetworkBackend):
     def __init__(self) -> None:
         self._backend = httpcore.SyncBackend()
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> httpcore.NetworkStream:
         addresses = pinned_addresses(host, port, _policy.get())
         options = list(socket_options or ())
-        return _Stream(_first_that_connects(addresses, lambda address: self._backend.connect_tcp(
-            address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options)))
+        return _Stream(
+            _first_that_connects(
+                addresses,
+                lambda address: self._backend.connect_tcp(
+                    address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options
+                ),
+            )
+        )
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._backend.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout),
-                                                         socket_options))
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[SocketOption] | None = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._backend.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout), socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
@@ -146,10 +160,12 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         await self._stream.aclose()
 
-    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname,
-                                                         _bounded(timeout, httpcore.ConnectTimeout)))
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(
+            await self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
+        )
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._stream.get_extra_info(info)
@@ -159,9 +175,14 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
         self._backend = httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: typing.Iterable[SocketOption] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         policy = _policy.get()
         addresses = [host]
         if policy is not None and policy.resolve:  # resolving blocks: off the event loop
@@ -169,18 +190,28 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         options = list(socket_options or ())
         for address in addresses[:-1]:
             try:
-                return _AsyncStream(await self._backend.connect_tcp(
-                    address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options))
+                return _AsyncStream(
+                    await self._backend.connect_tcp(
+                        address, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options
+                    )
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 continue
-        return _AsyncStream(await self._backend.connect_tcp(
-            addresses[-1], port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options))
+        return _AsyncStream(
+            await self._backend.connect_tcp(
+                addresses[-1], port, _bounded(timeout, httpcore.ConnectTimeout), local_address, options
+            )
+        )
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: typing.Iterable[SocketOption] | None = None,
-                                  ) -> httpcore.AsyncNetworkStream:
-        return _AsyncStream(await self._backend.connect_unix_socket(
-            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options))
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(
+            await self._backend.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout), socket_options)
+        )
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
@@ -200,9 +231,12 @@ class GuardedTransport(httpx.HTTPTransport):
         context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
         super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend())
+            ssl_context=context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(),
+        )
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
@@ -210,6 +244,9 @@ class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
         context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
         super().__init__(verify=context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncGuardedBackend())
+            ssl_context=context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncGuardedBackend(),
+        )

@@ -23,8 +23,9 @@ OUTPUT_FIELDS = ("total", "has_more", "next_offset")
 _PAGE_READ = re.compile(r"\bpage\.([A-Za-z_]\w*)")
 
 
-def apply_paging_defaults(doc: dict[str, Any], defaults: Mapping[str, Any] | None, spec_path: Path,
-                          root: Path) -> dict[str, Any]:
+def apply_paging_defaults(
+    doc: dict[str, Any], defaults: Mapping[str, Any] | None, spec_path: Path, root: Path
+) -> dict[str, Any]:
     """``doc`` with the connector's paging defaults filled in (a new dict; ``doc`` is not changed)."""
     if not defaults or not isinstance(doc.get("pagination"), dict):
         return doc

@@ -71,8 +71,9 @@ def _decide(hits: deque[float], now: float, requests: int, window: float) -> flo
 class MovingWindowLimiter:
     """In-process moving window: at most ``requests`` in any rolling ``per_seconds``. Thread-safe."""
 
-    def __init__(self, requests: int = 4, per_seconds: float = 1.0, clock: Clock | None = None,
-                 guard: float = DEFAULT_GUARD) -> None:
+    def __init__(
+        self, requests: int = 4, per_seconds: float = 1.0, clock: Clock | None = None, guard: float = DEFAULT_GUARD
+    ) -> None:
         _check(requests, per_seconds, guard)
         self.requests = requests
         self.per_seconds = per_seconds
@@ -114,8 +115,9 @@ class _Fallback:
         now = time.monotonic()
         if now - self._warned >= 60:
             self._warned = now
-            log.warning("rate-limit store %s unavailable (%s); limiting per process until it is back",
-                        self.where, type(exc).__name__)
+            log.warning(
+                "rate-limit store %s unavailable (%s); limiting per process until it is back", self.where, type(exc).__name__
+            )
 
 
 class FileLimiter:
@@ -125,8 +127,14 @@ class FileLimiter:
     process reads the same time line). Mode 0600 in a 0700 folder.
     """
 
-    def __init__(self, directory: str | os.PathLike[str], requests: int = 4, per_seconds: float = 1.0,
-                 clock: Clock | None = None, guard: float = DEFAULT_GUARD) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        requests: int = 4,
+        per_seconds: float = 1.0,
+        clock: Clock | None = None,
+        guard: float = DEFAULT_GUARD,
+    ) -> None:
         _check(requests, per_seconds, guard)
         self.directory = Path(directory)
         _private_folder(self.directory)
@@ -149,11 +157,11 @@ class FileLimiter:
             data = os.pread(fd, 1 << 20, 0)
             count = len(data) // 8
             values = struct.unpack(f"<{count}d", data[: count * 8]) if count else (0.0,)
-            corrupt = (len(data) % 8 != 0 or count > self.requests + 1
-                       or not all(math.isfinite(v) and v >= 0 for v in values))
+            corrupt = len(data) % 8 != 0 or count > self.requests + 1 or not all(math.isfinite(v) and v >= 0 for v in values)
             if corrupt:
-                log.warning("rate-limit file %s is corrupted; the account waits one window and the file starts "
-                            "afresh", path.name)
+                log.warning(
+                    "rate-limit file %s is corrupted; the account waits one window and the file starts afresh", path.name
+                )
                 values = (self.clock.time() + self.window,)
             paused, hits = [values[0]], deque(values[1:])
             before = (paused[0], tuple(hits))
@@ -194,8 +202,14 @@ class RedisLimiter:
     each host's wall clock (as in ``limits``): keep the hosts NTP-synchronised.
     """
 
-    def __init__(self, url: str, requests: int = 4, per_seconds: float = 1.0, guard: float = DEFAULT_GUARD,
-                 prefix: str = "connector-rate") -> None:
+    def __init__(
+        self,
+        url: str,
+        requests: int = 4,
+        per_seconds: float = 1.0,
+        guard: float = DEFAULT_GUARD,
+        prefix: str = "connector-rate",
+    ) -> None:
         _check(requests, per_seconds, guard)
         if float(per_seconds) != int(per_seconds):
             raise ValueError("the Redis backend needs a whole number of seconds per window")
@@ -262,8 +276,7 @@ def _guarded_storage(url: str, guard: float, prefix: str) -> Any:
         def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
             if not guard:
                 return super().acquire_entry(key, limit, expiry, amount)
-            return bool(self.lua_acquire_moving_window([self.prefixed_key(key)],
-                                                       [time.time() + guard, limit, expiry, amount]))
+            return bool(self.lua_acquire_moving_window([self.prefixed_key(key)], [time.time() + guard, limit, expiry, amount]))
 
     return GuardedRedisStorage(url, key_prefix=prefix)
 
@@ -286,8 +299,9 @@ def _check(requests: int, per_seconds: float, guard: float) -> None:
         raise ValueError("a rate limit needs requests >= 1, per_seconds > 0 and guard >= 0")
 
 
-def make_limiter(backend: str | None, requests: int, per_seconds: float, *, clock: Clock | None = None,
-                 guard: float = DEFAULT_GUARD) -> RateLimiter:
+def make_limiter(
+    backend: str | None, requests: int, per_seconds: float, *, clock: Clock | None = None, guard: float = DEFAULT_GUARD
+) -> RateLimiter:
     """A limiter from a backend URL: ``memory://`` (default), ``file:///dir`` or ``redis://host:port/db``."""
     if not backend or backend.startswith("memory:"):
         return MovingWindowLimiter(requests, per_seconds, clock, guard=guard)

@@ -60,8 +60,13 @@ def secret_forms(value: str) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def _secret_forms(value: str) -> tuple[str, ...]:
-    forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value),
-             base64.b64encode(value.encode()).decode(), base64.urlsafe_b64encode(value.encode()).decode()}
+    forms = {
+        value,
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote_plus(value),
+        base64.b64encode(value.encode()).decode(),
+        base64.urlsafe_b64encode(value.encode()).decode(),
+    }
     return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
 
 

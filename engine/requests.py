@@ -18,9 +18,21 @@ from .transport import Call
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
 # Headers a user-supplied header map may never set: credentials, routing and framing.
-FORBIDDEN_HEADERS = {"authorization", "host", "cookie", "transfer-encoding", "content-length", "connection",
-                     "te", "upgrade", "proxy-authorization", "proxy-connection", "forwarded", "x-forwarded-for",
-                     "x-forwarded-host"}
+FORBIDDEN_HEADERS = {
+    "authorization",
+    "host",
+    "cookie",
+    "transfer-encoding",
+    "content-length",
+    "connection",
+    "te",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-connection",
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field-name
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
@@ -70,7 +82,7 @@ def check_raw_path(value: Any, call: Call, pointer: str) -> str:
             raise _invalid(pointer, "format", "the URL must not contain user information")
         if url.query or url.fragment or "?" in value or "#" in value:
             raise _invalid(pointer, "pattern", "put query parameters in the query field, not in the URL")
-        value = url.raw_path.decode("ascii")[len(base.path.rstrip("/")):]
+        value = url.raw_path.decode("ascii")[len(base.path.rstrip("/")) :]
     if _CONTROL.search(value) or "\\" in value or "@" in value:
         raise _invalid(pointer, "pattern", "the path contains a control character, a backslash or '@'")
     if not value.startswith("/") or value.startswith("//"):
@@ -79,8 +91,7 @@ def check_raw_path(value: Any, call: Call, pointer: str) -> str:
         raise _invalid(pointer, "pattern", "put query parameters in the query field, not in the path")
     for segment in value.split("/")[1:]:
         decoded = _decoded(segment)
-        if decoded.strip() in (".", "..") or "/" in decoded or "\\" in decoded or "@" in decoded \
-                or _CONTROL.search(decoded):
+        if decoded.strip() in (".", "..") or "/" in decoded or "\\" in decoded or "@" in decoded or _CONTROL.search(decoded):
             raise _invalid(pointer, "pattern", "the path must not contain '.' or '..' segments or encoded slashes")
     return str(value)
 
@@ -110,12 +121,18 @@ def _headers(value: Any, call: Call, pointer: str) -> dict[str, str]:
     for name, v in value.items():
         lowered = str(name).lower()
         if lowered in FORBIDDEN_HEADERS or lowered in reserved or lowered.startswith("proxy-"):
-            raise _invalid(f"{pointer}/{name}", "not", f"the header {name!r} cannot be set here; "
-                                                         "the connector sets credentials and routing itself")
+            raise _invalid(
+                f"{pointer}/{name}",
+                "not",
+                f"the header {name!r} cannot be set here; the connector sets credentials and routing itself",
+            )
         text = str(v)
         if not _TOKEN.match(str(name)) or not _HEADER_VALUE.match(text):
-            raise _invalid(f"{pointer}/{name}", "pattern", "header names must be HTTP tokens, and values printable "
-                                                             "ASCII without control characters (no CR or LF)")
+            raise _invalid(
+                f"{pointer}/{name}",
+                "pattern",
+                "header names must be HTTP tokens, and values printable ASCII without control characters (no CR or LF)",
+            )
         out[str(name)] = text
     return out
 
@@ -124,8 +141,7 @@ def encode_body(body: Any, encoding: Any, pointer: str) -> tuple[bytes, str]:
     """The bytes and content type of a body: JSON, URL-encoded form fields, or plain text."""
     if encoding == "json":
         try:
-            return (json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(),
-                    "application/json")
+            return (json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(), "application/json")
         except ValueError:
             raise _invalid("/", "type", "the body contains a number JSON cannot carry (NaN or Infinity)") from None
     if encoding == "form":
@@ -135,8 +151,9 @@ def encode_body(body: Any, encoding: Any, pointer: str) -> tuple[bytes, str]:
         for key, value in body.items():
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, (Mapping, list)):
-                    raise _invalid(f"{pointer}/{key}", "type", "form values must be strings, numbers, booleans "
-                                                               "or lists of them")
+                    raise _invalid(
+                        f"{pointer}/{key}", "type", "form values must be strings, numbers, booleans or lists of them"
+                    )
                 if item is not None:
                     pairs.append((str(key), "true" if item is True else "false" if item is False else str(item)))
         return urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
@@ -147,8 +164,9 @@ def encode_body(body: Any, encoding: Any, pointer: str) -> tuple[bytes, str]:
     raise _invalid("/", "enum", f"unknown body encoding {encoding!r}: json, form or text")
 
 
-def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None,
-                  memo: RenderMemo | None = None) -> httpx.Request:
+def build_request(
+    call: Call, op: OperationSpec, input: Mapping[str, Any], page: dict[str, Any] | None, memo: RenderMemo | None = None
+) -> httpx.Request:
     """The request for ``input`` (and ``page``); ``memo`` reuses what depends on the input alone across pages."""
     context = {"input": input, "page": page or {}}
     spec = op.request
@@ -167,8 +185,9 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
         body = render_structure(spec.body, context, memo)
         if body is not ABSENT:
             encoding = "json" if spec.encoding is None else render_structure(spec.encoding, context, memo)
-            content, content_type = encode_body(body, "json" if encoding in (ABSENT, None) else encoding,
-                                                _pointer_of(spec.body))
+            content, content_type = encode_body(
+                body, "json" if encoding in (ABSENT, None) else encoding, _pointer_of(spec.body)
+            )
             limit = min(spec.max_bytes or call.spec.defaults.max_request_bytes, call.spec.defaults.max_request_bytes)
             if len(content) > limit:
                 raise _invalid("/", "maxLength", f"the request body is larger than {limit} bytes")
@@ -177,11 +196,11 @@ def build_request(call: Call, op: OperationSpec, input: Mapping[str, Any], page:
     query = _query(render_structure(spec.query, context, memo))
     try:
         # Merging an empty parameter list only parses the URL a second time (and drops a "?..." already in it).
-        request = httpx.Request(method, url, params=query if query or "?" in url else None, headers=headers,
-                                content=content)
+        request = httpx.Request(method, url, params=query if query or "?" in url else None, headers=headers, content=content)
     except (httpx.InvalidURL, UnicodeError) as exc:
-        raise _invalid(_pointer_of(spec.raw_path or spec.query), "format",
-                       f"the request cannot be built: {type(exc).__name__}") from None
+        raise _invalid(
+            _pointer_of(spec.raw_path or spec.query), "format", f"the request cannot be built: {type(exc).__name__}"
+        ) from None
     if origin_of(request.url) != call.auth.origin:  # belt and braces: the gate would refuse the key anyway
         raise _invalid(_pointer_of(spec.raw_path or spec.path), "origin", "the request would leave the account's API")
     return request

@@ -44,9 +44,12 @@ log = logging.getLogger("engine")
 
 def _client_settings(timeouts: Timeouts) -> dict[str, Any]:
     # trust_env=False: proxy variables and .netrc never see our requests; redirects are followed by hand.
-    return {"trust_env": False, "follow_redirects": False, "verify": True,
-            "timeout": httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
-                                     pool=timeouts.pool)}
+    return {
+        "trust_env": False,
+        "follow_redirects": False,
+        "verify": True,
+        "timeout": httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool),
+    }
 
 
 class _TlsOnFirstUse(httpx.BaseTransport):
@@ -81,20 +84,33 @@ def _sync_client(timeouts: Timeouts, transport: httpx.BaseTransport | None) -> h
     if transport is not None:
         return httpx.Client(transport=transport, **settings)
     # The default transport serves https (and anything else); plain http has its own, without certificates.
-    return httpx.Client(transport=_TlsOnFirstUse(), mounts={"http://": GuardedTransport(ssl_context=_plain_http_context())},
-                        **settings)
+    return httpx.Client(
+        transport=_TlsOnFirstUse(), mounts={"http://": GuardedTransport(ssl_context=_plain_http_context())}, **settings
+    )
 
 
 class Connector:
     """A loaded connector. Thread-safe; share one per process."""
 
-    def __init__(self, spec: ConnectorSpec, *, client: httpx.Client | None = None,
-                 async_client: httpx.AsyncClient | None = None, transport: httpx.BaseTransport | None = None,
-                 async_transport: httpx.AsyncBaseTransport | None = None, limiter: RateLimiter | None = None,
-                 clock: Clock | None = None, retry: RetryPolicy | None = None, timeouts: TimeoutsLike = None,
-                 strict_output: bool = False, allow_loopback: bool = False, seed: int | None = None,
-                 rate_limit_backend: str | None = None, url_policy: UrlPolicy | None = None,
-                 max_in_flight: int = DEFAULT_PER_ORIGIN) -> None:
+    def __init__(
+        self,
+        spec: ConnectorSpec,
+        *,
+        client: httpx.Client | None = None,
+        async_client: httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: TimeoutsLike = None,
+        strict_output: bool = False,
+        allow_loopback: bool = False,
+        seed: int | None = None,
+        rate_limit_backend: str | None = None,
+        url_policy: UrlPolicy | None = None,
+        max_in_flight: int = DEFAULT_PER_ORIGIN,
+    ) -> None:
         """``limiter`` or ``rate_limit_backend`` (memory://, file:///dir, redis://host/db) share one budget per
         account; ``timeouts`` (per attempt) and ``retry`` default to connector.yaml; ``url_policy`` says where an
         authentication may point (``UrlPolicy.service()`` for a shared service); ``max_in_flight`` bounds the
@@ -104,8 +120,9 @@ class Connector:
         self.timeouts = as_timeouts(timeouts, d.timeout)
         self.clock = clock or Clock()
         self.retry = retry or RetryPolicy(max_attempts=d.max_attempts, deadline=d.deadline)
-        self.limiter = limiter or make_limiter(rate_limit_backend, d.rate_limit_requests, d.rate_limit_seconds,
-                                               clock=self.clock)
+        self.limiter = limiter or make_limiter(
+            rate_limit_backend, d.rate_limit_requests, d.rate_limit_seconds, clock=self.clock
+        )
         self.strict_output = strict_output
         self.allow_loopback = allow_loopback
         self.url_policy = url_policy
@@ -116,7 +133,8 @@ class Connector:
         self._sync: httpx.Client | None = client
         self._async_client = async_client
         self._loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary())
+            weakref.WeakKeyDictionary()
+        )
         self._async_transport = async_transport
 
     @classmethod
@@ -136,12 +154,14 @@ class Connector:
         return self._sync
 
     # -- authentication ------------------------------------------------------------------------
-    def authentication(self, fields: Mapping[str, Any], *, name: str = "",
-                       url_policy: UrlPolicy | None = None) -> Authentication:
+    def authentication(
+        self, fields: Mapping[str, Any], *, name: str = "", url_policy: UrlPolicy | None = None
+    ) -> Authentication:
         """Check and prepare an authentication's fields (URL normalised, secrets wrapped); ``url_policy``
         overrides the connector's own for this call (a service sharing a connector applies its own rule)."""
-        return make_authentication(self.spec, fields, name=name, allow_loopback=self.allow_loopback,
-                                   policy=url_policy or self.url_policy)
+        return make_authentication(
+            self.spec, fields, name=name, allow_loopback=self.allow_loopback, policy=url_policy or self.url_policy
+        )
 
     def test_auth(self, auth: Authentication, *, deadline: float = 10.0) -> Any:
         """Run the manifest's auth test operation; a short deadline, since a person is waiting."""
@@ -154,15 +174,29 @@ class Connector:
         except KeyError:
             raise UnknownOperation(f"unknown operation {name!r}") from None
 
-    def run(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
-            deadline: float | None = None, timeouts: TimeoutsLike = None) -> Any:
+    def run(
+        self,
+        operation: str,
+        input: Mapping[str, Any] | None,
+        auth: Authentication,
+        *,
+        deadline: float | None = None,
+        timeouts: TimeoutsLike = None,
+    ) -> Any:
         """Run one operation. ``deadline`` (seconds) bounds the whole call, retries and waits included;
         ``timeouts`` bounds each attempt (connect, read, write, pool)."""
         call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
         return drive(self._pipeline(call, prepared), self._client, self.clock, self._slots)
 
-    async def arun(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication, *,
-                   deadline: float | None = None, timeouts: TimeoutsLike = None) -> Any:
+    async def arun(
+        self,
+        operation: str,
+        input: Mapping[str, Any] | None,
+        auth: Authentication,
+        *,
+        deadline: float | None = None,
+        timeouts: TimeoutsLike = None,
+    ) -> Any:
         call, prepared = self._prepare(operation, input, auth, deadline, timeouts=timeouts)
         return await adrive(self._pipeline(call, prepared), self._aclient(), self.clock, self._slots)
 
@@ -186,19 +220,34 @@ class Connector:
 
     async def astream(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication) -> AsyncIterator[Any]:
         call, prepared = self._prepare(operation, input, auth, None, stream=True)
-        async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, [],
-                                      self._slots):
+        async for emitted in aiterate(self._stream_pipeline(call, prepared), self._aclient(), self.clock, [], self._slots):
             for item in emitted.items:
                 yield item
 
-    def options(self, operation: str, field: str, form: Mapping[str, Any] | None, auth: Authentication, *,
-                search: str | None = None, offset: int | None = None) -> Any:
+    def options(
+        self,
+        operation: str,
+        field: str,
+        form: Mapping[str, Any] | None,
+        auth: Authentication,
+        *,
+        search: str | None = None,
+        offset: int | None = None,
+    ) -> Any:
         """Choices for one field of an operation's form, from the DDL its schema names."""
         ddl, ddl_input = self._options_input(operation, field, form, search, offset)
         return self.run(ddl, ddl_input, auth)
 
-    async def aoptions(self, operation: str, field: str, form: Mapping[str, Any] | None, auth: Authentication, *,
-                       search: str | None = None, offset: int | None = None) -> Any:
+    async def aoptions(
+        self,
+        operation: str,
+        field: str,
+        form: Mapping[str, Any] | None,
+        auth: Authentication,
+        *,
+        search: str | None = None,
+        offset: int | None = None,
+    ) -> Any:
         ddl, ddl_input = self._options_input(operation, field, form, search, offset)
         return await self.arun(ddl, ddl_input, auth)
 
@@ -234,24 +283,40 @@ class Connector:
     def describe(self, operation: str) -> dict[str, Any]:
         op = self.operation(operation)
         return {
-            "name": op.name, "title": op.title, "description": op.description, "group": op.group,
-            "kind": op.kind, "idempotency": op.idempotency + (f"({op.upsert_key})" if op.upsert_key else ""),
-            "input": op.input_schema, "output": op.output_schema,
-            "lookups": [{"field": lk.pointer, "operation": lk.operation,
-                         "depends_on": sorted({u.attr for t in _templates(lk.input) for u in t.uses
-                                               if u.root == "input" and u.attr})}
-                        for lk in op.lookups],
+            "name": op.name,
+            "title": op.title,
+            "description": op.description,
+            "group": op.group,
+            "kind": op.kind,
+            "idempotency": op.idempotency + (f"({op.upsert_key})" if op.upsert_key else ""),
+            "input": op.input_schema,
+            "output": op.output_schema,
+            "lookups": [
+                {
+                    "field": lk.pointer,
+                    "operation": lk.operation,
+                    "depends_on": sorted(
+                        {u.attr for t in _templates(lk.input) for u in t.uses if u.root == "input" and u.attr}
+                    ),
+                }
+                for lk in op.lookups
+            ],
             "examples": list(op.examples),
         }
 
     def manifest(self) -> dict[str, Any]:
         s = self.spec
         return {
-            "name": s.name, "title": s.title, "version": s.version, "description": s.description,
+            "name": s.name,
+            "title": s.title,
+            "version": s.version,
+            "description": s.description,
             "documentation": s.documentation,
             "authentication": {"fields": s.auth.fields_schema, "types": list(s.auth.types), "help": s.auth.help},
-            "operations": [{"name": o.name, "title": o.title, "description": o.description, "kind": o.kind,
-                            "group": o.group} for o in sorted(s.operations.values(), key=lambda o: o.name)],
+            "operations": [
+                {"name": o.name, "title": o.title, "description": o.description, "kind": o.kind, "group": o.group}
+                for o in sorted(s.operations.values(), key=lambda o: o.name)
+            ],
         }
 
     # -- internals -----------------------------------------------------------------------------
@@ -264,29 +329,53 @@ class Connector:
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
-            client = httpx.AsyncClient(transport=self._async_transport or AsyncGuardedTransport(),
-                                       **_client_settings(self.timeouts))
+            client = httpx.AsyncClient(
+                transport=self._async_transport or AsyncGuardedTransport(), **_client_settings(self.timeouts)
+            )
             self._loop_clients[loop] = client
         return client
 
-    def _prepare(self, operation: str, input: Mapping[str, Any] | None, auth: Authentication,
-                 deadline: float | None, stream: bool = False,
-                 timeouts: TimeoutsLike = None) -> tuple[Call, dict[str, Any]]:
+    def _prepare(
+        self,
+        operation: str,
+        input: Mapping[str, Any] | None,
+        auth: Authentication,
+        deadline: float | None,
+        stream: bool = False,
+        timeouts: TimeoutsLike = None,
+    ) -> tuple[Call, dict[str, Any]]:
         op = self.operation(operation)
         if stream and op.pagination is None:
             raise UnknownOperation(f"{operation} is not a listing and cannot be streamed")
         if not isinstance(auth, Authentication):
             raise TypeError("auth must come from Connector.authentication()")
         prepared = self.validate_input(operation, input)
-        policy = self.retry if deadline is None else RetryPolicy(
-            max_attempts=self.retry.max_attempts, deadline=deadline, backoff_base=self.retry.backoff_base,
-            backoff_cap=self.retry.backoff_cap, max_retry_after=self.retry.max_retry_after)
+        policy = (
+            self.retry
+            if deadline is None
+            else RetryPolicy(
+                max_attempts=self.retry.max_attempts,
+                deadline=deadline,
+                backoff_base=self.retry.backoff_base,
+                backoff_cap=self.retry.backoff_cap,
+                max_retry_after=self.retry.max_retry_after,
+            )
+        )
         per_attempt = self.timeouts
         if op.request is not None and op.request.timeout:
             per_attempt = Timeouts(**{**per_attempt.__dict__, **op.request.timeout})
         timeouts = as_timeouts(timeouts, per_attempt)
-        call = Call(spec=self.spec, op=op, auth=auth, limiter=self.limiter, clock=self.clock, policy=policy,
-                    timeouts=timeouts, rng=self._rng, started=self.clock.monotonic())
+        call = Call(
+            spec=self.spec,
+            op=op,
+            auth=auth,
+            limiter=self.limiter,
+            clock=self.clock,
+            policy=policy,
+            timeouts=timeouts,
+            rng=self._rng,
+            started=self.clock.monotonic(),
+        )
         return call, prepared
 
     def _pipeline(self, call: Call, input: dict[str, Any]) -> Pipeline:
@@ -296,14 +385,16 @@ class Connector:
         elif op.pagination is not None:
             result = yield from paginate(call, op, input)
             if op.kind == "ddl":
-                output = {"result": [self._option(op, item, input) for item in result.items],
-                               "next_offset": result.next_offset}
+                output = {"result": [self._option(op, item, input) for item in result.items], "next_offset": result.next_offset}
             else:
                 output = render_structure(op.output, {"input": input, "result": result.context()})
         else:
             exchanged = yield from exchange(call, build_request(call, op, input, None))
-            response = {"status": exchanged.response.status_code, "headers": headers_dict(exchanged.response.headers),
-                        "body": parse_body(exchanged.content)}
+            response = {
+                "status": exchanged.response.status_code,
+                "headers": headers_dict(exchanged.response.headers),
+                "body": parse_body(exchanged.content),
+            }
             context = {"input": input, "response": response}
             if op.success_when is not None and not render_structure(op.success_when, context):
                 failure = op.failure or {"type": "upstream", "message": f"{op.title} did not succeed"}
@@ -338,14 +429,16 @@ class Connector:
             raise SpecError(message)
         log.warning(message)
 
-    def _options_input(self, operation: str, field: str, form: Mapping[str, Any] | None, search: str | None,
-                       offset: int | None) -> tuple[str, dict[str, Any]]:
+    def _options_input(
+        self, operation: str, field: str, form: Mapping[str, Any] | None, search: str | None, offset: int | None
+    ) -> tuple[str, dict[str, Any]]:
         op = self.operation(operation)
         pointer = field if field.startswith("/") else f"/{field}"
         lookup = next((lk for lk in op.lookups if lk.pointer == pointer), None)
         if lookup is None:
-            raise ValidationError([{"pointer": pointer, "keyword": "lookup",
-                                    "message": f"{operation} has no dropdown at {pointer}"}])
+            raise ValidationError(
+                [{"pointer": pointer, "keyword": "lookup", "message": f"{operation} has no dropdown at {pointer}"}]
+            )
         ddl_input: dict[str, Any] = {}
         if lookup.input is not None:
             rendered = render_structure(lookup.input, {"input": dict(form or {})})
@@ -407,8 +500,14 @@ def _describe_error(error: Any, root: Any = None) -> list[dict[str, str]]:
         extra = [k for k in error.instance if k not in known and not any(p.search(k) for p in patterns)]
         if extra and schema.get("additionalProperties") is False:
             base = "".join(f"/{p}" for p in error.absolute_path)
-            return [{"pointer": f"{base}/{name}", "keyword": "additionalProperties",
-                     "message": f"{name!r} is not a field of this operation"} for name in sorted(extra)]
+            return [
+                {
+                    "pointer": f"{base}/{name}",
+                    "keyword": "additionalProperties",
+                    "message": f"{name!r} is not a field of this operation",
+                }
+                for name in sorted(extra)
+            ]
     return [{"pointer": _error_pointer(error), "keyword": str(error.validator), "message": plain_message(error, root)}]
 
 
@@ -419,8 +518,11 @@ def _error_pointer(error: Any) -> str:
         for name in error.validator_value or ():
             if name not in error.instance and error.message == f"{name!r} is a required property":
                 return f"{pointer}/{name}"
-    if error.validator == "dependentRequired" and isinstance(error.instance, Mapping) \
-            and isinstance(error.validator_value, Mapping):
+    if (
+        error.validator == "dependentRequired"
+        and isinstance(error.instance, Mapping)
+        and isinstance(error.validator_value, Mapping)
+    ):
         for field, needs in error.validator_value.items():
             lacking = [n for n in needs if n not in error.instance] if field in error.instance else []
             if lacking:

@@ -21,8 +21,14 @@ from .transport import Call
 SubCall = Callable[[Call, dict[str, Any]], Pipeline]
 
 
-def run_steps(call: Call, op: OperationSpec, input: dict[str, Any], operation: Callable[[str], OperationSpec],
-              validate: Callable[[str, Any], dict[str, Any]], sub_pipeline: SubCall) -> Pipeline:
+def run_steps(
+    call: Call,
+    op: OperationSpec,
+    input: dict[str, Any],
+    operation: Callable[[str], OperationSpec],
+    validate: Callable[[str, Any], dict[str, Any]],
+    sub_pipeline: SubCall,
+) -> Pipeline:
     """Run ``op``'s steps; return its output rendered over ``input`` and ``steps``."""
     done: dict[str, Any] = {}
     for step in op.steps:
@@ -51,19 +57,25 @@ def _value(rendered: Any) -> Any:
     return None if rendered is ABSENT else rendered
 
 
-def _run_once(call: Call, step: StepSpec, context: dict[str, Any], operation: Callable[[str], OperationSpec],
-              validate: Callable[[str, Any], dict[str, Any]], sub_pipeline: SubCall) -> Pipeline:
+def _run_once(
+    call: Call,
+    step: StepSpec,
+    context: dict[str, Any],
+    operation: Callable[[str], OperationSpec],
+    validate: Callable[[str, Any], dict[str, Any]],
+    sub_pipeline: SubCall,
+) -> Pipeline:
     if step.fail is not None:
         # A check that failed: nothing after it runs (e.g. going on would delete records the input did not name).
-        raise PreconditionFailed(str(render_structure(step.fail["message"], context)).strip(),
-                                 pointer=step.fail.get("pointer"), step=step.name)
+        raise PreconditionFailed(
+            str(render_structure(step.fail["message"], context)).strip(), pointer=step.fail.get("pointer"), step=step.name
+        )
     if step.operation is None:
         return _value(render_structure(step.value, context))
     rendered = render_structure(step.input, context) if step.input is not None else {}
     prepared = validate(step.operation, {} if rendered is ABSENT else rendered)
     for attempt in range(1, step.attempts + 1):
-        sub = dataclasses.replace(call, op=operation(step.operation), attempts=0, log=call.log,
-                                  started=call.clock.monotonic())
+        sub = dataclasses.replace(call, op=operation(step.operation), attempts=0, log=call.log, started=call.clock.monotonic())
         try:
             output = yield from sub_pipeline(sub, prepared)
         except ConnectorError as exc:
@@ -74,5 +86,6 @@ def _run_once(call: Call, step: StepSpec, context: dict[str, Any], operation: Ca
             return output
         if attempt < step.attempts:
             yield Sleep(step.every)
-    raise Timeout(f"{call.op.title}: step {step.name!r} was not done after {step.attempts} checks "
-                  f"{step.every:g} s apart", phase="polling")
+    raise Timeout(
+        f"{call.op.title}: step {step.name!r} was not done after {step.attempts} checks {step.every:g} s apart", phase="polling"
+    )

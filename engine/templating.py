@@ -51,8 +51,6 @@ def path_segment(value: Any) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-
-
 def is_template(text: str) -> bool:
     return "{{" in text or "{%" in text
 
@@ -332,8 +330,9 @@ def _codegen_cannot_fail(ast: nodes.Template, env: ImmutableSandboxedEnvironment
 
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return False
-    return (all(f.name in env.filters for f in ast.find_all(nodes.Filter))
-            and all(t.name in env.tests for t in ast.find_all(nodes.Test)))
+    return all(f.name in env.filters for f in ast.find_all(nodes.Filter)) and all(
+        t.name in env.tests for t in ast.find_all(nodes.Test)
+    )
 
 
 def _compile_string(source: str, finalize_segment: bool) -> Template:
@@ -356,19 +355,37 @@ def _compile_string(source: str, finalize_segment: bool) -> Template:
 
         # A top-level tuple ("a, b") parses in a template but not as an expression: compile now to fail now.
         output = ast.body[0]
-        lazy = (_codegen_cannot_fail(ast, ENV) and isinstance(output, nodes.Output) and len(output.nodes) == 1
-                and not isinstance(output.nodes[0], nodes.Tuple))
+        lazy = (
+            _codegen_cannot_fail(ast, ENV)
+            and isinstance(output, nodes.Output)
+            and len(output.nodes) == 1
+            and not isinstance(output.nodes[0], nodes.Tuple)
+        )
         uses = frozenset(_uses(ast))
-        return Template(source, True, None if lazy else _jinja_compile(source, True, False), uses, _plan=plan,
-                        _pure=_is_pure(ast), _results={} if plan is None and _keyable(ast, uses) else None)
+        return Template(
+            source,
+            True,
+            None if lazy else _jinja_compile(source, True, False),
+            uses,
+            _plan=plan,
+            _pure=_is_pure(ast),
+            _results={} if plan is None and _keyable(ast, uses) else None,
+        )
     env = PATH_ENV if finalize_segment else ENV
     ast = env.parse(source)
     lazy = _codegen_cannot_fail(ast, env)
     uses = frozenset(_uses(ast))
     plan = _fast_plan(ast)
-    return Template(source, False, None if lazy else _jinja_compile(source, False, finalize_segment), uses, _plan=plan,
-                    _segment=finalize_segment, _pure=_is_pure(ast),
-                    _results={} if plan is None and _keyable(ast, uses) else None)
+    return Template(
+        source,
+        False,
+        None if lazy else _jinja_compile(source, False, finalize_segment),
+        uses,
+        _plan=plan,
+        _segment=finalize_segment,
+        _pure=_is_pure(ast),
+        _results={} if plan is None and _keyable(ast, uses) else None,
+    )
 
 
 def _jinja_compile(source: str, whole_expression: bool, segment: bool) -> Any:
@@ -417,8 +434,6 @@ class RenderMemo:
         return template._pure and all(u.root in self.constant for u in template.uses)
 
 
-
-
 @dataclass
 class Each:
     """``{$each: expr, as: name, item: structure}``: map a list through a structure."""
@@ -451,8 +466,10 @@ def compile_structure(value: Any, where: str, problems: list[dict[str, str]], *,
                 problems.append({"where": where, "message": "$each must be a template"})
                 return value
             return Each(source, str(value.get("as", "item")), compile_structure(value.get("item"), f"{where}/item", problems))
-        return {_compile_key(k, where, problems): compile_structure(v, f"{where}/{k}", problems, path=path)
-                for k, v in value.items()}
+        return {
+            _compile_key(k, where, problems): compile_structure(v, f"{where}/{k}", problems, path=path)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [compile_structure(v, f"{where}/{i}", problems, path=path) for i, v in enumerate(value)]
     return value

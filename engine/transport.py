@@ -82,15 +82,15 @@ class Call:
 def _timeout_for(call: Call) -> dict[str, float]:
     left = max(0.05, call.remaining())
     t = call.timeouts
-    return {"connect": min(t.connect, left), "read": min(t.read, left), "write": min(t.write, left),
-            "pool": min(t.pool, left)}
+    return {"connect": min(t.connect, left), "read": min(t.read, left), "write": min(t.write, left), "pool": min(t.pool, left)}
 
 
 def _wait_for_slot(call: Call, key: str) -> Pipeline:
     while (wait := call.limiter.try_acquire(key)) > 0:
         if wait > call.remaining():
-            raise RateLimited(f"the account's rate limit needs a wait of {wait:.1f}s, past this call's deadline",
-                              retry_after=round(wait, 3))
+            raise RateLimited(
+                f"the account's rate limit needs a wait of {wait:.1f}s, past this call's deadline", retry_after=round(wait, 3)
+            )
         yield Sleep(wait)
 
 
@@ -106,8 +106,9 @@ def _sent_failure(exc: httpx.HTTPError, request: httpx.Request) -> tuple[Connect
     if isinstance(exc, httpx.TimeoutException):
         phase = "write" if isinstance(exc, httpx.WriteTimeout) else "read"
         return Timeout(f"{where} timed out while waiting to {phase}", phase=phase), False
-    return ConnectionFailed(f"the connection to {request.url.host} broke before the whole response "
-                           f"arrived: {type(exc).__name__}"), False
+    return ConnectionFailed(
+        f"the connection to {request.url.host} broke before the whole response arrived: {type(exc).__name__}"
+    ), False
 
 
 def exchange(call: Call, request: httpx.Request) -> Pipeline:
@@ -128,8 +129,7 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
         call.attempts += 1
         failure: ConnectorError
         try:
-            result: Exchange = yield Send(request, call.spec.defaults.max_response_bytes,
-                                          budget=max(0.05, call.remaining()))
+            result: Exchange = yield Send(request, call.spec.defaults.max_response_bytes, budget=max(0.05, call.remaining()))
         except httpx.HTTPError as exc:
             failure, retry_any = _sent_failure(exc, request)
         else:
@@ -159,7 +159,9 @@ def exchange(call: Call, request: httpx.Request) -> Pipeline:
                 raise OutcomeUnknown(
                     f"{call.op.title}: the request may or may not have been carried out ({failure.message}). "
                     "It was not repeated, to avoid a duplicate; check before running it again.",
-                    cause=failure.to_dict(), operation=call.op.name)
+                    cause=failure.to_dict(),
+                    operation=call.op.name,
+                )
             maybe_done = True
         if attempt >= call.policy.max_attempts:
             raise failure
@@ -218,8 +220,15 @@ def _scrubbed_decoded(content: bytes, secrets: list[str]) -> bytes:
 def _upstream_error(call: Call, response: httpx.Response, content: bytes) -> UpstreamError:
     secrets = call.auth.secret_values()
     body = scrub_data(parse_error_body(content), secrets)
-    err = classify(response.status_code, response.reason_phrase, response.headers, body,
-                   call.spec.error_rules, call.spec.error_hints, now=call.clock.time())
+    err = classify(
+        response.status_code,
+        response.reason_phrase,
+        response.headers,
+        body,
+        call.spec.error_rules,
+        call.spec.error_hints,
+        now=call.clock.time(),
+    )
     err.message = call.scrub(err.message)
     return err
 
@@ -232,17 +241,25 @@ def _follow(call: Call, request: httpx.Request, response: httpx.Response, hops: 
         target = request.url.join(location)
         target_origin = origin_of(target)
     except (httpx.InvalidURL, ValueError):  # ValueError: UnicodeError from an invalid IDNA host, among others
-        raise RedirectBlocked(f"the server redirected ({status}) to an invalid address; not followed",
-                              status=status, target_host="") from None
+        raise RedirectBlocked(
+            f"the server redirected ({status}) to an invalid address; not followed", status=status, target_host=""
+        ) from None
     if target_origin != call.auth.origin or target.userinfo:
-        raise RedirectBlocked(f"the server redirected ({status}) to another origin, {target.host}; "
-                              "not followed, so the credential stays with the account",
-                              status=status, target_host=target.host)
+        raise RedirectBlocked(
+            f"the server redirected ({status}) to another origin, {target.host}; "
+            "not followed, so the credential stays with the account",
+            status=status,
+            target_host=target.host,
+        )
     if hops > call.spec.defaults.max_redirects:
-        raise RedirectBlocked(f"too many redirects (more than {call.spec.defaults.max_redirects})",
-                              status=status, target_host=target.host)
+        raise RedirectBlocked(
+            f"too many redirects (more than {call.spec.defaults.max_redirects})", status=status, target_host=target.host
+        )
     if status in (301, 302, 303) and request.method not in ("GET", "HEAD"):
-        raise RedirectBlocked(f"the server answered {status} to a {request.method}; a redirect that would change "
-                              "the method is not followed", status=status, target_host=target.host)
+        raise RedirectBlocked(
+            f"the server answered {status} to a {request.method}; a redirect that would change the method is not followed",
+            status=status,
+            target_host=target.host,
+        )
     headers = {k: v for k, v in request.headers.items() if k.lower() not in call.auth.header_names}
     return httpx.Request(request.method, target, headers=headers, content=request.content)

@@ -60,10 +60,18 @@ def error_details(body: Any) -> list[dict[str, Any]]:
                 if isinstance(item, Mapping):
                     source = item.get("source")
                     pointer = source.get("pointer") if isinstance(source, Mapping) else None
-                    out.append({k: v for k, v in {
-                        "title": item.get("title"), "detail": item.get("detail") or None,
-                        "code": item.get("code"), "pointer": pointer,
-                    }.items() if v not in (None, "")})
+                    out.append(
+                        {
+                            k: v
+                            for k, v in {
+                                "title": item.get("title"),
+                                "detail": item.get("detail") or None,
+                                "code": item.get("code"),
+                                "pointer": pointer,
+                            }.items()
+                            if v not in (None, "")
+                        }
+                    )
                 elif isinstance(item, str):
                     out.append({"title": item})
         elif isinstance(errors, Mapping):
@@ -113,8 +121,16 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 MAX_MESSAGE = 1000
 
 
-def classify(status: int, reason: str, headers: Mapping[str, str], body: Any,
-             rules: tuple[ErrorRule, ...], hints: Mapping[str, str], *, now: float | None = None) -> UpstreamError:
+def classify(
+    status: int,
+    reason: str,
+    headers: Mapping[str, str],
+    body: Any,
+    rules: tuple[ErrorRule, ...],
+    hints: Mapping[str, str],
+    *,
+    now: float | None = None,
+) -> UpstreamError:
     details = error_details(body)
     codes = {d.get("code") for d in details}
     text = " ".join(f"{d.get('title', '')} {d.get('detail', '')}" for d in details)

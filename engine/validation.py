@@ -59,7 +59,10 @@ def is_uri(value: str) -> bool:
 
 # The project's format rules, checked the same way by both validators (formats apply to strings only).
 FORMAT_RULES: dict[str, Callable[[str], bool]] = {
-    "email": is_email, "date-time": is_datetime, "date": is_date, "uri": is_uri,
+    "email": is_email,
+    "date-time": is_datetime,
+    "date": is_date,
+    "uri": is_uri,
 }
 
 
@@ -176,17 +179,66 @@ def check_schema(schema: Any) -> None:
 
 
 # Keywords whose values are subschemas (or maps / lists of them): the only places the walker descends.
-_SUBSCHEMA = {"not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames",
-              "unevaluatedItems", "unevaluatedProperties", "contentSchema"}
+_SUBSCHEMA = {
+    "not",
+    "if",
+    "then",
+    "else",
+    "items",
+    "contains",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+}
 _SUBSCHEMA_MAP = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 _SUBSCHEMA_LIST = {"allOf", "anyOf", "oneOf", "prefixItems"}
-_VOCABULARY = _SUBSCHEMA | _SUBSCHEMA_MAP | _SUBSCHEMA_LIST | {
-    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$comment", "$vocabulary",
-    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
-    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
-    "maxProperties", "minProperties", "required", "dependentRequired", "format", "title", "description",
-    "default", "deprecated", "readOnly", "writeOnly", "examples", "contentEncoding", "contentMediaType",
-}
+_VOCABULARY = (
+    _SUBSCHEMA
+    | _SUBSCHEMA_MAP
+    | _SUBSCHEMA_LIST
+    | {
+        "$schema",
+        "$id",
+        "$ref",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$comment",
+        "$vocabulary",
+        "type",
+        "enum",
+        "const",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "dependentRequired",
+        "format",
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "examples",
+        "contentEncoding",
+        "contentMediaType",
+    }
+)
 
 
 def walk_schema(schema: Any, pointer: str, visit: Callable[[dict[str, Any], str], None]) -> None:
@@ -222,8 +274,9 @@ class RefError(Exception):
     pass
 
 
-def inline_file_refs(schema: Any, base: Path, load: Callable[[Path], Any], _stack: tuple[str, ...] = (),
-                     cache: dict[Any, Any] | None = None) -> Any:
+def inline_file_refs(
+    schema: Any, base: Path, load: Callable[[Path], Any], _stack: tuple[str, ...] = (), cache: dict[Any, Any] | None = None
+) -> Any:
     """Replace ``$ref`` to other files with their content, so every schema stands alone.
 
     A builder, hypothesis-jsonschema and ``describe`` all want self-contained schemas. ``cache``
@@ -259,8 +312,10 @@ def inline_file_refs(schema: Any, base: Path, load: Callable[[Path], Any], _stac
         if siblings and isinstance(resolved, dict):
             return {**resolved, **siblings}
         return resolved
-    return {k: inline_file_refs(v, base, load, _stack, cache) if k not in ("const", "enum", "default", "examples")
-            else v for k, v in schema.items()}
+    return {
+        k: inline_file_refs(v, base, load, _stack, cache) if k not in ("const", "enum", "default", "examples") else v
+        for k, v in schema.items()
+    }
 
 
 def _fresh(node: Any) -> Any:

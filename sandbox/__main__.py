@@ -31,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="start with an empty account")
     args = parser.parse_args(argv)
 
-    sandbox = Sandbox(api_key=args.api_key, rate_limit=args.rate_limit, throttle_status=args.throttle_status,
-                      control=args.control, seed=not args.no_seed)
+    sandbox = Sandbox(
+        api_key=args.api_key,
+        rate_limit=args.rate_limit,
+        throttle_status=args.throttle_status,
+        control=args.control,
+        seed=not args.no_seed,
+    )
     server = SandboxServer(sandbox, host=args.host, port=args.port).start()
     print(f"ActiveCampaign sandbox listening on {server.url}", flush=True)
     print(f"API URL: {server.url}   (API root {server.api_url})", flush=True)

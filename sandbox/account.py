@@ -41,8 +41,15 @@ ROUTER = build_router()
 class Sandbox:
     """An in-memory ActiveCampaign account. Thread-safe; share one per server."""
 
-    def __init__(self, api_key: str = "sandbox-key", rate_limit: int | None = 5, rate_window: float = 1.0,
-                 throttle_status: int = 429, control: bool = False, seed: bool = True):
+    def __init__(
+        self,
+        api_key: str = "sandbox-key",
+        rate_limit: int | None = 5,
+        rate_window: float = 1.0,
+        throttle_status: int = 429,
+        control: bool = False,
+        seed: bool = True,
+    ):
         if throttle_status not in (429, 503):
             raise ValueError("throttle_status must be 429 or 503")
         self.api_key = api_key
@@ -88,9 +95,15 @@ class Sandbox:
             return load_fixture(self.store, contacts=contacts, lists=lists, deals=deals, **more)
 
     # -- dispatch ----------------------------------------------------------------------------
-    def handle(self, method: str, path: str, query_string: str = "",
-               headers: Mapping[str, str] | Iterable[tuple[str, str]] = (), body: bytes = b"",
-               base_url: str | None = None) -> Response:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+        base_url: str | None = None,
+    ) -> Response:
         method = method.upper()
         hdrs = headers if isinstance(headers, Headers) else Headers(headers)
         if base_url is None:
@@ -106,14 +119,23 @@ class Sandbox:
             response.delay_headers = fault.delay_headers
             response.delay_body = fault.delay_body
             response.drop = fault.drop_after_write
-        self.log.append(LoggedRequest(
-            time=arrived, method=method, path=path, query=parse_query(query_string),
-            headers=mask_headers(dict(hdrs)), body=_logged_body(body, hdrs), status=response.status,
-            fault=hit.fault.describe() if hit else None))
+        self.log.append(
+            LoggedRequest(
+                time=arrived,
+                method=method,
+                path=path,
+                query=parse_query(query_string),
+                headers=mask_headers(dict(hdrs)),
+                body=_logged_body(body, hdrs),
+                status=response.status,
+                fault=hit.fault.describe() if hit else None,
+            )
+        )
         return response
 
-    def _respond(self, method: str, path: str, query_string: str, headers: Headers, body: bytes,
-                 base_url: str, hit: Hit | None) -> Response:
+    def _respond(
+        self, method: str, path: str, query_string: str, headers: Headers, body: bytes, base_url: str, hit: Hit | None
+    ) -> Response:
         if hit is not None:
             injected = _injected(hit, headers)
             if injected is not None:
@@ -127,18 +149,20 @@ class Sandbox:
             extra = [("RateLimit-Limit", str(decision.limit)), ("RateLimit-Remaining", str(decision.remaining))]
             if not decision.allowed:
                 status = self.throttle_status
-                return _json_response(status, {"message": f"{reason(status)}: rate limit exceeded"},
-                                      extra + [("Retry-After", str(decision.retry_after))])
+                return _json_response(
+                    status,
+                    {"message": f"{reason(status)}: rate limit exceeded"},
+                    extra + [("Retry-After", str(decision.retry_after))],
+                )
 
         token = headers.get("api-token")
         if not token or token != self.api_key:
             return _json_response(403, {"message": "Forbidden"}, extra)
 
-        route, params, allowed = ROUTER.match(method, path[len(API_PREFIX):])
+        route, params, allowed = ROUTER.match(method, path[len(API_PREFIX) :])
         if route is None:
             if allowed:
-                return _json_response(405, {"message": "Method Not Allowed"},
-                                      extra + [("Allow", ", ".join(allowed))])
+                return _json_response(405, {"message": "Method Not Allowed"}, extra + [("Allow", ", ".join(allowed))])
             return _json_response(404, {"message": "Not Found"}, extra)
 
         req = Request(method, path, parse_query(query_string), headers, body, base_url, params)

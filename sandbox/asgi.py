@@ -41,15 +41,26 @@ def asgi_app(sandbox: Sandbox):
         host = headers.get("host") or f"{server[0]}:{server[1]}"
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"]
-        response = sandbox.handle(scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
-                                  headers, b"".join(chunks), base_url=f"{scope.get('scheme', 'http')}://{host}")
+        response = sandbox.handle(
+            scope["method"],
+            path,
+            scope.get("query_string", b"").decode("latin-1"),
+            headers,
+            b"".join(chunks),
+            base_url=f"{scope.get('scheme', 'http')}://{host}",
+        )
         if response.drop:
             raise ConnectionResetError("sandbox fault: connection dropped after the write was applied")
         if response.delay_headers:
             await asyncio.sleep(response.delay_headers)
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-                    + [(b"content-length", str(len(response.body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+                + [(b"content-length", str(len(response.body)).encode())],
+            }
+        )
         if response.delay_body:
             await asyncio.sleep(response.delay_body)
         await send({"type": "http.response.body", "body": response.body})

@@ -15,8 +15,20 @@ from .wire import Response, dumps
 if TYPE_CHECKING:
     from .account import Sandbox
 
-FAULT_KEYS = frozenset({"statuses", "times", "delay_headers", "delay_body", "drop_after_write", "redirect",
-                        "redirect_status", "headers", "body", "echo_headers"})
+FAULT_KEYS = frozenset(
+    {
+        "statuses",
+        "times",
+        "delay_headers",
+        "delay_body",
+        "drop_after_write",
+        "redirect",
+        "redirect_status",
+        "headers",
+        "body",
+        "echo_headers",
+    }
+)
 FIXTURE_KEYS = frozenset({"contacts", "lists", "deals", "tags", "users"})
 
 
@@ -27,7 +39,7 @@ def _reply(status: int, payload: Any) -> Response:
 def handle(sb: Sandbox, method: str, path: str, query_string: str, body: bytes) -> Response:
     if not sb.control:
         return _reply(404, {"message": "Not Found"})
-    name = path[len("/__sandbox__"):].strip("/")
+    name = path[len("/__sandbox__") :].strip("/")
     try:
         data = json.loads(body) if body.strip() else {}
     except ValueError:
@@ -77,8 +89,7 @@ def _dispatch(sb: Sandbox, method: str, name: str, data: dict) -> Response:
                 subject[key] = row
         if data.get("source", "public") not in ("public", "admin", "api", "system"):
             raise ValueError("source must be public, admin, api or system")
-        fired = sb.emit(str(data["event"]), list_id=str(data.get("list", "0")), source=data.get("source", "public"),
-                        **subject)
+        fired = sb.emit(str(data["event"]), list_id=str(data.get("list", "0")), source=data.get("source", "public"), **subject)
         return _reply(201, {"fired": fired})
     elif name == "reset" and method == "POST":
         sb.reset()
@@ -100,9 +111,15 @@ def _dispatch(sb: Sandbox, method: str, name: str, data: dict) -> Response:
                 sb.bulk_import_limit = int(data["bulk_import_limit"])
             sb.limiter.clear()
         if method in ("GET", "PUT"):
-            return _reply(200, {"rate_limit": sb.rate_limit, "rate_window": sb.rate_window,
-                                "throttle_status": sb.throttle_status,
-                                "bulk_import_limit": sb.bulk_import_limit})
+            return _reply(
+                200,
+                {
+                    "rate_limit": sb.rate_limit,
+                    "rate_window": sb.rate_window,
+                    "throttle_status": sb.throttle_status,
+                    "bulk_import_limit": sb.bulk_import_limit,
+                },
+            )
     elif name == "fixture" and method == "POST":
         unknown = set(data) - FIXTURE_KEYS
         if unknown:

@@ -73,10 +73,17 @@ class Fault:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "route": self.route, "statuses": self.statuses, "times": self.times, "used": self.used,
-            "delay_headers": self.delay_headers, "delay_body": self.delay_body,
-            "drop_after_write": self.drop_after_write, "redirect": self.redirect,
-            "redirect_status": self.redirect_status, "headers": self.headers, "body": self.body,
+            "route": self.route,
+            "statuses": self.statuses,
+            "times": self.times,
+            "used": self.used,
+            "delay_headers": self.delay_headers,
+            "delay_body": self.delay_body,
+            "drop_after_write": self.drop_after_write,
+            "redirect": self.redirect,
+            "redirect_status": self.redirect_status,
+            "headers": self.headers,
+            "body": self.body,
             "echo_headers": self.echo_headers,
         }
 
@@ -96,13 +103,34 @@ class FaultSet:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, route: str, statuses: list[int] | tuple[int, ...] | None = None, *,
-            times: int | None = None, delay_headers: float = 0.0, delay_body: float = 0.0,
-            drop_after_write: bool = False, redirect: str | None = None, redirect_status: int = 302,
-            headers: dict[str, str] | None = None, body: Any = None, echo_headers: bool = False) -> Fault:
-        fault = Fault(route, list(statuses or []), times, float(delay_headers), float(delay_body),
-                      bool(drop_after_write), redirect, int(redirect_status), dict(headers or {}), body,
-                      bool(echo_headers))
+    def add(
+        self,
+        route: str,
+        statuses: list[int] | tuple[int, ...] | None = None,
+        *,
+        times: int | None = None,
+        delay_headers: float = 0.0,
+        delay_body: float = 0.0,
+        drop_after_write: bool = False,
+        redirect: str | None = None,
+        redirect_status: int = 302,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        echo_headers: bool = False,
+    ) -> Fault:
+        fault = Fault(
+            route,
+            list(statuses or []),
+            times,
+            float(delay_headers),
+            float(delay_body),
+            bool(drop_after_write),
+            redirect,
+            int(redirect_status),
+            dict(headers or {}),
+            body,
+            bool(echo_headers),
+        )
         with self._lock:
             self._faults.append(fault)
         return fault

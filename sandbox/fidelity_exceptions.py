@@ -17,39 +17,45 @@ from typing import Any
 
 GLOBAL: dict[str, str] = {
     "nullable": "The SPEC schemas are generated from examples and carry no nullable marks: the same field is a "
-                "string in one example and null in the next (contact bounced_date, ua, adate...; deal account) and "
-                "LIVE returns null for them. Every typed property also accepts null.",
+    "string in one example and null in the next (contact bounced_date, ua, adate...; deal account) and "
+    "LIVE returns null for them. Every typed property also accepts null.",
     "oneOf": "Two merged examples became a oneOf of two open objects (GET contacts, POST fields 422...). A "
-             "response matching both can never satisfy oneOf, so oneOf is read as anyOf.",
+    "response matching both can never satisfy oneOf, so oneOf is read as anyOf.",
 }
 
 EXCEPTIONS: dict[str, dict[str, Any]] = {
     "POST /contact/sync": {
         "status": {200: 201},
         "reason": "LIVE answers 200 when the e-mail already exists (201 only when a contact is created); the doc "
-                  "shows 201 only (api-map §3.2 †).",
+        "shows 201 only (api-map §3.2 †).",
     },
     "POST /contacts": {
-        "ignore": {"contact/organization": "LIVE create-contact returns null; the doc example shows \"\"."},
+        "ignore": {"contact/organization": 'LIVE create-contact returns null; the doc example shows "".'},
         "reason": "LIVE create-contact.",
     },
     "POST /lists": {
         "status": {201: 200},
-        "ignore": {"list/userid": "LIVE returns the owner as a number (1), the doc omits it.",
-                   "list/user": "LIVE returns the owner as a number (1)."},
+        "ignore": {
+            "list/userid": "LIVE returns the owner as a number (1), the doc omits it.",
+            "list/user": "LIVE returns the owner as a number (1).",
+        },
         "reason": "LIVE create-list answered 201; the doc says 200 (api-map §6.1 †).",
     },
     "POST /dealGroups": {
         "status": {201: 200},
-        "ignore": {"dealGroup/allgroups": "LIVE returns flags as strings (\"0\"/\"1\"); the doc example has ints.",
-                   "dealGroup/allusers": "as allgroups",
-                   "dealGroup/autoassign": "as allgroups"},
+        "ignore": {
+            "dealGroup/allgroups": 'LIVE returns flags as strings ("0"/"1"); the doc example has ints.',
+            "dealGroup/allusers": "as allgroups",
+            "dealGroup/autoassign": "as allgroups",
+        },
         "reason": "LIVE create-deal-group answered 201 with string flags; the doc says 200 (api-map §5.9 †).",
     },
     "PUT /dealGroups/{id}": {
-        "ignore": {"dealGroup/allgroups": "flags are strings as in LIVE create-deal-group",
-                   "dealGroup/allusers": "as allgroups",
-                   "dealGroup/autoassign": "as allgroups"},
+        "ignore": {
+            "dealGroup/allgroups": "flags are strings as in LIVE create-deal-group",
+            "dealGroup/allusers": "as allgroups",
+            "dealGroup/autoassign": "as allgroups",
+        },
         "reason": "Same object as POST dealGroups.",
     },
     "POST /dealStages": {
@@ -83,12 +89,12 @@ EXCEPTIONS: dict[str, dict[str, Any]] = {
     "PUT /dealTasks/{id}": {
         "status": {200: 201},
         "reason": "The doc says 201 for an update (UNCONFIRMED, api-map §5.11: 'probably 200'); the sandbox answers "
-                  "200 like every other update.",
+        "200 like every other update.",
     },
     "POST /dealTasktypes": {
         "status": {201: 200},
         "reason": "UNCONFIRMED: the doc says 200, but every other create the docs label 200 (lists, pipelines, "
-                  "stages) answers 201 live; the sandbox answers 201 (api-map §5.12).",
+        "stages) answers 201 live; the sandbox answers 201 (api-map §5.12).",
     },
     "DELETE /dealTasktypes/{id}": {
         "status": {200: 403},
@@ -96,12 +102,14 @@ EXCEPTIONS: dict[str, dict[str, Any]] = {
     },
     "POST /fields": {
         "skip_schema": "The doc's 201 example is a list response (fields[], fieldOptions[], meta); LIVE "
-                       "create-custom-field returns {\"field\": {...}} (api-map §4.1). Checked by a shape test.",
+        'create-custom-field returns {"field": {...}} (api-map §4.1). Checked by a shape test.',
         "reason": "Wrong example in the doc.",
     },
     "POST /accounts": {
-        "ignore": {"account/links": "LIVE create-account returns links as an object of URLs; the doc's invalid "
-                                    "example (an array with keys) became an array schema."},
+        "ignore": {
+            "account/links": "LIVE create-account returns links as an object of URLs; the doc's invalid "
+            "example (an array with keys) became an array schema."
+        },
         "reason": "LIVE create-account.",
     },
     "GET /accounts/{id}": {

@@ -16,8 +16,9 @@ from .store import Store
 YEAR = 365 * 86400
 
 
-def load_fixture(store: Store, contacts: int = 0, lists: int = 0, deals: int = 0, tags: int = 0,
-                 users: int = 0) -> dict[str, int]:
+def load_fixture(
+    store: Store, contacts: int = 0, lists: int = 0, deals: int = 0, tags: int = 0, users: int = 0
+) -> dict[str, int]:
     from .resources import deals as deals_mod
     from .resources import lists as lists_mod
     from .resources import pipelines
@@ -28,8 +29,11 @@ def load_fixture(store: Store, contacts: int = 0, lists: int = 0, deals: int = 0
     list_ids: list[str] = []
     table = store["lists"]
     for n in range(1, lists + 1):
-        row = table.insert(lists_mod.new_row(f"Fixture list {seq}-{n}", f"fixture-list-{seq}-{n}",
-                                             "https://www.example.com", "You are on a generated list."))
+        row = table.insert(
+            lists_mod.new_row(
+                f"Fixture list {seq}-{n}", f"fixture-list-{seq}-{n}", "https://www.example.com", "You are on a generated list."
+            )
+        )
         list_ids.append(row["id"])
 
     contact_ids: list[str] = []
@@ -43,16 +47,32 @@ def load_fixture(store: Store, contacts: int = 0, lists: int = 0, deals: int = 0
         second = int(ts)
         stamp = stamp_cache.get(second) or stamp_cache.setdefault(second, iso(second))
         email = f"fixture{seq}.contact{n + 1}@example.com"
-        row = {"email": email, "firstName": f"First{n + 1}", "lastName": f"Last{n + 1}", "phone": "",
-               "cdate": stamp, "udate": stamp, "_c": ts, "_u": ts,
-               "hash": hashlib.md5(email.encode()).hexdigest()}
+        row = {
+            "email": email,
+            "firstName": f"First{n + 1}",
+            "lastName": f"Last{n + 1}",
+            "phone": "",
+            "cdate": stamp,
+            "udate": stamp,
+            "_c": ts,
+            "_u": ts,
+            "hash": hashlib.md5(email.encode()).hexdigest(),
+        }
         ctable.insert(row)
         email_index[email] = int(row["id"])
         contact_ids.append(row["id"])
         if list_ids:
-            memberships.insert({"contact": row["id"], "list": list_ids[n % len(list_ids)], "status": "1",
-                                "sdate": stamp, "udate": None, "sourceid": "0",
-                                "_names": (row["firstName"], row["lastName"])})
+            memberships.insert(
+                {
+                    "contact": row["id"],
+                    "list": list_ids[n % len(list_ids)],
+                    "status": "1",
+                    "sdate": stamp,
+                    "udate": None,
+                    "sourceid": "0",
+                    "_names": (row["firstName"], row["lastName"]),
+                }
+            )
 
     added_deals = 0
     if deals:
@@ -62,16 +82,32 @@ def load_fixture(store: Store, contacts: int = 0, lists: int = 0, deals: int = 0
         owners = contact_ids or [c["id"] for c in store["contacts"]]
         for n in range(deals):
             ts = end - YEAR + n * (YEAR / deals)
-            store["deals"].insert(deals_mod.new_row(
-                f"Fixture deal {seq}-{n + 1}", (n % 50 + 1) * 10000, "usd",
-                owners[n % len(owners)] if owners else None, group["id"], stages[n % len(stages)], "1",
-                stamp=iso(ts), ts=ts, status=n % 3))
+            store["deals"].insert(
+                deals_mod.new_row(
+                    f"Fixture deal {seq}-{n + 1}",
+                    (n % 50 + 1) * 10000,
+                    "usd",
+                    owners[n % len(owners)] if owners else None,
+                    group["id"],
+                    stages[n % len(stages)],
+                    "1",
+                    stamp=iso(ts),
+                    ts=ts,
+                    status=n % 3,
+                )
+            )
             added_deals += 1
 
     for n in range(1, tags + 1):
-        store["tags"].insert({"tag": f"fixture-tag-{seq}-{n}", "tagType": "contact", "description": "",
-                              "cdate": iso(end)})
+        store["tags"].insert({"tag": f"fixture-tag-{seq}-{n}", "tagType": "contact", "description": "", "cdate": iso(end)})
     for n in range(1, users + 1):
-        store["users"].insert({"username": f"fixture{seq}u{n}", "firstName": "Fixture", "lastName": f"User {n}",
-                               "email": f"fixture{seq}.user{n}@example.com", "phone": ""})
+        store["users"].insert(
+            {
+                "username": f"fixture{seq}u{n}",
+                "firstName": "Fixture",
+                "lastName": f"User {n}",
+                "email": f"fixture{seq}.user{n}@example.com",
+                "phone": "",
+            }
+        )
     return {"contacts": contacts, "lists": lists, "deals": added_deals, "tags": tags, "users": users}

@@ -23,11 +23,30 @@ from .clock import iso
 from .webhook_payloads import flatten
 
 # Events whose hooks ignore the webhook's listid (create-webhook's listid description).
-LIST_BLIND = frozenset({
-    "subscriber_note", "contact_tag_added", "contact_tag_removed", "contact_task_add", "list_add", "sms_sent",
-    "sms_reply", "sms_unsub", "deal_add", "deal_update", "deal_note_add", "deal_pipeline_add", "deal_stage_add",
-    "deal_task_add", "deal_tasktype_add", "deal_task_complete", "account_add", "account_update",
-    "account_contact_add", "account_contact_update"})
+LIST_BLIND = frozenset(
+    {
+        "subscriber_note",
+        "contact_tag_added",
+        "contact_tag_removed",
+        "contact_task_add",
+        "list_add",
+        "sms_sent",
+        "sms_reply",
+        "sms_unsub",
+        "deal_add",
+        "deal_update",
+        "deal_note_add",
+        "deal_pipeline_add",
+        "deal_stage_add",
+        "deal_task_add",
+        "deal_tasktype_add",
+        "deal_task_complete",
+        "account_add",
+        "account_update",
+        "account_contact_add",
+        "account_contact_update",
+    }
+)
 
 
 @dataclass
@@ -74,8 +93,7 @@ class HookFirer:
             self.duplicate = False
             self.drop = 0
 
-    def emit(self, hooks: list[dict], event: str, payload: dict[str, Any], *, list_id: str = "0",
-             source: str = "api") -> int:
+    def emit(self, hooks: list[dict], event: str, payload: dict[str, Any], *, list_id: str = "0", source: str = "api") -> int:
         """Queue `event` for every hook listening to it from `source` (and on `list_id`); how many matched."""
         fired = 0
         when = iso()
@@ -84,8 +102,14 @@ class HookFirer:
                 continue
             if event not in LIST_BLIND and hook.get("listid", "0") not in ("0", "", None, list_id):
                 continue
-            body = {"type": event, "date_time": when, "initiated_by": source, "initiated_from": source,
-                    "list": list_id, **payload}
+            body = {
+                "type": event,
+                "date_time": when,
+                "initiated_by": source,
+                "initiated_from": source,
+                "list": list_id,
+                **payload,
+            }
             form = urlencode(flatten(body))
             for _ in range(2 if self.duplicate else 1):
                 self._submit(lambda h=hook, f=form: self._deliver(h, event, f))
@@ -114,8 +138,12 @@ class HookFirer:
                 self.drop -= 1
         record = Delivery(time.time(), hook["id"], hook["url"], event, form, None, dropped=dropped)
         if not dropped:
-            request = urllib.request.Request(hook["url"], data=form.encode(), method="POST", headers={
-                "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "ActiveCampaign-Sandbox/1.0"})
+            request = urllib.request.Request(
+                hook["url"],
+                data=form.encode(),
+                method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "ActiveCampaign-Sandbox/1.0"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (the hook's URL)
                     record.status = answer.status

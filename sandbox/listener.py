@@ -78,8 +78,12 @@ class BackgroundServer:
 
     def start(self) -> Self:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"{self.thread_name}:{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"{self.thread_name}:{self.port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 

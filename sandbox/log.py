@@ -72,9 +72,9 @@ class RequestLog:
     def matching(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
         """Entries with this method and a path matching the glob (either may be None)."""
         return [
-            item for item in self.snapshot()
-            if (method is None or item.method == method.upper())
-            and (path is None or fnmatch.fnmatchcase(item.path, path))
+            item
+            for item in self.snapshot()
+            if (method is None or item.method == method.upper()) and (path is None or fnmatch.fnmatchcase(item.path, path))
         ]
 
     def count(self, method: str | None = None, path: str | None = None) -> int:

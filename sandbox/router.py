@@ -39,10 +39,12 @@ class Router:
 
     def route(self, *methods: str, path: str) -> Callable[[Handler], Handler]:
         """Decorator form: @router.route("GET", path="/contacts/{id}")."""
+
         def register(handler: Handler) -> Handler:
             for method in methods:
                 self.add(method, path, handler)
             return handler
+
         return register
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:

@@ -56,8 +56,7 @@ class _Handler(NoDelayHandler):
         path, _, query = self.path.partition("?")
         sandbox = self.server.sandbox
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        response = sandbox.handle(self.command, path, query, Headers(self.headers.items()), body,
-                                  base_url=f"http://{host}")
+        response = sandbox.handle(self.command, path, query, Headers(self.headers.items()), body, base_url=f"http://{host}")
         if response.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -68,8 +67,11 @@ class _Handler(NoDelayHandler):
         self._write(response)
 
     def _write(self, response: Response) -> None:
-        lines = [f"HTTP/1.1 {response.status} {reason(response.status)}",
-                 f"Date: {self.date_time_string()}", f"Server: {self.server_version}"]
+        lines = [
+            f"HTTP/1.1 {response.status} {reason(response.status)}",
+            f"Date: {self.date_time_string()}",
+            f"Server: {self.server_version}",
+        ]
         lines += [f"{k}: {v}" for k, v in response.headers]
         body = b"" if self.command == "HEAD" else response.body
         lines.append(f"Content-Length: {len(response.body)}")

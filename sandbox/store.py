@@ -103,7 +103,7 @@ class Table:
 
     def ids_after(self, after: int) -> list[int]:
         """Ids strictly greater than `after`, ascending (keyset paging)."""
-        return self.ids[bisect_right(self.ids, after):]
+        return self.ids[bisect_right(self.ids, after) :]
 
 
 class Store:

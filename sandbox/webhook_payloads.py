@@ -17,9 +17,14 @@ from .store import Store
 def contact_part(store: Store, row: dict) -> dict[str, Any]:
     tag_names = [store["tags"].get(link["tag"]) for link in store["contactTags"].where("contact", row["id"])]
     return {
-        "id": row["id"], "email": row.get("email", ""), "first_name": row.get("firstName", ""),
-        "last_name": row.get("lastName", ""), "phone": row.get("phone", ""), "ip": "0.0.0.0",
-        "tags": ", ".join(t["tag"] for t in tag_names if t), "orgname": "",
+        "id": row["id"],
+        "email": row.get("email", ""),
+        "first_name": row.get("firstName", ""),
+        "last_name": row.get("lastName", ""),
+        "phone": row.get("phone", ""),
+        "ip": "0.0.0.0",
+        "tags": ", ".join(t["tag"] for t in tag_names if t),
+        "orgname": "",
         "fields": {fv["field"]: fv.get("value") or "" for fv in store["fieldValues"].where("contact", row["id"])},
     }
 
@@ -31,15 +36,26 @@ def deal_part(store: Store, row: dict) -> dict[str, Any]:
     person = store["contacts"].get(row["contact"]) if row.get("contact") else None
     cents = int(row["value"])
     return {
-        "id": row["id"], "title": row["title"], "create_date": local_plain(row["_c"]),
-        "create_date_iso": row["cdate"], "orgid": "0", "orgname": "",
-        "stageid": row["stage"], "stage_title": stage.get("title", ""),
-        "pipelineid": row["group"], "pipeline_title": group.get("title", ""),
-        "value": f"{cents / 100:.2f}", "value_raw": str(cents // 100), "currency": row["currency"],
-        "currency_symbol": "$" if row["currency"] == "usd" else "", "status": str(row["status"]),
-        "owner": row["owner"], "owner_firstname": owner.get("firstName", ""),
+        "id": row["id"],
+        "title": row["title"],
+        "create_date": local_plain(row["_c"]),
+        "create_date_iso": row["cdate"],
+        "orgid": "0",
+        "orgname": "",
+        "stageid": row["stage"],
+        "stage_title": stage.get("title", ""),
+        "pipelineid": row["group"],
+        "pipeline_title": group.get("title", ""),
+        "value": f"{cents / 100:.2f}",
+        "value_raw": str(cents // 100),
+        "currency": row["currency"],
+        "currency_symbol": "$" if row["currency"] == "usd" else "",
+        "status": str(row["status"]),
+        "owner": row["owner"],
+        "owner_firstname": owner.get("firstName", ""),
         "owner_lastname": owner.get("lastName", ""),
-        "contactid": row.get("contact") or "0", "contact_email": (person or {}).get("email", ""),
+        "contactid": row.get("contact") or "0",
+        "contact_email": (person or {}).get("email", ""),
         "contact_firstname": (person or {}).get("firstName", ""),
         "contact_lastname": (person or {}).get("lastName", ""),
     }
@@ -56,8 +72,15 @@ def deal_event(store: Store, row: dict, updated: list[str] | None = None) -> dic
     return body
 
 
-def event_payload(store: Store, *, contact: dict | None = None, deal: dict | None = None, tag: dict | None = None,
-                  note: dict | None = None, updated: list[str] | None = None) -> dict[str, Any]:
+def event_payload(
+    store: Store,
+    *,
+    contact: dict | None = None,
+    deal: dict | None = None,
+    tag: dict | None = None,
+    note: dict | None = None,
+    updated: list[str] | None = None,
+) -> dict[str, Any]:
     """The nested payload of one event: the deal (and its contact), or the contact, plus tag/note/updated."""
     body: dict[str, Any] = deal_event(store, deal, updated) if deal is not None else {}
     if contact is not None:

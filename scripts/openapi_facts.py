@@ -30,8 +30,19 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PROSE = {"description", "example", "examples", "title", "summary", "$comment"}
 # Schema keywords whose value is a map of names to schemas, or one schema, or a list of schemas.
 SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
-SCHEMA_ONE = {"items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-              "unevaluatedItems", "unevaluatedProperties", "additionalItems"}
+SCHEMA_ONE = {
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+}
 SCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
 PARAMETER_FACTS = ("name", "in", "required", "deprecated", "style", "explode", "allowEmptyValue")
 
@@ -57,8 +68,7 @@ def schema_facts(schema: Any) -> Any:
 
 def content_facts(content: dict[str, Any]) -> dict[str, Any]:
     """Media type -> {schema} (a media type whose example was not JSON has no schema: kept empty)."""
-    return {media: ({"schema": schema_facts(body["schema"])} if "schema" in body else {})
-            for media, body in content.items()}
+    return {media: ({"schema": schema_facts(body["schema"])} if "schema" in body else {}) for media, body in content.items()}
 
 
 def parameter_facts(parameter: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +91,10 @@ def operation_facts(operation: dict[str, Any]) -> dict[str, Any]:
         out["requestBody"] = {"content": content_facts(body.get("content", {}))}
         if "required" in body:
             out["requestBody"]["required"] = body["required"]
-    out["responses"] = {status: ({"content": content_facts(answer["content"])} if "content" in answer else {})
-                        for status, answer in operation.get("responses", {}).items()}
+    out["responses"] = {
+        status: ({"content": content_facts(answer["content"])} if "content" in answer else {})
+        for status, answer in operation.get("responses", {}).items()
+    }
     return out
 
 
@@ -121,10 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, default=REFERENCE, help="the folder with spec/ and operations.md")
     parser.add_argument("--check", action="store_true", help="compare with the committed extracts, write nothing")
     args = parser.parse_args(argv)
-    outputs = {TARGET: render(args.reference / "spec" / "activecampaign-v3.json"),
-               OPERATIONS_TARGET: render_operations(args.reference / "operations.md")}
-    stale = [target for target, text in outputs.items()
-             if not target.exists() or target.read_text(encoding="utf-8") != text]
+    outputs = {
+        TARGET: render(args.reference / "spec" / "activecampaign-v3.json"),
+        OPERATIONS_TARGET: render_operations(args.reference / "operations.md"),
+    }
+    stale = [target for target, text in outputs.items() if not target.exists() or target.read_text(encoding="utf-8") != text]
     if args.check:
         for target in stale:
             print(f"{target.relative_to(ROOT)} is out of date: run python scripts/openapi_facts.py", file=sys.stderr)

@@ -22,10 +22,14 @@ def render() -> str:
     groups: dict[str, list] = {}
     for op in sorted(spec.operations.values(), key=lambda o: o.name):
         groups.setdefault(op.group or "Other", []).append(op)
-    lines = ["# Operations", "",
-             f"{len(spec.operations)} operations, generated from `operations/*.yaml` by "
-             "`python scripts/operations_doc.py`. Each example runs with",
-             "`ac-connector run NAME --input 'JSON'`; a test runs every example against the sandbox.", ""]
+    lines = [
+        "# Operations",
+        "",
+        f"{len(spec.operations)} operations, generated from `operations/*.yaml` by "
+        "`python scripts/operations_doc.py`. Each example runs with",
+        "`ac-connector run NAME --input 'JSON'`; a test runs every example against the sandbox.",
+        "",
+    ]
     for group in sorted(groups):
         lines += [f"## {group}", ""]
         for op in groups[group]:

@@ -26,15 +26,18 @@ def _cell(text: str) -> str:
 def render() -> str:
     lines = [START, "", "| ActiveCampaign event | title | what happened | list filter |", "|---|---|---|---|"]
     for event in sorted(webhook_events().values(), key=lambda e: e.name):
-        lines.append(f"| `{event.name}` | {_cell(event.title)} | {_cell(event.description)} | "
-                     f"{'yes' if event.list_filter else 'no'} |")
+        lines.append(
+            f"| `{event.name}` | {_cell(event.title)} | {_cell(event.description)} | {'yes' if event.list_filter else 'no'} |"
+        )
     lines += ["", "| source | title | meaning |", "|---|---|---|"]
     for name, source in sources().items():
         lines.append(f"| `{name}` | {_cell(source['title'])} | {_cell(source['description'])} |")
     lines += ["", "| polling trigger | title | what happened | parameter |", "|---|---|---|---|"]
     for spec in poll_specs().values():
-        lines.append(f"| `{spec.name}` | {_cell(spec.title)} | {_cell(spec.description)} | "
-                     f"{f'`{spec.parameter}`' if spec.parameter else ''} |")
+        lines.append(
+            f"| `{spec.name}` | {_cell(spec.title)} | {_cell(spec.description)} | "
+            f"{f'`{spec.parameter}`' if spec.parameter else ''} |"
+        )
     return "\n".join([*lines, "", END])
 
 

@@ -28,7 +28,10 @@ class Migration:
 
 # Every table the connector keeps in PostgreSQL, in order. Never edit an applied migration: add one.
 MIGRATIONS: list[Migration] = [
-    Migration(1, "authentications", """
+    Migration(
+        1,
+        "authentications",
+        """
         CREATE TABLE authentications (
             name TEXT PRIMARY KEY,
             type TEXT NOT NULL,
@@ -38,14 +41,22 @@ MIGRATIONS: list[Migration] = [
             created DOUBLE PRECISION NOT NULL,
             updated DOUBLE PRECISION NOT NULL,
             binding INTEGER NOT NULL DEFAULT 2
-        )"""),
-    Migration(2, "store_meta", """
+        )""",
+    ),
+    Migration(
+        2,
+        "store_meta",
+        """
         CREATE TABLE store_meta (
             key TEXT PRIMARY KEY,
             value BYTEA NOT NULL
-        )"""),
+        )""",
+    ),
     # The run store's tables (ac_connector/workflows/runs.py keeps the same columns for SQLite).
-    Migration(3, "runs", """
+    Migration(
+        3,
+        "runs",
+        """
         CREATE TABLE runs (
             id TEXT PRIMARY KEY,
             workflow_name TEXT NOT NULL,
@@ -82,9 +93,13 @@ MIGRATIONS: list[Migration] = [
             document TEXT NOT NULL,
             created DOUBLE PRECISION NOT NULL,
             updated DOUBLE PRECISION NOT NULL
-        )"""),
+        )""",
+    ),
     # The triggers' tables (ac_connector/triggers/store.py keeps the same columns for SQLite).
-    Migration(4, "triggers", """
+    Migration(
+        4,
+        "triggers",
+        """
         CREATE TABLE triggers (
             id TEXT PRIMARY KEY,
             workflow_name TEXT NOT NULL UNIQUE,
@@ -111,7 +126,8 @@ MIGRATIONS: list[Migration] = [
             trigger_id TEXT PRIMARY KEY,
             cursor TEXT NOT NULL,
             updated DOUBLE PRECISION NOT NULL
-        )"""),
+        )""",
+    ),
 ]
 
 
@@ -126,8 +142,7 @@ def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - depends on the install
-        raise StoreUnavailable("a postgresql:// store needs the optional extra: pip install 'ac-connector[celery]'") \
-            from None
+        raise StoreUnavailable("a postgresql:// store needs the optional extra: pip install 'ac-connector[celery]'") from None
     return psycopg
 
 
@@ -183,8 +198,10 @@ def migrate(conn: Any, migrations: Sequence[Migration]) -> list[int]:
     applied_now: list[int] = []
     with conn.transaction():  # under the lock too: two first starts would both create the table
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                     "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     for migration in sorted(migrations, key=lambda m: m.version):
         if migration.version in done:
@@ -194,7 +211,6 @@ def migrate(conn: Any, migrations: Sequence[Migration]) -> list[int]:
             if conn.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,)).fetchone():
                 continue  # another host applied it while we waited for the lock
             conn.execute(migration.sql)
-            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                         (migration.version, migration.name))
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name))
             applied_now.append(migration.version)
     return applied_now

@@ -66,11 +66,11 @@ class SqliteAuthBackend:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(f"the store {self.path} is locked by another process; try again") from None
-            raise ConfigurationError(f"the store {self.path} cannot be used ({exc}); move it away to start a "
-                                     "new one") from None
+            raise ConfigurationError(f"the store {self.path} cannot be used ({exc}); move it away to start a new one") from None
         except sqlite3.DatabaseError as exc:
-            raise ConfigurationError(f"the store {self.path} is damaged or not an ac-connector store ({exc}); "
-                                     "move it away to start a new one") from None
+            raise ConfigurationError(
+                f"the store {self.path} is damaged or not an ac-connector store ({exc}); move it away to start a new one"
+            ) from None
 
     def _open_schema(self) -> None:
         db = self.connection
@@ -79,8 +79,10 @@ class SqliteAuthBackend:
             db.execute(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(authentications)")}
             if not columns >= _REQUIRED:
-                raise ConfigurationError(f"the store {self.path} holds a table 'authentications' that is not "
-                                         "ac-connector's; move it away to start a new one")
+                raise ConfigurationError(
+                    f"the store {self.path} holds a table 'authentications' that is not "
+                    "ac-connector's; move it away to start a new one"
+                )
             if "binding" not in columns:
                 db.execute(f"ALTER TABLE authentications ADD COLUMN binding INTEGER NOT NULL DEFAULT {NAME_ONLY}")
         os.chmod(self.path, 0o600)
@@ -113,14 +115,19 @@ class SqliteAuthBackend:
                 f"INSERT INTO authentications ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT (name) DO UPDATE SET "
                 "type = excluded.type, fields = excluded.fields, secret_nonce = excluded.secret_nonce, "
                 "secret_blob = excluded.secret_blob, updated = excluded.updated, binding = excluded.binding",
-                _values(row))
+                _values(row),
+            )
 
     @_typed
     def rebind(self, name: str, nonce: bytes, blob: bytes, binding: int) -> bool:
         with self._lock, self.connection:
-            return self.connection.execute(
-                "UPDATE authentications SET secret_nonce = ?, secret_blob = ?, binding = ? WHERE name = ? "
-                "AND binding = ?", (nonce, blob, binding, name, NAME_ONLY)).rowcount == 1
+            return (
+                self.connection.execute(
+                    "UPDATE authentications SET secret_nonce = ?, secret_blob = ?, binding = ? WHERE name = ? AND binding = ?",
+                    (nonce, blob, binding, name, NAME_ONLY),
+                ).rowcount
+                == 1
+            )
 
     @_typed
     def delete(self, name: str) -> bool:

@@ -31,12 +31,12 @@ class WorkerContext:
         spec = load_connector(connector_root())
         d = spec.defaults
         guard = {} if settings.rate_limit_guard is None else {"guard": settings.rate_limit_guard}
-        limiter = make_limiter(settings.rate_limit_backend, settings.rate_limit_requests or d.rate_limit_requests,
-                               d.rate_limit_seconds, **guard)
+        limiter = make_limiter(
+            settings.rate_limit_backend, settings.rate_limit_requests or d.rate_limit_requests, d.rate_limit_seconds, **guard
+        )
         # max_retry_after=0: a throttled call comes straight back as RateLimited, and the task is retried by
         # Celery at the time the API named, instead of a worker thread sleeping through it.
-        retry = RetryPolicy(max_attempts=d.max_attempts, deadline=settings.step_deadline or d.deadline,
-                            max_retry_after=0.0)
+        retry = RetryPolicy(max_attempts=d.max_attempts, deadline=settings.step_deadline or d.deadline, max_retry_after=0.0)
         self.abandoned_after = settings.abandoned_after(d.deadline)
         self.connector = Connector(spec, limiter=limiter, retry=retry, allow_loopback=settings.allow_loopback)
         self._auths: dict[str, tuple[float, Any]] = {}
@@ -51,8 +51,9 @@ class WorkerContext:
                 from ..store import AuthStore
 
                 auth = self.connector.spec.auth
-                self._auth_store = AuthStore(secret_fields=auth.secret_fields, url_field=auth.url_field,
-                                             url=self.settings.store_url or "")
+                self._auth_store = AuthStore(
+                    secret_fields=auth.secret_fields, url_field=auth.url_field, url=self.settings.store_url or ""
+                )
             return self._auth_store
 
     @property

@@ -29,7 +29,7 @@ class WorkerSettings:
     store_url: str | None
     visibility_timeout: float
     allow_loopback: bool
-    step_deadline: float | None = None   # seconds per call (None: connector.yaml's deadline)
+    step_deadline: float | None = None  # seconds per call (None: connector.yaml's deadline)
     rate_limit_guard: float | None = None  # seconds added to each account's window (None: the engine's 50 ms)
     recover_after: float = DEFAULT_RECOVER_AFTER  # 0: no recovery sweep in this worker
 
@@ -67,11 +67,18 @@ class WorkerSettings:
         guard = float(env["AC_CONNECTOR_RATE_LIMIT_GUARD"]) if env.get("AC_CONNECTOR_RATE_LIMIT_GUARD") else None
         if guard is not None and not 0 <= guard < 1:
             raise ValueError("AC_CONNECTOR_RATE_LIMIT_GUARD must be seconds between 0 and 1")
-        return cls(broker_url=broker, result_backend=results or None, rate_limit_backend=rate,
-                   rate_limit_requests=int(requests) if requests else None,
-                   store_url=store_url(env.get("AC_CONNECTOR_STORE", "")), visibility_timeout=timeout,
-                   allow_loopback=env.get("AC_CONNECTOR_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
-                   step_deadline=deadline, recover_after=max(recover, 0.0), rate_limit_guard=guard)
+        return cls(
+            broker_url=broker,
+            result_backend=results or None,
+            rate_limit_backend=rate,
+            rate_limit_requests=int(requests) if requests else None,
+            store_url=store_url(env.get("AC_CONNECTOR_STORE", "")),
+            visibility_timeout=timeout,
+            allow_loopback=env.get("AC_CONNECTOR_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
+            step_deadline=deadline,
+            recover_after=max(recover, 0.0),
+            rate_limit_guard=guard,
+        )
 
     def celery_config(self) -> dict[str, Any]:
         """Celery settings: late acknowledgement everywhere (the run store decides what may run again),
@@ -81,9 +88,11 @@ class WorkerSettings:
             "result_backend": self.result_backend,
             # A dead worker's unacknowledged messages return after visibility_timeout; sweep for them often
             # enough that they do (kombu otherwise scans every 10 x 10 s).
-            "broker_transport_options": {"visibility_timeout": self.visibility_timeout,
-                                         "unacked_restore_interval": max(1, min(10, int(self.visibility_timeout / 3))),
-                                         "unacked_restore_throttle": 1},
+            "broker_transport_options": {
+                "visibility_timeout": self.visibility_timeout,
+                "unacked_restore_interval": max(1, min(10, int(self.visibility_timeout / 3))),
+                "unacked_restore_throttle": 1,
+            },
             "result_backend_transport_options": {"visibility_timeout": self.visibility_timeout},
             "broker_connection_retry_on_startup": True,
             "task_serializer": "json",
@@ -100,9 +109,12 @@ class WorkerSettings:
 
     def describe(self) -> dict[str, Any]:
         """What a worker prints at start: every URL without its password."""
-        return {"broker": redact_url(self.broker_url),
-                "result_backend": redact_url(self.result_backend) if self.result_backend else None,
-                "rate_limit": redact_url(self.rate_limit_backend) if self.rate_limit_backend else "memory://",
-                "store": redact_url(self.store_url) if self.store_url else "sqlite (AC_CONNECTOR_HOME)",
-                "visibility_timeout": self.visibility_timeout, "step_deadline": self.step_deadline,
-                "recover_after": self.recover_after}
+        return {
+            "broker": redact_url(self.broker_url),
+            "result_backend": redact_url(self.result_backend) if self.result_backend else None,
+            "rate_limit": redact_url(self.rate_limit_backend) if self.rate_limit_backend else "memory://",
+            "store": redact_url(self.store_url) if self.store_url else "sqlite (AC_CONNECTOR_HOME)",
+            "visibility_timeout": self.visibility_timeout,
+            "step_deadline": self.step_deadline,
+            "recover_after": self.recover_after,
+        }

@@ -56,8 +56,12 @@ class AccessGuard:
         method = scope["method"]
         host = headers.get("host", "")
         if self._token is None and not is_loopback_host(_hostname(host)):
-            await _deny(send, 403, "forbidden", "this service only answers requests addressed to localhost "
-                                                "(start it with a token to share it)")
+            await _deny(
+                send,
+                403,
+                "forbidden",
+                "this service only answers requests addressed to localhost (start it with a token to share it)",
+            )
             return
         if self._token is not None:
             query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -66,12 +70,16 @@ class AccessGuard:
                     await _deny(send, 401, "unauthorized", "wrong access token")
                     return
                 rest = urllib.parse.urlencode([(k, v) for k, vs in query.items() if k != "token" for v in vs], doseq=True)
-                await _redirect_with_cookie(send, own_path(scope["path"]) + (f"?{rest}" if rest else ""),
-                                            query["token"][0])
+                await _redirect_with_cookie(send, own_path(scope["path"]) + (f"?{rest}" if rest else ""), query["token"][0])
                 return
             if not self._valid(_bearer(headers) or _cookie(headers)):
-                await _deny(send, 401, "unauthorized", "this service requires its access token: send "
-                            "'Authorization: Bearer <token>', or open the page once with ?token=<token>")
+                await _deny(
+                    send,
+                    401,
+                    "unauthorized",
+                    "this service requires its access token: send "
+                    "'Authorization: Bearer <token>', or open the page once with ?token=<token>",
+                )
                 return
         origin = headers.get("origin")
         if method not in SAFE_METHODS and origin is not None:
@@ -90,8 +98,7 @@ def own_path(path: str) -> str:
 
     The path comes from the request, so ``//evil.example/`` (a link someone was sent) must not become
     ``Location: //evil.example/``, which a browser follows to another site (an open redirect)."""
-    if path == "/" or (path.startswith(OWN_PREFIXES) and "\\" not in path and "//" not in path
-                       and path.isprintable()):
+    if path == "/" or (path.startswith(OWN_PREFIXES) and "\\" not in path and "//" not in path and path.isprintable()):
         return urllib.parse.quote(path, safe="/-._~!$&'()*+,;=:@")
     return "/"
 
@@ -112,8 +119,11 @@ def _cookie(headers: Headers) -> str | None:
 
 async def _deny(send: Send, status: int, kind: str, message: str) -> None:
     body = json.dumps({"error": {"type": kind, "message": message, "retryable": False}}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               (b"cache-control", b"no-store")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="ac-connector"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -123,7 +133,16 @@ async def _deny(send: Send, status: int, kind: str, message: str) -> None:
 async def _redirect_with_cookie(send: Send, location: str, token: str) -> None:
     """Move the token from the URL (history, logs) into an HttpOnly, same-site cookie."""
     cookie = f"{COOKIE}={urllib.parse.quote(token, safe='')}; Path=/; HttpOnly; SameSite=Strict"
-    await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1")),
-                            (b"cache-control", b"no-store"), (b"content-length", b"0")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [
+                (b"location", location.encode("latin-1")),
+                (b"set-cookie", cookie.encode("latin-1")),
+                (b"cache-control", b"no-store"),
+                (b"content-length", b"0"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": b""})

@@ -23,15 +23,22 @@ async def list_authentications(request: Request) -> JSONResponse:
 
 async def add_authentication(request: Request) -> JSONResponse:
     body = await read_json(request, "NewAuthentication")
-    stored = await run_in_threadpool(_registry(request).add, body["name"], body["type"], body["api_url"],
-                                     body["api_key"], replace=bool(body.get("replace")))
+    stored = await run_in_threadpool(
+        _registry(request).add, body["name"], body["type"], body["api_url"], body["api_key"], replace=bool(body.get("replace"))
+    )
     return JSONResponse(stored, status_code=201)
 
 
 async def edit_authentication(request: Request) -> JSONResponse:
     body = await read_json(request, "AuthenticationChange")
-    stored = await run_in_threadpool(_registry(request).edit, request.path_params["name"], new_name=body.get("name"),
-                                     type=body.get("type"), api_url=body.get("api_url"), api_key=body.get("api_key"))
+    stored = await run_in_threadpool(
+        _registry(request).edit,
+        request.path_params["name"],
+        new_name=body.get("name"),
+        type=body.get("type"),
+        api_url=body.get("api_url"),
+        api_key=body.get("api_key"),
+    )
     return JSONResponse(stored)
 
 

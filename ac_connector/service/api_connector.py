@@ -34,8 +34,9 @@ async def options(request: Request) -> JSONResponse:
     body = await read_json(request, "OptionsRequest")
     service.connector.operation(name)  # 404 for an unknown operation before anything else
     auth = await run_in_threadpool(service.registry.get, body["authentication"])
-    result = await service.connector.aoptions(name, body["field"], body.get("form") or {}, auth,
-                                              search=body.get("search") or None, offset=body.get("offset") or None)
+    result = await service.connector.aoptions(
+        name, body["field"], body.get("form") or {}, auth, search=body.get("search") or None, offset=body.get("offset") or None
+    )
     return JSONResponse(result)
 
 

@@ -22,11 +22,13 @@ def _triggers(request: Request) -> Any:
 
 async def catalog(request: Request) -> JSONResponse:
     connector = request.app.state.service.connector
-    return JSONResponse({
-        "webhook_events": [e.public() for e in sorted(webhook_events().values(), key=lambda e: e.name)],
-        "sources": [{"name": n, **s} for n, s in sources().items()],
-        "poll_events": [p.public(connector) for p in poll_specs().values()],
-    })
+    return JSONResponse(
+        {
+            "webhook_events": [e.public() for e in sorted(webhook_events().values(), key=lambda e: e.name)],
+            "sources": [{"name": n, **s} for n, s in sources().items()],
+            "poll_events": [p.public(connector) for p in poll_specs().values()],
+        }
+    )
 
 
 async def list_triggers(request: Request) -> JSONResponse:
@@ -36,9 +38,17 @@ async def list_triggers(request: Request) -> JSONResponse:
         out = []
         for t in context.triggers.triggers():
             events = context.triggers.events(t.id)[-20:]
-            out.append({"trigger_id": t.id, "workflow": t.workflow_name, "kind": t.kind, "webhook_id": t.webhook_id,
-                        "public_url": t.public_url, "enabled": t.enabled,
-                        "recent_events": [e.public() for e in events]})
+            out.append(
+                {
+                    "trigger_id": t.id,
+                    "workflow": t.workflow_name,
+                    "kind": t.kind,
+                    "webhook_id": t.webhook_id,
+                    "public_url": t.public_url,
+                    "enabled": t.enabled,
+                    "recent_events": [e.public() for e in events],
+                }
+            )
         return out
 
     return JSONResponse({"triggers": await run_in_threadpool(collect)})

@@ -44,11 +44,21 @@ def _authentication_problems(service: Any, document: Any) -> list[dict[str, str]
             continue
         name = step.get("authentication")
         if name is None:
-            problems.append({"pointer": f"/steps/{i}/authentication", "keyword": "required",
-                             "message": "choose an authentication for this step (see GET /api/authentications)"})
+            problems.append(
+                {
+                    "pointer": f"/steps/{i}/authentication",
+                    "keyword": "required",
+                    "message": "choose an authentication for this step (see GET /api/authentications)",
+                }
+            )
         elif isinstance(name, str) and name not in names:
-            problems.append({"pointer": f"/steps/{i}/authentication", "keyword": "authentication",
-                             "message": f"no authentication named {name!r} (see GET /api/authentications)"})
+            problems.append(
+                {
+                    "pointer": f"/steps/{i}/authentication",
+                    "keyword": "authentication",
+                    "message": f"no authentication named {name!r} (see GET /api/authentications)",
+                }
+            )
     return problems
 
 
@@ -79,8 +89,12 @@ def _stream(service: Any, start: Callable[[Callable[[dict[str, Any]], None]], Co
             queue.put_nowait({"event": "error", "error": exc.to_dict()})
         except Exception as exc:  # a bug: its class only, messages may hold data
             log.error("workflow run failed: %s", type(exc).__name__)
-            queue.put_nowait({"event": "error", "error": {"type": "internal", "retryable": False,
-                                                          "message": f"internal error ({type(exc).__name__})"}})
+            queue.put_nowait(
+                {
+                    "event": "error",
+                    "error": {"type": "internal", "retryable": False, "message": f"internal error ({type(exc).__name__})"},
+                }
+            )
         finally:
             queue.put_nowait(None)
 
@@ -100,17 +114,17 @@ def _line(event: dict[str, Any]) -> bytes:
     return (json.dumps(event, ensure_ascii=False, default=str) + "\n").encode()
 
 
-async def _respond(service: Any, start: Callable[[Callable[[dict[str, Any]], None]], Coroutine[Any, Any, Any]]
-                   ) -> Response:
+async def _respond(service: Any, start: Callable[[Callable[[dict[str, Any]], None]], Coroutine[Any, Any, Any]]) -> Response:
     queue, lines = _stream(service, start)
     first = await queue.get()
     if first is None or first.get("event") == "error":
-        error = (first or {}).get("error") or {"type": "internal", "message": "the run did not start",
-                                               "retryable": False}
+        error = (first or {}).get("error") or {"type": "internal", "message": "the run did not start", "retryable": False}
         return JSONResponse({"error": error}, status_code=status_for_type(error.get("type", "")))
-    return StreamingResponse(lines(first), media_type=NDJSON,
-                             headers={"Location": f"/api/runs/{first['run_id']}", "Cache-Control": "no-store",
-                                      "X-Content-Type-Options": "nosniff"})
+    return StreamingResponse(
+        lines(first),
+        media_type=NDJSON,
+        headers={"Location": f"/api/runs/{first['run_id']}", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 async def run(request: Request) -> Response:
@@ -119,26 +133,49 @@ async def run(request: Request) -> Response:
     document = body.get("workflow")
     if document is None:
         if not body.get("name"):
-            raise ValidationError([{"pointer": "/workflow", "keyword": "required",
-                                    "message": "send the workflow document, or the name of a saved one"}])
+            raise ValidationError(
+                [
+                    {
+                        "pointer": "/workflow",
+                        "keyword": "required",
+                        "message": "send the workflow document, or the name of a saved one",
+                    }
+                ]
+            )
         document = service.runs.get_workflow(body["name"])["document"]
     trigger = body.get("trigger") or {}
     checked = _full_check(service, document)
     if not checked["ok"]:
         raise WorkflowInvalid(checked["errors"], checked["warnings"])
     prepare_run(service.connector, document, trigger)  # the trigger's data, before any run exists
-    return await _respond(service, lambda emit: arun_workflow(
-        service.connector, document, authentications=service.registry.get, store=service.runs, trigger=trigger,
-        on_event=emit))
+    return await _respond(
+        service,
+        lambda emit: arun_workflow(
+            service.connector,
+            document,
+            authentications=service.registry.get,
+            store=service.runs,
+            trigger=trigger,
+            on_event=emit,
+        ),
+    )
 
 
 async def resume(request: Request) -> Response:
     service = _service(request)
     body = await read_json(request, "ResumeRequest")
     run_id = service.runs.get(request.path_params["run_id"]).id  # 404 before anything starts
-    return await _respond(service, lambda emit: aresume_run(
-        service.connector, run_id, store=service.runs, authentications=service.registry.get,
-        retry_unknown=bool(body.get("retry_unknown")), on_event=emit))
+    return await _respond(
+        service,
+        lambda emit: aresume_run(
+            service.connector,
+            run_id,
+            store=service.runs,
+            authentications=service.registry.get,
+            retry_unknown=bool(body.get("retry_unknown")),
+            on_event=emit,
+        ),
+    )
 
 
 async def list_runs(request: Request) -> JSONResponse:
@@ -146,8 +183,9 @@ async def list_runs(request: Request) -> JSONResponse:
     limit = query.get("limit", "50")
     if not limit.isdigit() or not 1 <= int(limit) <= 1000:
         raise ValidationError([{"pointer": "/limit", "keyword": "range", "message": "limit is 1 to 1000"}])
-    runs = _service(request).runs.list(workflow=query.get("workflow") or None, limit=int(limit),
-                                       status=query.get("status") or None)
+    runs = _service(request).runs.list(
+        workflow=query.get("workflow") or None, limit=int(limit), status=query.get("status") or None
+    )
     return JSONResponse({"runs": [r.summary() for r in runs]})
 
 
@@ -169,8 +207,9 @@ async def put_saved(request: Request) -> JSONResponse:
     document = await read_json(request, "WorkflowDocument")
     errors = schema_errors(document)
     if not errors and document.get("name") != name:
-        errors.append({"pointer": "/name", "keyword": "const",
-                       "message": f"the document's name must be the name in the URL ({name!r})"})
+        errors.append(
+            {"pointer": "/name", "keyword": "const", "message": f"the document's name must be the name in the URL ({name!r})"}
+        )
     if errors:
         raise WorkflowInvalid(errors)
     parse_workflow(document)

@@ -60,8 +60,9 @@ class Service:
             self.connector.close()
 
 
-def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None,
-                  **connector_options: Any) -> Service:
+def build_service(
+    settings: ServiceSettings, *, sandbox: Any | None = None, connector: Any | None = None, **connector_options: Any
+) -> Service:
     """Load the connector and open the store; offer the in-memory sandbox unless told not to.
 
     ``sandbox`` (a ``sandbox.Sandbox``) is offered even with ``offer_sandbox=False``: tests use it to
@@ -81,8 +82,15 @@ def build_service(settings: ServiceSettings, *, sandbox: Any | None = None, conn
         offer = SandboxOffer(sandbox).start()
     registry = Registry(connector, store, service_url_policy(settings, offer), offer)
     runs = RunStore.open(home=settings.home)
-    service = Service(settings, connector, registry, offer, app=None, runs=runs,  # type: ignore[arg-type]
-                      owns_connector=owns_connector)
+    service = Service(
+        settings,
+        connector,
+        registry,
+        offer,
+        app=None,
+        runs=runs,  # type: ignore[arg-type]
+        owns_connector=owns_connector,
+    )
     service.triggers = TriggerContext(connector, runs, registry.get)
     service.app = create_app(service)
     return service
@@ -95,8 +103,7 @@ def service_url_policy(settings: ServiceSettings, offer: SandboxOffer | None) ->
     (nothing to reach; the run fails plainly). Answers are kept a minute, since the check runs at every use."""
     if settings.allow_loopback:
         return UrlPolicy(allow_loopback=True)
-    return UrlPolicy.service(allowed_origins=[offer.url] if offer else [], allow_unresolved=True,
-                             resolver=cached_resolver())
+    return UrlPolicy.service(allowed_origins=[offer.url] if offer else [], allow_unresolved=True, resolver=cached_resolver())
 
 
 def create_app(service: Service) -> Starlette:
@@ -110,9 +117,14 @@ def create_app(service: Service) -> Starlette:
         return JSONResponse(openapi)
 
     async def service_info(request: Request) -> JSONResponse:
-        return JSONResponse({"version": version, "sandbox": service.offer.name if service.offer else None,
-                             "loopback_allowed": service.settings.allow_loopback,
-                             "token_required": bool(service.settings.token)})
+        return JSONResponse(
+            {
+                "version": version,
+                "sandbox": service.offer.name if service.offer else None,
+                "loopback_allowed": service.settings.allow_loopback,
+                "token_required": bool(service.settings.token),
+            }
+        )
 
     version_prefix = f"/static/{assets_version(STATIC_DIR)}/"
     page_html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace('"/static/', f'"{version_prefix}')
@@ -148,9 +160,14 @@ def create_app(service: Service) -> Starlette:
         Mount("/static", BuilderAssets(directory=STATIC_DIR, cache_control=REVALIDATE), name="static"),
     ]
     app = Starlette(
-        routes=routes, lifespan=lifespan,
+        routes=routes,
+        lifespan=lifespan,
         middleware=[Middleware(HardenedHeaders), Middleware(AccessGuard, token=service.settings.token)],
-        exception_handlers={ConnectorError: errors.on_connector_error, HTTPException: errors.on_http_exception,
-                            Exception: errors.on_unexpected})
+        exception_handlers={
+            ConnectorError: errors.on_connector_error,
+            HTTPException: errors.on_http_exception,
+            Exception: errors.on_unexpected,
+        },
+    )
     app.state.service = service
     return app

@@ -35,8 +35,11 @@ def accepts_gzip(headers: Headers) -> bool:
 
 
 def compressed_response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
-    return Response(gzip.compress(body, 6, mtime=0), media_type=media_type,
-                    headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
+    return Response(
+        gzip.compress(body, 6, mtime=0),
+        media_type=media_type,
+        headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"},
+    )
 
 
 class BuilderAssets(StaticFiles):
@@ -53,8 +56,12 @@ class BuilderAssets(StaticFiles):
             return response
         response.headers["cache-control"] = self.cache_control
         response.headers["vary"] = "Accept-Encoding"
-        if (response.status_code != 200 or not isinstance(response, FileResponse)
-                or not accepts_gzip(Headers(scope=scope)) or not (response.media_type or "").startswith(COMPRESSIBLE)):
+        if (
+            response.status_code != 200
+            or not isinstance(response, FileResponse)
+            or not accepts_gzip(Headers(scope=scope))
+            or not (response.media_type or "").startswith(COMPRESSIBLE)
+        ):
             return response
         return self._gzip(response)
 
@@ -68,5 +75,6 @@ class BuilderAssets(StaticFiles):
         headers = {k: v for k, v in response.headers.items() if k in ("etag", "last-modified", "cache-control")}
         if "etag" in headers:
             headers["etag"] = "W/" + headers["etag"]  # another representation of the same file
-        return Response(body, media_type=response.media_type,
-                        headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
+        return Response(
+            body, media_type=response.media_type, headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"}
+        )

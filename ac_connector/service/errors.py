@@ -131,6 +131,13 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     """A bug: log the class only (messages may hold data), answer without details."""
     log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return JSONResponse({"error": {"type": "internal", "retryable": False,
-                                   "message": f"internal error ({type(exc).__name__}); please report it"}},
-                        status_code=500)
+    return JSONResponse(
+        {
+            "error": {
+                "type": "internal",
+                "retryable": False,
+                "message": f"internal error ({type(exc).__name__}); please report it",
+            }
+        },
+        status_code=500,
+    )

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-HARDENING = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-             (b"x-frame-options", b"DENY"), (b"content-security-policy", CSP.encode()),
-             (b"cross-origin-resource-policy", b"same-origin")]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+HARDENING = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", CSP.encode()),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
 
 
 class HardenedHeaders:

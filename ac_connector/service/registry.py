@@ -18,8 +18,7 @@ from .offer import SandboxOffer
 
 
 class Registry:
-    def __init__(self, connector: Any, store: AuthStore, url_policy: UrlPolicy,
-                 offer: SandboxOffer | None = None) -> None:
+    def __init__(self, connector: Any, store: AuthStore, url_policy: UrlPolicy, offer: SandboxOffer | None = None) -> None:
         self.connector = connector
         self.store = store
         self.url_policy = url_policy
@@ -44,22 +43,30 @@ class Registry:
     def add(self, name: str, type: str, api_url: str, api_key: str, *, replace: bool = False) -> dict[str, Any]:
         """Check the fields like the engine will use them, refuse private targets, then store."""
         if type not in TYPES:
-            raise ValidationError([{"pointer": "/type", "keyword": "enum",
-                                    "message": "choose Personal or Organisational"}])
+            raise ValidationError([{"pointer": "/type", "keyword": "enum", "message": "choose Personal or Organisational"}])
         if self.offer and name == self.offer.name:
             raise Conflict(f"{name!r} is the offered sandbox; choose another name")
         url_field = self._spec.url_field
-        checked = self.connector.authentication({url_field: api_url, self.secret_field: api_key}, name=name,
-                                                url_policy=self.url_policy)
+        checked = self.connector.authentication(
+            {url_field: api_url, self.secret_field: api_key}, name=name, url_policy=self.url_policy
+        )
         with self._lock:
             if not replace and name in {a.name for a in self.store.list()}:
                 raise Conflict(f"an authentication named {name!r} exists already")
-            stored = self.store.add(name, type, {url_field: checked.base_url_origin, self.secret_field: api_key},
-                                    replace=replace)
+            stored = self.store.add(
+                name, type, {url_field: checked.base_url_origin, self.secret_field: api_key}, replace=replace
+            )
         return {**stored.public(), "sandbox": False}
 
-    def edit(self, name: str, *, new_name: str | None = None, type: str | None = None, api_url: str | None = None,
-             api_key: str | None = None) -> dict[str, Any]:
+    def edit(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        type: str | None = None,
+        api_url: str | None = None,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
         """Rename, retype, move to another URL or re-enter the key. A new URL needs the key again, so whoever
         edits cannot send a stored key they cannot read to a server of their choosing."""
         if self.offer and name == self.offer.name:
@@ -77,14 +84,16 @@ class Registry:
             fields = self.store.fields(name)
         moved = api_url is not None and api_url.rstrip("/") != str(fields.get(url_field, "")).rstrip("/")
         if moved and api_key is None:
-            raise ValidationError([{"pointer": f"/{key_field}", "keyword": "required",
-                                    "message": "Enter the API key again: a new URL needs it"}])
+            raise ValidationError(
+                [{"pointer": f"/{key_field}", "keyword": "required", "message": "Enter the API key again: a new URL needs it"}]
+            )
         if api_url is not None:
             fields[url_field] = api_url
         if api_key is not None:
             fields[key_field] = api_key
-        checked = self.connector.authentication({url_field: fields[url_field], key_field: fields[key_field]},
-                                                name=target, url_policy=self.url_policy)
+        checked = self.connector.authentication(
+            {url_field: fields[url_field], key_field: fields[key_field]}, name=target, url_policy=self.url_policy
+        )
         fields[url_field] = checked.base_url_origin
         with self._lock:
             if target != name and target in {a.name for a in self.store.list()}:

@@ -37,8 +37,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 def _server(service: Service) -> uvicorn.Server:
     # No access log: the first page visit carries ?token=...; no proxy headers: we trust no proxy.
-    config = uvicorn.Config(service.app, log_level="warning", access_log=False, proxy_headers=False,
-                            server_header=False, lifespan="on", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        service.app,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
     return uvicorn.Server(config)
 
 
@@ -66,8 +73,13 @@ def running(settings: ServiceSettings, **options: Any) -> Iterator[tuple[Service
         service.close()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8080, allow_loopback: bool = False, token: str | None = None,
-          offer_sandbox: bool = True) -> int:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    allow_loopback: bool = False,
+    token: str | None = None,
+    offer_sandbox: bool = True,
+) -> int:
     """``ac-connector serve``: run until interrupted. Returns the exit code."""
     settings = ServiceSettings.from_cli(host, port, allow_loopback, token, offer_sandbox)
     try:
@@ -83,8 +95,10 @@ def serve(host: str = "127.0.0.1", port: int = 8080, allow_loopback: bool = Fals
     out.write(f"Workflow builder: {base}/" + ("?token=<your token>" if settings.token else "") + "\n")
     out.write(f"JSON API:         {base}/api  (OpenAPI: {base}/api/openapi.json)\n")
     if service.offer:
-        out.write(f"A local sandbox account is offered as {service.offer.name!r} (offline, its data in memory; "
-                  "--no-sandbox turns it off).\n")
+        out.write(
+            f"A local sandbox account is offered as {service.offer.name!r} (offline, its data in memory; "
+            "--no-sandbox turns it off).\n"
+        )
     out.write("Press Ctrl+C to stop.\n")
     out.flush()
     try:

@@ -24,16 +24,23 @@ class ServiceSettings:
     offer_sandbox: bool = True
 
     @classmethod
-    def from_cli(cls, host: str, port: int, allow_loopback: bool, token: str | None,
-                 offer_sandbox: bool = True) -> ServiceSettings:
+    def from_cli(
+        cls, host: str, port: int, allow_loopback: bool, token: str | None, offer_sandbox: bool = True
+    ) -> ServiceSettings:
         """The token comes from --token or, so that it stays out of process listings, from the environment."""
-        return cls(host=host, port=port, allow_loopback=allow_loopback,
-                   token=token or os.environ.get(TOKEN_ENV) or None, offer_sandbox=offer_sandbox)
+        return cls(
+            host=host,
+            port=port,
+            allow_loopback=allow_loopback,
+            token=token or os.environ.get(TOKEN_ENV) or None,
+            offer_sandbox=offer_sandbox,
+        )
 
     def check(self) -> None:
         """Refuse to listen beyond this machine without an access token."""
         if not is_loopback_host(self.host) and not self.token:
-            raise ValueError(f"listening on {self.host} (not a loopback address) requires an access token: "
-                             f"pass --token or set {TOKEN_ENV}")
+            raise ValueError(
+                f"listening on {self.host} (not a loopback address) requires an access token: pass --token or set {TOKEN_ENV}"
+            )
         if self.token is not None and len(self.token) < 16:
             raise ValueError("the access token must be at least 16 characters long")

@@ -10,5 +10,14 @@ from .polling import Poller, poll_output_schema, poll_specs
 from .registration import disable, enable
 from .store import DEDUPE_WINDOW, TriggerStore
 
-__all__ = ["DEDUPE_WINDOW", "Poller", "TriggerStore", "disable", "enable", "poll_output_schema", "poll_specs",
-           "webhook_events", "webhook_output_schema"]
+__all__ = [
+    "DEDUPE_WINDOW",
+    "Poller",
+    "TriggerStore",
+    "disable",
+    "enable",
+    "poll_output_schema",
+    "poll_specs",
+    "webhook_events",
+    "webhook_output_schema",
+]

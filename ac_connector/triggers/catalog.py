@@ -24,8 +24,13 @@ class WebhookEvent:
     source: str
 
     def public(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "list_filter": self.list_filter, "output_schema": webhook_output_schema(self.name)}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "list_filter": self.list_filter,
+            "output_schema": webhook_output_schema(self.name),
+        }
 
 
 @cache
@@ -34,9 +39,12 @@ def _data(name: str) -> dict[str, Any]:
 
 
 def webhook_events() -> dict[str, WebhookEvent]:
-    return {name: WebhookEvent(name, e["title"], " ".join(e["description"].split()), tuple(e["parts"]),
-                               bool(e["list_filter"]), e["source"])
-            for name, e in _data("events.yaml")["events"].items()}
+    return {
+        name: WebhookEvent(
+            name, e["title"], " ".join(e["description"].split()), tuple(e["parts"]), bool(e["list_filter"]), e["source"]
+        )
+        for name, e in _data("events.yaml")["events"].items()
+    }
 
 
 def sources() -> dict[str, dict[str, str]]:

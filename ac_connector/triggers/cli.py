@@ -75,8 +75,9 @@ def add_trigger_commands(commands: Any) -> None:
     """Add enable, disable and poll to ``workflow``'s subcommands."""
     enable = commands.add_parser("enable", help="enable a workflow's webhook or poll trigger")
     enable.add_argument("file", help="the workflow document")
-    enable.add_argument("--public-url", help=f"the service's base URL as ActiveCampaign reaches it "
-                                             f"(or {PUBLIC_URL_ENV}); webhook triggers only")
+    enable.add_argument(
+        "--public-url", help=f"the service's base URL as ActiveCampaign reaches it (or {PUBLIC_URL_ENV}); webhook triggers only"
+    )
     enable.set_defaults(func=cmd_enable)
     disable = commands.add_parser("disable", help="disable a workflow's trigger and remove its webhook")
     disable.add_argument("workflow", help="the workflow document, or its name")

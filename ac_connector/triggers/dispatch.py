@@ -33,8 +33,16 @@ def run_exists(store: Any, run_id: str) -> bool:
     return bool(rows)
 
 
-def dispatch(connector: Any, triggers: TriggerStore, run_store: Any, event: EventRecord, workflow: Any, *,
-             authentications: Any, on_event: Any = None) -> str | None:
+def dispatch(
+    connector: Any,
+    triggers: TriggerStore,
+    run_store: Any,
+    event: EventRecord,
+    workflow: Any,
+    *,
+    authentications: Any,
+    on_event: Any = None,
+) -> str | None:
     """Run `workflow` for `event` unless its run already exists; the run id, or None when it did.
 
     The event stays `pending` until its run exists, so a process dying at any point leaves it for
@@ -46,8 +54,14 @@ def dispatch(connector: Any, triggers: TriggerStore, run_store: Any, event: Even
         triggers.mark_event(event.trigger_id, event.key, "done")
         return None
     try:
-        run_workflow(connector, workflow, authentications=authentications,
-                     store=_FixedIdStore(run_store, event.run_id), trigger=event.payload, on_event=on_event)
+        run_workflow(
+            connector,
+            workflow,
+            authentications=authentications,
+            store=_FixedIdStore(run_store, event.run_id),
+            trigger=event.payload,
+            on_event=on_event,
+        )
     except ConnectorError as exc:  # the document or the trigger data was refused before the run existed
         log.warning("trigger %s: event %s started no run: %s", event.trigger_id, event.key, exc.type)
         triggers.mark_event(event.trigger_id, event.key, "refused")
@@ -62,8 +76,9 @@ def dispatch(connector: Any, triggers: TriggerStore, run_store: Any, event: Even
     return event.run_id
 
 
-def dispatch_pending(connector: Any, triggers: TriggerStore, run_store: Any, *, authentications: Any,
-                     trigger_id: str | None = None) -> list[str]:
+def dispatch_pending(
+    connector: Any, triggers: TriggerStore, run_store: Any, *, authentications: Any, trigger_id: str | None = None
+) -> list[str]:
     """Start the runs of events recorded but never started (a process died after answering); run ids."""
     started: list[str] = []
     for event in triggers.events(trigger_id, state="pending"):

@@ -43,18 +43,36 @@ class PollSpec:
     parameter: str | None = None
 
     def public(self, connector: Any) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "parameter": self.parameter, "output_schema": poll_output_schema(self.name, connector)}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "parameter": self.parameter,
+            "output_schema": poll_output_schema(self.name, connector),
+        }
 
 
 @cache
 def poll_specs() -> dict[str, PollSpec]:
     data = yaml.safe_load((HERE / "polls.yaml").read_text(encoding="utf-8"))["polls"]
-    return {name: PollSpec(name=name, title=p["title"], description=p["description"], operation=p["operation"],
-                           items=p["items"], object=p["object"], strategy=p["strategy"], input=dict(p.get("input", {})),
-                           after=p.get("after"), since=p.get("since"), time=p.get("time"), field=p.get("field"),
-                           parameter=p.get("parameter"))
-            for name, p in data.items()}
+    return {
+        name: PollSpec(
+            name=name,
+            title=p["title"],
+            description=p["description"],
+            operation=p["operation"],
+            items=p["items"],
+            object=p["object"],
+            strategy=p["strategy"],
+            input=dict(p.get("input", {})),
+            after=p.get("after"),
+            since=p.get("since"),
+            time=p.get("time"),
+            field=p.get("field"),
+            parameter=p.get("parameter"),
+        )
+        for name, p in data.items()
+    }
 
 
 def poll_output_schema(name: str, connector: Any) -> dict[str, Any]:
@@ -82,8 +100,16 @@ def _moment(text: Any) -> float:
 class Poller:
     """Polls one enabled poll trigger. ``poll_once`` is one pass; ``run`` loops every ``interval`` seconds."""
 
-    def __init__(self, connector: Any, triggers: TriggerStore, trigger_id: str, auth: Any, *,
-                 on_page: OnPage | None = None, page_size: int = PAGE) -> None:
+    def __init__(
+        self,
+        connector: Any,
+        triggers: TriggerStore,
+        trigger_id: str,
+        auth: Any,
+        *,
+        on_page: OnPage | None = None,
+        page_size: int = PAGE,
+    ) -> None:
         record = triggers.trigger(trigger_id)
         if record is None or record.kind != "poll":
             raise LookupError(f"no enabled poll trigger {trigger_id!r}")
@@ -120,8 +146,9 @@ class Poller:
                 return rows
             offset += len(page)
 
-    def _event(self, item: dict[str, Any], extra: dict[str, Any] | None = None,
-               stamp: str = "") -> tuple[str, str, dict[str, Any]]:
+    def _event(
+        self, item: dict[str, Any], extra: dict[str, Any] | None = None, stamp: str = ""
+    ) -> tuple[str, str, dict[str, Any]]:
         payload = {"event": self.spec.name, self.spec.object: item, **(extra or {})}
         return event_key(self.spec.name, f"{self.spec.object}:{item['id']}", stamp, payload), self.spec.name, payload
 
@@ -129,8 +156,9 @@ class Poller:
         cursor = self.triggers.cursor(self.trigger_id)
         recorded = 0
         if cursor is None:  # the starting point: the newest id now
-            newest = self.connector.run(self.spec.operation, {**self.spec.input, "order_direction": "DESC",
-                                                              "limit": 1}, self.auth)[self.spec.items]
+            newest = self.connector.run(
+                self.spec.operation, {**self.spec.input, "order_direction": "DESC", "limit": 1}, self.auth
+            )[self.spec.items]
             self.triggers.advance(self.trigger_id, {"after": newest[0]["id"] if newest else "0"}, [])
             return 0
         page_no = 0
@@ -156,8 +184,10 @@ class Poller:
         rows.sort(key=lambda r: (_moment(r.get(spec.time)), int(r["id"])))
         if cursor is None:
             last = rows[-1] if rows else None
-            state = {"since": last.get(spec.time) if last else None, "ids": [r["id"] for r in rows if last and
-                                                                             r.get(spec.time) == last.get(spec.time)]}
+            state = {
+                "since": last.get(spec.time) if last else None,
+                "ids": [r["id"] for r in rows if last and r.get(spec.time) == last.get(spec.time)],
+            }
             if spec.field:
                 state["seen"] = {r["id"]: r.get(spec.field) for r in rows}
             if state["since"] is None:
@@ -166,12 +196,11 @@ class Poller:
             self.triggers.advance(self.trigger_id, state, [])
             return 0
         at, ids = _moment(cursor["since"]), set(cursor.get("ids", []))
-        fresh = [r for r in rows if _moment(r.get(spec.time)) > at or
-                 (_moment(r.get(spec.time)) == at and r["id"] not in ids)]
+        fresh = [r for r in rows if _moment(r.get(spec.time)) > at or (_moment(r.get(spec.time)) == at and r["id"] not in ids)]
         seen = dict(cursor.get("seen", {}))
         recorded = 0
         for page_no, start in enumerate(range(0, len(fresh), self.page_size), 1):
-            chunk = fresh[start:start + self.page_size]
+            chunk = fresh[start : start + self.page_size]
             if self.on_page:
                 self.on_page(self.trigger_id, page_no)
             events = []
@@ -204,14 +233,15 @@ class Poller:
         fresh = [r for r in rows if r["id"] not in known]  # who left and came back is a new event
         recorded = 0
         for page_no, start in enumerate(range(0, len(fresh), self.page_size), 1):
-            chunk = fresh[start:start + self.page_size]
+            chunk = fresh[start : start + self.page_size]
             if self.on_page:
                 self.on_page(self.trigger_id, page_no)
             known |= {r["id"] for r in chunk}
             generation += 1
             events = [self._event(r, stamp=f"generation:{generation}") for r in chunk]
-            recorded += len(self.triggers.advance(self.trigger_id, {"members": sorted(known, key=int),
-                                                                    "generation": generation}, events))
+            recorded += len(
+                self.triggers.advance(self.trigger_id, {"members": sorted(known, key=int), "generation": generation}, events)
+            )
         if not fresh and known != set(cursor["members"]):
             self.triggers.advance(self.trigger_id, {"members": sorted(known, key=int), "generation": generation}, [])
         return recorded

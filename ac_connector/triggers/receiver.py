@@ -78,8 +78,15 @@ def hook_route(context: Any) -> Route:
         event = await run_in_threadpool(triggers.record_event, record.id, key, str(kind), payload)
         if event is None:
             return JSONResponse({"ok": True, "started": False, "reason": "duplicate"})
-        task = BackgroundTask(dispatch, context.connector, triggers, context.run_store, event, record.workflow,
-                              authentications=context.authentications)
+        task = BackgroundTask(
+            dispatch,
+            context.connector,
+            triggers,
+            context.run_store,
+            event,
+            record.workflow,
+            authentications=context.authentications,
+        )
         return JSONResponse({"ok": True, "started": True, "run_id": event.run_id}, background=task)
 
     return Route("/hooks/{trigger_id}/{secret}", receive, methods=["POST"])

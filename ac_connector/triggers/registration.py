@@ -29,15 +29,26 @@ def hook_path(trigger_id: str, secret: str) -> str:
 def _public_url(url: str | None) -> str:
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ValidationError([{"pointer": "/public_url", "keyword": "format",
-                                "message": "give the service's public base URL, e.g. https://hooks.example.com"}])
+        raise ValidationError(
+            [
+                {
+                    "pointer": "/public_url",
+                    "keyword": "format",
+                    "message": "give the service's public base URL, e.g. https://hooks.example.com",
+                }
+            ]
+        )
     return url.rstrip("/")
 
 
 def _webhook_input(workflow: Any, url: str) -> dict[str, Any]:
     trigger = workflow.trigger
-    data = {"name": f"ac-connector: {workflow.name}"[:255], "url": url, "events": list(trigger["events"]),
-            "sources": list(trigger.get("sources") or ["public", "admin", "api", "system"])}
+    data = {
+        "name": f"ac-connector: {workflow.name}"[:255],
+        "url": url,
+        "events": list(trigger["events"]),
+        "sources": list(trigger.get("sources") or ["public", "admin", "api", "system"]),
+    }
     if trigger.get("list_id"):
         data["list_id"] = str(trigger["list_id"])
     return data
@@ -48,13 +59,15 @@ def _hooks_for(connector: Any, auth: Any, trigger_id: str) -> list[dict[str, Any
     return [h for h in found["webhooks"] if f"{HOOK_PREFIX}{trigger_id}/" in h["url"]]
 
 
-def enable(connector: Any, triggers: TriggerStore, workflow: Any, *, authentications: Any,
-           public_url: str | None = None) -> dict[str, Any]:
+def enable(
+    connector: Any, triggers: TriggerStore, workflow: Any, *, authentications: Any, public_url: str | None = None
+) -> dict[str, Any]:
     """Enable ``workflow``'s webhook or poll trigger; what was done (never the secret)."""
     kind = workflow.trigger.get("type")
     if kind not in ("webhook", "poll"):
-        raise ValidationError([{"pointer": "/trigger/type", "keyword": "enum",
-                                "message": "only a webhook or poll trigger can be enabled"}])
+        raise ValidationError(
+            [{"pointer": "/trigger/type", "keyword": "enum", "message": "only a webhook or poll trigger can be enabled"}]
+        )
     existing = triggers.trigger_for(workflow.name)
     trigger_id = existing.id if existing else secrets.token_hex(12)
     record = TriggerRecord(trigger_id, workflow.name, kind, workflow.document, None, None, None, time.time())
@@ -80,8 +93,14 @@ def enable(connector: Any, triggers: TriggerStore, workflow: Any, *, authenticat
         webhook = connector.run("update_webhook", {"webhook_id": keep["id"], **data}, auth)["webhook"]
     record.secret_hash, record.webhook_id, record.public_url = secret_hash(secret), webhook["id"], base
     triggers.save_trigger(record)
-    return {"trigger_id": trigger_id, "kind": kind, "workflow": workflow.name, "webhook_id": webhook["id"],
-            "url": base + hook_path(trigger_id, "***"), "created": keep is None}
+    return {
+        "trigger_id": trigger_id,
+        "kind": kind,
+        "workflow": workflow.name,
+        "webhook_id": webhook["id"],
+        "url": base + hook_path(trigger_id, "***"),
+        "created": keep is None,
+    }
 
 
 def disable(connector: Any, triggers: TriggerStore, workflow_name: str, *, authentications: Any) -> dict[str, Any]:
@@ -91,8 +110,7 @@ def disable(connector: Any, triggers: TriggerStore, workflow_name: str, *, authe
         return {"workflow": workflow_name, "disabled": False}
     removed: list[str] = []
     if existing.kind == "webhook":
-        removed = _remove_hooks(connector, authentications(existing.workflow["trigger"].get("authentication")),
-                                existing)
+        removed = _remove_hooks(connector, authentications(existing.workflow["trigger"].get("authentication")), existing)
     triggers.delete_trigger(existing.id)
     return {"workflow": workflow_name, "disabled": True, "trigger_id": existing.id, "webhooks_removed": removed}
 

@@ -36,8 +36,7 @@ class TriggerContext:
         self.triggers = TriggerStore.beside(self.run_store)
 
     def enable(self, workflow: Any, public_url: str | None = None) -> dict[str, Any]:
-        result = enable(self.connector, self.triggers, workflow, authentications=self.authentications,
-                        public_url=public_url)
+        result = enable(self.connector, self.triggers, workflow, authentications=self.authentications, public_url=public_url)
         if result["kind"] == "poll" and self._polling:  # a running service polls it from now on
             self._ensure_poller(result["trigger_id"], workflow.name)
         return result
@@ -57,8 +56,9 @@ class TriggerContext:
             raise LookupError(f"no trigger {trigger_id!r}")
         auth = self.authentications(record.workflow["trigger"].get("authentication"))
         Poller(self.connector, self.triggers, trigger_id, auth, **options).poll_once()
-        return dispatch_pending(self.connector, self.triggers, self.run_store, authentications=self.authentications,
-                                trigger_id=trigger_id)
+        return dispatch_pending(
+            self.connector, self.triggers, self.run_store, authentications=self.authentications, trigger_id=trigger_id
+        )
 
     def start_pollers(self) -> int:
         """A thread per enabled poll trigger, polling at its interval until ``stop()``; also for those enabled later."""

@@ -88,8 +88,15 @@ class EventRecord:
     seq: int
 
     def public(self) -> dict[str, Any]:
-        return {"trigger_id": self.trigger_id, "key": self.key, "run_id": self.run_id, "type": self.type,
-                "received": self.received, "state": self.state, "data": self.payload}
+        return {
+            "trigger_id": self.trigger_id,
+            "key": self.key,
+            "run_id": self.run_id,
+            "type": self.type,
+            "received": self.received,
+            "state": self.state,
+            "data": self.payload,
+        }
 
 
 _TRIGGER_COLUMNS = "id, workflow_name, kind, workflow, secret_hash, webhook_id, public_url, enabled"
@@ -117,8 +124,17 @@ class TriggerStore:
             "ON CONFLICT (id) DO UPDATE SET workflow_name = excluded.workflow_name, kind = excluded.kind, "
             "workflow = excluded.workflow, secret_hash = excluded.secret_hash, webhook_id = excluded.webhook_id, "
             "public_url = excluded.public_url, enabled = excluded.enabled",
-            (record.id, record.workflow_name, record.kind, json.dumps(record.workflow), record.secret_hash,
-             record.webhook_id, record.public_url, record.enabled))
+            (
+                record.id,
+                record.workflow_name,
+                record.kind,
+                json.dumps(record.workflow),
+                record.secret_hash,
+                record.webhook_id,
+                record.public_url,
+                record.enabled,
+            ),
+        )
 
     def trigger(self, trigger_id: str) -> TriggerRecord | None:
         rows = self.backend.query(f"SELECT {_TRIGGER_COLUMNS} FROM triggers WHERE id = ?", (trigger_id,))
@@ -130,8 +146,11 @@ class TriggerStore:
 
     def triggers(self, kind: str | None = None) -> list[TriggerRecord]:
         sql = f"SELECT {_TRIGGER_COLUMNS} FROM triggers"
-        rows = self.backend.query(sql + " WHERE kind = ? ORDER BY workflow_name", (kind,)) if kind else \
-            self.backend.query(sql + " ORDER BY workflow_name")
+        rows = (
+            self.backend.query(sql + " WHERE kind = ? ORDER BY workflow_name", (kind,))
+            if kind
+            else self.backend.query(sql + " ORDER BY workflow_name")
+        )
         return [_trigger(r) for r in rows]
 
     def delete_trigger(self, trigger_id: str) -> None:
@@ -144,21 +163,32 @@ class TriggerStore:
         """Insert the event once; None when it was already recorded (a duplicate delivery)."""
         now = time.time()
         with self.backend.transaction():
-            seq = self.backend.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM trigger_events WHERE trigger_id = ?",
-                                     (trigger_id,))[0][0]
+            seq = self.backend.query(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM trigger_events WHERE trigger_id = ?", (trigger_id,)
+            )[0][0]
             run_id = derived_run_id(trigger_id, key)
             inserted = self.backend.execute(
                 f"INSERT INTO trigger_events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (trigger_id, event_key) DO NOTHING",
-                (trigger_id, key, run_id, event_type, json.dumps(payload, ensure_ascii=False, default=str), now,
-                 "pending", seq))
+                (
+                    trigger_id,
+                    key,
+                    run_id,
+                    event_type,
+                    json.dumps(payload, ensure_ascii=False, default=str),
+                    now,
+                    "pending",
+                    seq,
+                ),
+            )
         if inserted != 1:
             return None
         return EventRecord(trigger_id, key, run_id, event_type, payload, now, "pending", seq)
 
     def mark_event(self, trigger_id: str, key: str, state: str) -> None:
-        self.backend.execute("UPDATE trigger_events SET state = ? WHERE trigger_id = ? AND event_key = ?",
-                             (state, trigger_id, key))
+        self.backend.execute(
+            "UPDATE trigger_events SET state = ? WHERE trigger_id = ? AND event_key = ?", (state, trigger_id, key)
+        )
 
     def events(self, trigger_id: str | None = None, state: str | None = None, limit: int = 1000) -> list[EventRecord]:
         """Oldest first."""
@@ -177,8 +207,9 @@ class TriggerStore:
 
     def prune_events(self, older_than: float = DEDUPE_WINDOW) -> int:
         """Forget dispatched event records past the dedupe window."""
-        return self.backend.execute("DELETE FROM trigger_events WHERE received < ? AND state <> 'pending'",
-                                    (time.time() - older_than,))
+        return self.backend.execute(
+            "DELETE FROM trigger_events WHERE received < ? AND state <> 'pending'", (time.time() - older_than,)
+        )
 
     # -- poll cursors -----------------------------------------------------------------------------------
     def cursor(self, trigger_id: str) -> Any:
@@ -197,7 +228,8 @@ class TriggerStore:
             self.backend.execute(
                 "INSERT INTO trigger_cursors (trigger_id, cursor, updated) VALUES (?, ?, ?) "
                 "ON CONFLICT (trigger_id) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated",
-                (trigger_id, json.dumps(cursor), time.time()))
+                (trigger_id, json.dumps(cursor), time.time()),
+            )
         return recorded
 
 

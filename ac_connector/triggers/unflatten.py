@@ -84,8 +84,10 @@ def typed(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None
             return [typed(value[k], items, defs) for k in order]
         props = schema.get("properties", {})
         extra = schema.get("additionalProperties")
-        out = {k: typed(v, props[k], defs) if k in props else
-               typed(v, extra, defs) if isinstance(extra, dict) else v for k, v in value.items()}
+        out = {
+            k: typed(v, props[k], defs) if k in props else typed(v, extra, defs) if isinstance(extra, dict) else v
+            for k, v in value.items()
+        }
         for key, sub in props.items():  # documented defaults (contact.fields: {}), so references always resolve
             if key not in out and "default" in _resolve(sub, defs):
                 out[key] = copy.deepcopy(_resolve(sub, defs)["default"])
@@ -107,7 +109,7 @@ def typed(value: Any, schema: dict[str, Any], defs: dict[str, Any] | None = None
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        merged = {**defs.get(ref[len("#/$defs/"):], {}), **{k: v for k, v in schema.items() if k != "$ref"}}
+        merged = {**defs.get(ref[len("#/$defs/") :], {}), **{k: v for k, v in schema.items() if k != "$ref"}}
         return _resolve(merged, defs)
     return schema
 

@@ -11,8 +11,25 @@ from .runner import RunNotResumable, aresume_run, arun_workflow, prepare_run, re
 from .runs import RunNotFound, RunRecord, RunStore, StepRecord, WorkflowNotFound, register_backend
 
 __all__ = [
-    "CheckResult", "RunNotFound", "RunNotResumable", "RunRecord", "RunStore", "Step", "StepRecord", "Workflow",
-    "WorkflowInvalid", "WorkflowNotFound", "arun_workflow", "aresume_run", "check_workflow", "load_workflow",
-    "parse_workflow", "prepare_run", "read_document", "register_backend", "resume_run", "run_workflow",
+    "CheckResult",
+    "RunNotFound",
+    "RunNotResumable",
+    "RunRecord",
+    "RunStore",
+    "Step",
+    "StepRecord",
+    "Workflow",
+    "WorkflowInvalid",
+    "WorkflowNotFound",
+    "arun_workflow",
+    "aresume_run",
+    "check_workflow",
+    "load_workflow",
+    "parse_workflow",
+    "prepare_run",
+    "read_document",
+    "register_backend",
+    "resume_run",
+    "run_workflow",
     "workflow_schema",
 ]

@@ -59,8 +59,9 @@ def check_references(connector: Any, workflow: Workflow) -> CheckResult:
         base = f"/steps/{i}"
         op = _describe(connector, step.operation, described)
         if op is None:
-            result.errors.append({"pointer": f"{base}/operation", "keyword": "operation",
-                                  "message": f"unknown operation {step.operation!r}"})
+            result.errors.append(
+                {"pointer": f"{base}/operation", "keyword": "operation", "message": f"unknown operation {step.operation!r}"}
+            )
         referenced: list[str] = []
         for pointer, found in scan(step.input):
             referenced.append(pointer)
@@ -87,9 +88,17 @@ def _describe(connector: Any, operation: str, cache: dict[str, dict[str, Any] | 
     return cache[operation]
 
 
-def _source_schema(connector: Any, workflow: Workflow, ref: Reference, at: int, index: Mapping[str, int],
-                   described: dict[str, dict[str, Any] | None], trigger_schema: Any, where: str,
-                   result: CheckResult) -> list[Any] | None:
+def _source_schema(
+    connector: Any,
+    workflow: Workflow,
+    ref: Reference,
+    at: int,
+    index: Mapping[str, int],
+    described: dict[str, dict[str, Any] | None],
+    trigger_schema: Any,
+    where: str,
+    result: CheckResult,
+) -> list[Any] | None:
     """The schemas the referenced value may have, or None after recording why it cannot be found."""
     if ref.root == "trigger":
         root = trigger_schema if isinstance(trigger_schema, Mapping) else True
@@ -98,14 +107,23 @@ def _source_schema(connector: Any, workflow: Workflow, ref: Reference, at: int, 
         source_index = index.get(ref.step)  # type: ignore[arg-type]
         if source_index is None:
             known = ", ".join(s.id for s in workflow.steps[:at]) or "none"
-            result.errors.append({"pointer": where, "keyword": "reference",
-                                  "message": f"{ref.text}: there is no step {ref.step!r} (earlier steps: {known})"})
+            result.errors.append(
+                {
+                    "pointer": where,
+                    "keyword": "reference",
+                    "message": f"{ref.text}: there is no step {ref.step!r} (earlier steps: {known})",
+                }
+            )
             return None
         if source_index >= at:
             what = "this step itself" if source_index == at else f"a later step (step {source_index + 1})"
-            result.errors.append({"pointer": where, "keyword": "reference",
-                                  "message": f"{ref.text}: step {ref.step!r} is {what}; a step can only use the "
-                                             "output of steps before it"})
+            result.errors.append(
+                {
+                    "pointer": where,
+                    "keyword": "reference",
+                    "message": f"{ref.text}: step {ref.step!r} is {what}; a step can only use the output of steps before it",
+                }
+            )
             return None
         source_op = _describe(connector, workflow.steps[source_index].operation, described)
         if source_op is None:
@@ -114,9 +132,13 @@ def _source_schema(connector: Any, workflow: Workflow, ref: Reference, at: int, 
         label = f"the output of {ref.step!r} ({source_op['name']})"
     schemas = _schemas_at(root, list(ref.path), root)
     if schemas is None:
-        result.errors.append({"pointer": where, "keyword": "reference",
-                              "message": f"{ref.text}: {label} has no {format_path(ref.path)}"
-                                         f"{_known_fields(root, ref.path)}"})
+        result.errors.append(
+            {
+                "pointer": where,
+                "keyword": "reference",
+                "message": f"{ref.text}: {label} has no {format_path(ref.path)}{_known_fields(root, ref.path)}",
+            }
+        )
     return schemas
 
 
@@ -283,20 +305,29 @@ def _compatible(source: frozenset[str], target: frozenset[str]) -> bool:
     return bool(widened & target)
 
 
-def _compare_types(source: list[Any], target: list[Any], template: Template, ref: Reference, where: str,
-                   result: CheckResult) -> None:
+def _compare_types(
+    source: list[Any], target: list[Any], template: Template, ref: Reference, where: str, result: CheckResult
+) -> None:
     target_types = _value_types(target)
     if template.whole:
         source_types = _value_types(source)
         if source_types == ALL_TYPES or target_types == ALL_TYPES or _compatible(source_types, target_types):
             return
-        result.warnings.append({"pointer": where, "keyword": "type",
-                                "message": f"{ref.text} is {_or(source_types)} but this field takes "
-                                           f"{_or(target_types)}"})
+        result.warnings.append(
+            {
+                "pointer": where,
+                "keyword": "type",
+                "message": f"{ref.text} is {_or(source_types)} but this field takes {_or(target_types)}",
+            }
+        )
     elif "string" not in target_types and target_types != ALL_TYPES:
-        result.warnings.append({"pointer": where, "keyword": "type",
-                                "message": f"a text with a reference inside makes a string, but this field takes "
-                                           f"{_or(target_types)}"})
+        result.warnings.append(
+            {
+                "pointer": where,
+                "keyword": "type",
+                "message": f"a text with a reference inside makes a string, but this field takes {_or(target_types)}",
+            }
+        )
 
 
 def _or(types: frozenset[str]) -> str:
@@ -305,8 +336,9 @@ def _or(types: frozenset[str]) -> str:
     return text + (" (or null)" if "null" in types and names != ["null"] else "")
 
 
-def _check_literals(connector: Any, operation: str, data: Mapping[str, Any], referenced: list[str], base: str,
-                    result: CheckResult) -> None:
+def _check_literals(
+    connector: Any, operation: str, data: Mapping[str, Any], referenced: list[str], base: str, result: CheckResult
+) -> None:
     """Validate the literal parts now: errors at or under a reference wait for the run, the rest are errors."""
     try:
         connector.validate_input(operation, data)
@@ -316,6 +348,7 @@ def _check_literals(connector: Any, operation: str, data: Mapping[str, Any], ref
             if any(pointer == r or pointer.startswith(r + "/") for r in referenced):
                 continue
             if error.get("keyword") in ("oneOf", "anyOf", "allOf", "not") and any(
-                    r.startswith(pointer + "/") or pointer in ("", "/") for r in referenced):
+                r.startswith(pointer + "/") or pointer in ("", "/") for r in referenced
+            ):
                 continue  # a combinator above a reference cannot be judged before the run
             result.errors.append({**error, "pointer": f"{base}/input{pointer if pointer != '/' else ''}"})

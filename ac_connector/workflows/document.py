@@ -83,8 +83,13 @@ def schema_errors(document: Any) -> list[dict[str, str]]:
             step_id = step.get("id") if isinstance(step, Mapping) else None
             if isinstance(step_id, str):
                 if step_id in seen:
-                    errors.append({"pointer": f"/steps/{i}/id", "keyword": "unique",
-                                   "message": f"step id {step_id!r} is already used by step {seen[step_id]}"})
+                    errors.append(
+                        {
+                            "pointer": f"/steps/{i}/id",
+                            "keyword": "unique",
+                            "message": f"step id {step_id!r} is already used by step {seen[step_id]}",
+                        }
+                    )
                 seen.setdefault(step_id, i)
     errors.sort(key=lambda e: (_pointer_key(e["pointer"]), e["keyword"]))
     return errors
@@ -100,8 +105,7 @@ def _describe(error: Any) -> list[dict[str, str]]:
     message = plain_message(error)  # the words the CLI, the service and the builder use for every input
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [n for n in error.validator_value if n not in error.instance]
-        return [{"pointer": f"{pointer}/{_escape(n)}", "keyword": "required", "message": f"{n!r} is required"}
-                for n in missing]
+        return [{"pointer": f"{pointer}/{_escape(n)}", "keyword": "required", "message": f"{n!r} is required"} for n in missing]
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in known)
@@ -125,10 +129,19 @@ def parse_workflow(document: Any) -> Workflow:
 
 def build_workflow(document: Mapping[str, Any]) -> Workflow:
     """A Workflow from a document already known to be schema-valid."""
-    steps = tuple(Step(id=s["id"], name=s["name"], operation=s["operation"], input=dict(s["input"]),
-                       authentication=s.get("authentication")) for s in document["steps"])
-    return Workflow(name=document["name"], steps=steps, trigger=dict(document.get("trigger") or {"type": "manual"}),
-                    description=document.get("description", ""), document=json.loads(json.dumps(document)))
+    steps = tuple(
+        Step(
+            id=s["id"], name=s["name"], operation=s["operation"], input=dict(s["input"]), authentication=s.get("authentication")
+        )
+        for s in document["steps"]
+    )
+    return Workflow(
+        name=document["name"],
+        steps=steps,
+        trigger=dict(document.get("trigger") or {"type": "manual"}),
+        description=document.get("description", ""),
+        document=json.loads(json.dumps(document)),
+    )
 
 
 def read_document(path: str | Path) -> Any:
@@ -137,8 +150,9 @@ def read_document(path: str | Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValidationError([{"pointer": "", "keyword": "file",
-                                "message": f"cannot read {path}: {exc.strerror or type(exc).__name__}"}]) from None
+        raise ValidationError(
+            [{"pointer": "", "keyword": "file", "message": f"cannot read {path}: {exc.strerror or type(exc).__name__}"}]
+        ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
@@ -147,13 +161,21 @@ def read_document(path: str | Path) -> Any:
         try:  # YAML dates and the like become strings: a document is JSON data
             return json.loads(json.dumps(load_yaml(text), default=str))
         except yaml.YAMLError as exc:  # its message carries line and column
-            raise ValidationError([{"pointer": "", "keyword": "yaml",
-                                    "message": f"{path.name} is not valid YAML: {str(exc)[:300]}"}]) from None
+            raise ValidationError(
+                [{"pointer": "", "keyword": "yaml", "message": f"{path.name} is not valid YAML: {str(exc)[:300]}"}]
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError([{"pointer": "", "keyword": "json", "message": f"{path.name} is not JSON: {exc.msg} "
-                                f"(line {exc.lineno}, column {exc.colno})"}]) from None
+        raise ValidationError(
+            [
+                {
+                    "pointer": "",
+                    "keyword": "json",
+                    "message": f"{path.name} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                }
+            ]
+        ) from None
 
 
 def load_workflow(source: str | Path | Mapping[str, Any] | Workflow) -> Workflow:

@@ -66,25 +66,29 @@ def _parse_at(text: str, start: int) -> tuple[Reference, int]:
     elif text.startswith("steps.", pos):
         m = _STEP_ID.match(text, pos + 6)
         if not m or _continues_name(text, m.end()):
-            raise ReferenceSyntaxError(f"{text[start:start + 80]!r}: after $.steps. comes a step id "
-                                       "(lower case letters, digits, _)")
+            raise ReferenceSyntaxError(
+                f"{text[start : start + 80]!r}: after $.steps. comes a step id (lower case letters, digits, _)"
+            )
         root, step, pos = "steps", m.group(), m.end()
     else:
-        raise ReferenceSyntaxError(f"{text[start:start + 80]!r}: a reference is $.steps.<step id>... or $.trigger...; "
-                                   "write $$. for a literal text starting with $.")
+        raise ReferenceSyntaxError(
+            f"{text[start : start + 80]!r}: a reference is $.steps.<step id>... or $.trigger...; "
+            "write $$. for a literal text starting with $."
+        )
     path: list[str | int] = []
     while pos < len(text):
         if text[pos] == ".":
             m = _NAME.match(text, pos + 1)
             if not m:
-                raise ReferenceSyntaxError(f"{text[start:start + 80]!r}: a field name is expected after '.' "
-                                           f"(use [\"...\"] for other names)")
+                raise ReferenceSyntaxError(
+                    f"{text[start : start + 80]!r}: a field name is expected after '.' (use [\"...\"] for other names)"
+                )
             path.append(m.group())
             pos = m.end()
         elif text[pos] == "[":
             m = _INDEX.match(text, pos) or _QUOTED.match(text, pos)
             if not m:
-                raise ReferenceSyntaxError(f"{text[start:start + 80]!r}: [N] or [\"name\"] is expected after '['")
+                raise ReferenceSyntaxError(f"{text[start : start + 80]!r}: [N] or [\"name\"] is expected after '['")
             path.append(int(m.group(1)) if m.re is _INDEX else json.loads('"' + m.group(1) + '"'))
             pos = m.end()
         else:
@@ -113,8 +117,10 @@ def parse_string(text: str) -> Template | str:
     if text.startswith("$."):
         ref, end = _parse_at(text, 0)
         if end != len(text):
-            raise ReferenceSyntaxError(f"{text[:80]!r}: unexpected {text[end:end + 20]!r} after the reference "
-                                       "(inside a longer text write {$.steps...})")
+            raise ReferenceSyntaxError(
+                f"{text[:80]!r}: unexpected {text[end : end + 20]!r} after the reference "
+                "(inside a longer text write {$.steps...})"
+            )
         return Template((ref,), whole=True)
     body, prefix = text, ""
     if text.startswith("$$."):
@@ -129,7 +135,7 @@ def parse_string(text: str) -> Template | str:
             literal += body[pos:]
             break
         if found > 0 and body[found - 1] == "{":  # "{{$." stands for a literal "{$."
-            literal += body[pos:found - 1] + "{$."
+            literal += body[pos : found - 1] + "{$."
             pos = found + 3
             continue
         literal += body[pos:found]
@@ -184,8 +190,7 @@ def lookup(ref: Reference, context: Mapping[str, Any]) -> Any:
             current = current[part]
         else:
             where = format_path(ref.path[:i]) or ("the trigger's data" if ref.root == "trigger" else "the output")
-            raise ReferenceNotFound(f"{ref.text}: nothing at {format_path(ref.path[:i + 1])} "
-                                    f"({where} is {_kind(current)})")
+            raise ReferenceNotFound(f"{ref.text}: nothing at {format_path(ref.path[: i + 1])} ({where} is {_kind(current)})")
     return current
 
 
@@ -222,8 +227,7 @@ class ResolveError(ValueError):
         self.message = message
 
 
-def resolve(value: Any, context: Mapping[str, Any], pointer: str = "",
-            absent: dict[str, str] | None = None) -> Any:
+def resolve(value: Any, context: Mapping[str, Any], pointer: str = "", absent: dict[str, str] | None = None) -> Any:
     """A copy of ``value`` with every reference replaced by its data (never evaluated, never re-scanned).
 
     A field of an object whose whole value is a reference that finds nothing is left out, as if it

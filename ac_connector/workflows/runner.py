@@ -71,8 +71,10 @@ class _Plan:
 
 def _resolver(authentications: Authentications | None) -> Callable[[str | None], Any]:
     if authentications is None:
+
         def missing(name: str | None) -> Any:
             raise AuthenticationMissing("no authentications were given to the runner")
+
         return missing
     if isinstance(authentications, Mapping):
         table = authentications
@@ -82,8 +84,8 @@ def _resolver(authentications: Authentications | None) -> Callable[[str | None],
                 return table[name]
             if name is None and len(table) == 1:
                 return next(iter(table.values()))
-            raise AuthenticationMissing(f"no authentication named {name!r}" if name else
-                                        "this step names no authentication")
+            raise AuthenticationMissing(f"no authentication named {name!r}" if name else "this step names no authentication")
+
         return from_table
     return authentications
 
@@ -111,17 +113,26 @@ def _validate(connector: Any, operation: str, data: dict[str, Any], absent: Mapp
     except ValidationError as exc:
         if not any(e.get("pointer") in absent for e in exc.errors):
             raise
-        errors = [{**e, "message": f"{e['message']}: {absent[e['pointer']]}"} if e.get("pointer") in absent else e
-                  for e in exc.errors]
+        errors = [
+            {**e, "message": f"{e['message']}: {absent[e['pointer']]}"} if e.get("pointer") in absent else e for e in exc.errors
+        ]
         raise ValidationError(errors) from None
 
 
 def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
     """The run: each step recorded before the next begins; the first that does not succeed ends it."""
     workflow, store, run_id = plan.workflow, plan.store, plan.run_id
-    _emit(plan, {"event": "run_started", "run_id": run_id, "workflow": workflow.name, "at": iso(time.time()),
-                 "steps": [{"id": s.id, "name": s.name, "operation": s.operation} for s in workflow.steps],
-                 "resumed_from": plan.resumed_from})
+    _emit(
+        plan,
+        {
+            "event": "run_started",
+            "run_id": run_id,
+            "workflow": workflow.name,
+            "at": iso(time.time()),
+            "steps": [{"id": s.id, "name": s.name, "operation": s.operation} for s in workflow.steps],
+            "resumed_from": plan.resumed_from,
+        },
+    )
     outputs: dict[str, Any] = {}
     for i, step in enumerate(workflow.steps):
         if i in plan.reused:
@@ -130,8 +141,7 @@ def _steps(plan: _Plan) -> Generator[_Call, _Outcome, RunRecord]:
         status, output, error = yield from _step(plan, i, outputs)
         if status != "succeeded":
             store.finish_run(run_id, status, error=error, stopped_at=step.id)
-            _emit(plan, {"event": "run_finished", "run_id": run_id, "status": status, "stopped_at": step.id,
-                         "error": error})
+            _emit(plan, {"event": "run_finished", "run_id": run_id, "status": status, "stopped_at": step.id, "error": error})
             return store.get(run_id)
         outputs[step.id] = output
     store.finish_run(run_id, "succeeded")
@@ -144,16 +154,36 @@ def _reuse(plan: _Plan, index: int) -> Any:
     step = plan.workflow.steps[index]
     used_input, output = plan.reused[index]
     plan.store.finish_step(plan.run_id, index, "skipped", input=used_input, output=output, duration_ms=0.0)
-    _emit(plan, {"event": "step_finished", "run_id": plan.run_id, "step": step.id, "index": index,
-                 "status": "skipped", "output": output, "error": None, "duration_ms": 0.0})
+    _emit(
+        plan,
+        {
+            "event": "step_finished",
+            "run_id": plan.run_id,
+            "step": step.id,
+            "index": index,
+            "status": "skipped",
+            "output": output,
+            "error": None,
+            "duration_ms": 0.0,
+        },
+    )
     return output
 
 
 def _step(plan: _Plan, index: int, outputs: Mapping[str, Any]) -> Generator[_Call, _Outcome, tuple[str, Any, Any]]:
     """One step: resolve its references, record it as running, validate, call, record how it ended."""
     step, store, run_id = plan.workflow.steps[index], plan.store, plan.run_id
-    _emit(plan, {"event": "step_started", "run_id": run_id, "step": step.id, "index": index,
-                 "name": step.name, "operation": step.operation})
+    _emit(
+        plan,
+        {
+            "event": "step_started",
+            "run_id": run_id,
+            "step": step.id,
+            "index": index,
+            "name": step.name,
+            "operation": step.operation,
+        },
+    )
     began = time.monotonic()
     resolved: Any = None
     started: float | None = None
@@ -163,8 +193,12 @@ def _step(plan: _Plan, index: int, outputs: Mapping[str, Any]) -> Generator[_Cal
     try:
         resolved = resolve(step.input, {"trigger": plan.trigger, "steps": outputs}, absent=absent)
     except ResolveError as exc:
-        error = _step_error(ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference",
-                                              "message": exc.message}]), step.id, index, step.operation)
+        error = _step_error(
+            ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}]),
+            step.id,
+            index,
+            step.operation,
+        )
     if error is None:
         started = store.start_step(run_id, index, resolved)
         try:
@@ -178,15 +212,32 @@ def _step(plan: _Plan, index: int, outputs: Mapping[str, Any]) -> Generator[_Cal
                 error = _step_error(outcome.error, step.id, index, step.operation)
                 status = "outcome_unknown" if outcome.error.type == "outcome_unknown" else "failed"
             elif outcome.internal is not None:
-                error = {"type": "internal", "message": f"internal error ({outcome.internal}); please report it",
-                         "retryable": False, "step": step.id, "step_index": index}
+                error = {
+                    "type": "internal",
+                    "message": f"internal error ({outcome.internal}); please report it",
+                    "retryable": False,
+                    "step": step.id,
+                    "step_index": index,
+                }
             else:
                 status, output = "succeeded", outcome.output
     duration = round((time.monotonic() - began) * 1000, 3)
-    store.finish_step(run_id, index, status, input=resolved, output=output, error=error, started_at=started,
-                      duration_ms=duration)
-    _emit(plan, {"event": "step_finished", "run_id": run_id, "step": step.id, "index": index, "status": status,
-                 "output": output, "error": error, "duration_ms": duration})
+    store.finish_step(
+        run_id, index, status, input=resolved, output=output, error=error, started_at=started, duration_ms=duration
+    )
+    _emit(
+        plan,
+        {
+            "event": "step_finished",
+            "run_id": run_id,
+            "step": step.id,
+            "index": index,
+            "status": status,
+            "output": output,
+            "error": error,
+            "duration_ms": duration,
+        },
+    )
     return status, output, error
 
 
@@ -199,12 +250,18 @@ def _record_interruption(plan: _Plan, call: _Call) -> None:
     step = plan.workflow.steps[call.index]
     unknown = not _safe_to_repeat(plan.connector, step.operation)
     status = "outcome_unknown" if unknown else "failed"
-    error = {"type": "interrupted", "retryable": not unknown, "step": step.id, "step_index": call.index,
-             "message": "the run was interrupted while this step was in progress"
-                        + ("; it may or may not have been carried out" if unknown else "")}
+    error = {
+        "type": "interrupted",
+        "retryable": not unknown,
+        "step": step.id,
+        "step_index": call.index,
+        "message": "the run was interrupted while this step was in progress"
+        + ("; it may or may not have been carried out" if unknown else ""),
+    }
     try:
-        plan.store.finish_step(plan.run_id, call.index, status, error=error,
-                               duration_ms=round((time.monotonic() - call.started) * 1000, 3))
+        plan.store.finish_step(
+            plan.run_id, call.index, status, error=error, duration_ms=round((time.monotonic() - call.started) * 1000, 3)
+        )
         plan.store.finish_run(plan.run_id, status, error=error, stopped_at=step.id)
     except Exception as exc:  # the store may be what failed; the original interruption matters more
         log.warning("could not record the interruption of run %s: %s", plan.run_id, type(exc).__name__)
@@ -261,27 +318,49 @@ def prepare_run(connector: Any, workflow: Any, trigger: Any = None) -> tuple[Wor
     data = {} if trigger is None else trigger
     schema = trigger_data_schema(connector, flow.trigger)
     if isinstance(schema, Mapping):
-        problems = sorted(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-                          .iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        problems = sorted(
+            Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(data),
+            key=lambda e: list(map(str, e.absolute_path)),
+        )
         if problems:
-            raise ValidationError([{"pointer": "".join(f"/{p}" for p in e.absolute_path) or "/",
-                                    "keyword": str(e.validator), "message": e.message[:300]} for e in problems],
-                                  message="Invalid trigger input: " + "; ".join(
-                                      ("".join(f"/{p}" for p in e.absolute_path) or "/") + ": " + e.message[:200]
-                                      for e in problems))
+            raise ValidationError(
+                [
+                    {
+                        "pointer": "".join(f"/{p}" for p in e.absolute_path) or "/",
+                        "keyword": str(e.validator),
+                        "message": e.message[:300],
+                    }
+                    for e in problems
+                ],
+                message="Invalid trigger input: "
+                + "; ".join(("".join(f"/{p}" for p in e.absolute_path) or "/") + ": " + e.message[:200] for e in problems),
+            )
     return flow, data
 
 
-def _new_plan(connector: Any, workflow: Any, authentications: Authentications | None, store: RunStore | None,
-              trigger: Any, on_event: OnEvent | None) -> _Plan:
+def _new_plan(
+    connector: Any,
+    workflow: Any,
+    authentications: Authentications | None,
+    store: RunStore | None,
+    trigger: Any,
+    on_event: OnEvent | None,
+) -> _Plan:
     flow, data = prepare_run(connector, workflow, trigger)
     store = store or RunStore.memory()
     run_id = store.create_run(flow, data)
     return _Plan(flow, data, store, run_id, _resolver(authentications), on_event, connector)
 
 
-def run_workflow(connector: Any, workflow: Any, *, authentications: Authentications | None = None,
-                 store: RunStore | None = None, trigger: Any = None, on_event: OnEvent | None = None) -> RunRecord:
+def run_workflow(
+    connector: Any,
+    workflow: Any,
+    *,
+    authentications: Authentications | None = None,
+    store: RunStore | None = None,
+    trigger: Any = None,
+    on_event: OnEvent | None = None,
+) -> RunRecord:
     """Run ``workflow`` (a Workflow, a document or a file path) step by step; returns the recorded run.
 
     ``authentications`` maps a step's authentication name to an engine Authentication (a mapping or a
@@ -291,16 +370,28 @@ def run_workflow(connector: Any, workflow: Any, *, authentications: Authenticati
     return _drive(_new_plan(connector, workflow, authentications, store, trigger, on_event))
 
 
-async def arun_workflow(connector: Any, workflow: Any, *, authentications: Authentications | None = None,
-                        store: RunStore | None = None, trigger: Any = None,
-                        on_event: OnEvent | None = None) -> RunRecord:
+async def arun_workflow(
+    connector: Any,
+    workflow: Any,
+    *,
+    authentications: Authentications | None = None,
+    store: RunStore | None = None,
+    trigger: Any = None,
+    on_event: OnEvent | None = None,
+) -> RunRecord:
     """The async twin of ``run_workflow`` (``Connector.arun`` for each step)."""
     return await _adrive(_new_plan(connector, workflow, authentications, store, trigger, on_event))
 
 
 # -- resume ------------------------------------------------------------------------------------
-def _resume_plan(connector: Any, run_id: str, store: RunStore, authentications: Authentications | None,
-                 retry_unknown: bool, on_event: OnEvent | None) -> _Plan:
+def _resume_plan(
+    connector: Any,
+    run_id: str,
+    store: RunStore,
+    authentications: Authentications | None,
+    retry_unknown: bool,
+    on_event: OnEvent | None,
+) -> _Plan:
     old = store.get(run_id)
     if old.status == "succeeded":
         raise RunNotResumable(f"run {old.id} succeeded: there is nothing to resume")
@@ -313,21 +404,28 @@ def _resume_plan(connector: Any, run_id: str, store: RunStore, authentications: 
     if at is None:
         raise RunNotResumable(f"run {old.id} has no step left to run")
     stuck = old.steps[at]
-    unknown = stuck.status == "outcome_unknown" or (stuck.status == "running" and not _safe_to_repeat(connector,
-                                                                                                    stuck.operation))
+    unknown = stuck.status == "outcome_unknown" or (
+        stuck.status == "running" and not _safe_to_repeat(connector, stuck.operation)
+    )
     if unknown and not retry_unknown:
-        why = ("ended with an unknown outcome" if stuck.status == "outcome_unknown"
-               else "was interrupted while its request may have been sent")
+        why = (
+            "ended with an unknown outcome"
+            if stuck.status == "outcome_unknown"
+            else "was interrupted while its request may have been sent"
+        )
         raise RunNotResumable(
             f"step {stuck.id!r} ({stuck.operation}) {why}: it may or may not have been carried out. Check the "
-            "account; resume with retry_unknown (--retry-unknown) to send it again", step=stuck.id)
+            "account; resume with retry_unknown (--retry-unknown) to send it again",
+            step=stuck.id,
+        )
     new_id = uuid.uuid4().hex
     if not store.claim_resume(old.id, new_id):
         raise RunNotResumable(f"run {old.id} was already resumed")
     reused = {s.index: (s.input, s.output) for s in old.steps[:at]}
     store.create_run(flow, old.trigger, resumed_from=old.id, run_id=new_id)
-    return _Plan(flow, old.trigger, store, new_id, _resolver(authentications), on_event, connector,
-                 reused=reused, resumed_from=old.id)
+    return _Plan(
+        flow, old.trigger, store, new_id, _resolver(authentications), on_event, connector, reused=reused, resumed_from=old.id
+    )
 
 
 def _safe_to_repeat(connector: Any, operation: str) -> bool:
@@ -339,8 +437,15 @@ def _safe_to_repeat(connector: Any, operation: str) -> bool:
     return idempotency.split("(")[0] in ("safe", "idempotent", "upsert")
 
 
-def resume_run(connector: Any, run_id: str, *, store: RunStore, authentications: Authentications | None = None,
-               retry_unknown: bool = False, on_event: OnEvent | None = None) -> RunRecord:
+def resume_run(
+    connector: Any,
+    run_id: str,
+    *,
+    store: RunStore,
+    authentications: Authentications | None = None,
+    retry_unknown: bool = False,
+    on_event: OnEvent | None = None,
+) -> RunRecord:
     """Run a failed or interrupted run again from the step that stopped it, as a new run.
 
     Steps that succeeded are not sent again: their recorded inputs and outputs are reused (status
@@ -350,6 +455,13 @@ def resume_run(connector: Any, run_id: str, *, store: RunStore, authentications:
     return _drive(_resume_plan(connector, run_id, store, authentications, retry_unknown, on_event))
 
 
-async def aresume_run(connector: Any, run_id: str, *, store: RunStore, authentications: Authentications | None = None,
-                      retry_unknown: bool = False, on_event: OnEvent | None = None) -> RunRecord:
+async def aresume_run(
+    connector: Any,
+    run_id: str,
+    *,
+    store: RunStore,
+    authentications: Authentications | None = None,
+    retry_unknown: bool = False,
+    on_event: OnEvent | None = None,
+) -> RunRecord:
     return await _adrive(_resume_plan(connector, run_id, store, authentications, retry_unknown, on_event))

@@ -199,10 +199,19 @@ class StepRecord:
     duration_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "id": self.id, "name": self.name, "operation": self.operation,
-                "status": self.status, "input": self.input, "output": self.output, "error": self.error,
-                "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
-                "duration_ms": self.duration_ms}
+        return {
+            "index": self.index,
+            "id": self.id,
+            "name": self.name,
+            "operation": self.operation,
+            "status": self.status,
+            "input": self.input,
+            "output": self.output,
+            "error": self.error,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "duration_ms": self.duration_ms,
+        }
 
 
 @dataclass
@@ -227,10 +236,19 @@ class RunRecord:
         return self.status == "running" and _owner_gone(self.owner)
 
     def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "workflow": self.workflow_name, "status": self.status,
-                "interrupted": self.interrupted, "started_at": iso(self.started_at),
-                "finished_at": iso(self.finished_at), "trigger": self.trigger, "stopped_at": self.stopped_at,
-                "error": self.error, "resumed_from": self.resumed_from, "resumed_by": self.resumed_by}
+        return {
+            "id": self.id,
+            "workflow": self.workflow_name,
+            "status": self.status,
+            "interrupted": self.interrupted,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "trigger": self.trigger,
+            "stopped_at": self.stopped_at,
+            "error": self.error,
+            "resumed_from": self.resumed_from,
+            "resumed_by": self.resumed_by,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.summary(), "document": self.workflow, "steps": [s.to_dict() for s in self.steps]}
@@ -239,15 +257,28 @@ class RunRecord:
         return {s.id: s.output for s in self.steps if s.status in ("succeeded", "skipped")}
 
 
-_RUN_COLUMNS = ("id, workflow_name, workflow, trigger_data, status, started_at, finished_at, error, stopped_at, "
-                "resumed_from, resumed_by, owner")
+_RUN_COLUMNS = (
+    "id, workflow_name, workflow, trigger_data, status, started_at, finished_at, error, stopped_at, "
+    "resumed_from, resumed_by, owner"
+)
 _STEP_COLUMNS = "idx, step_id, name, operation, status, input, output, error, started_at, finished_at, duration_ms"
 
 
 def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
-    return RunRecord(id=row[0], workflow_name=row[1], workflow=_loads(row[2]), trigger=_loads(row[3]), status=row[4],
-                     started_at=row[5], finished_at=row[6], error=_loads(row[7]), stopped_at=row[8],
-                     resumed_from=row[9], resumed_by=row[10], owner=row[11])
+    return RunRecord(
+        id=row[0],
+        workflow_name=row[1],
+        workflow=_loads(row[2]),
+        trigger=_loads(row[3]),
+        status=row[4],
+        started_at=row[5],
+        finished_at=row[6],
+        error=_loads(row[7]),
+        stopped_at=row[8],
+        resumed_from=row[9],
+        resumed_by=row[10],
+        owner=row[11],
+    )
 
 
 class RunStore:
@@ -289,48 +320,78 @@ class RunStore:
         self.close()
 
     # -- writing a run -------------------------------------------------------------------------
-    def create_run(self, workflow: Any, trigger: Any, *, resumed_from: str | None = None,
-                   run_id: str | None = None) -> str:
+    def create_run(self, workflow: Any, trigger: Any, *, resumed_from: str | None = None, run_id: str | None = None) -> str:
         """Record a new run with every step pending; ``workflow`` is a Workflow (its document is stored)."""
         run_id = run_id or uuid.uuid4().hex
         now = time.time()
         with self.backend.transaction():
             self.backend.execute(
                 f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, workflow.name, _dumps(workflow.document), _dumps(trigger), "running", now, None, None,
-                 None, resumed_from, None, _owner()))
+                (
+                    run_id,
+                    workflow.name,
+                    _dumps(workflow.document),
+                    _dumps(trigger),
+                    "running",
+                    now,
+                    None,
+                    None,
+                    None,
+                    resumed_from,
+                    None,
+                    _owner(),
+                ),
+            )
             for i, step in enumerate(workflow.steps):
                 self.backend.execute(
                     f"INSERT INTO run_steps (run_id, {_STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, i, step.id, step.name, step.operation, "pending", None, None, None, None, None, None))
+                    (run_id, i, step.id, step.name, step.operation, "pending", None, None, None, None, None, None),
+                )
         return run_id
 
     def start_step(self, run_id: str, index: int, input: Any) -> float:
         now = time.time()
-        self.backend.execute("UPDATE run_steps SET status = ?, input = ?, started_at = ? WHERE run_id = ? AND idx = ?",
-                             ("running", _dumps(input), now, run_id, index))
+        self.backend.execute(
+            "UPDATE run_steps SET status = ?, input = ?, started_at = ? WHERE run_id = ? AND idx = ?",
+            ("running", _dumps(input), now, run_id, index),
+        )
         return now
 
-    def finish_step(self, run_id: str, index: int, status: str, *, input: Any = None, output: Any = None,
-                    error: Mapping[str, Any] | None = None, started_at: float | None = None,
-                    duration_ms: float | None = None) -> None:
+    def finish_step(
+        self,
+        run_id: str,
+        index: int,
+        status: str,
+        *,
+        input: Any = None,
+        output: Any = None,
+        error: Mapping[str, Any] | None = None,
+        started_at: float | None = None,
+        duration_ms: float | None = None,
+    ) -> None:
         assert status in STEP_STATUSES, status
         now = time.time()
         self.backend.execute(
             "UPDATE run_steps SET status = ?, input = COALESCE(?, input), output = ?, error = ?, "
             "started_at = COALESCE(?, started_at, ?), finished_at = ?, duration_ms = ? WHERE run_id = ? AND idx = ?",
-            (status, _dumps(input), _dumps(output), _dumps(error), started_at, now, now, duration_ms, run_id, index))
+            (status, _dumps(input), _dumps(output), _dumps(error), started_at, now, now, duration_ms, run_id, index),
+        )
 
-    def finish_run(self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None,
-                   stopped_at: str | None = None) -> None:
+    def finish_run(
+        self, run_id: str, status: str, *, error: Mapping[str, Any] | None = None, stopped_at: str | None = None
+    ) -> None:
         assert status in RUN_STATUSES, status
-        self.backend.execute("UPDATE runs SET status = ?, finished_at = ?, error = ?, stopped_at = ? WHERE id = ?",
-                             (status, time.time(), _dumps(error), stopped_at, run_id))
+        self.backend.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, error = ?, stopped_at = ? WHERE id = ?",
+            (status, time.time(), _dumps(error), stopped_at, run_id),
+        )
 
     def claim_resume(self, run_id: str, new_run_id: str) -> bool:
         """Mark ``run_id`` as resumed by ``new_run_id``; False when another resume got there first."""
-        return self.backend.execute("UPDATE runs SET resumed_by = ? WHERE id = ? AND resumed_by IS NULL",
-                                    (new_run_id, run_id)) == 1
+        return (
+            self.backend.execute("UPDATE runs SET resumed_by = ? WHERE id = ? AND resumed_by IS NULL", (new_run_id, run_id))
+            == 1
+        )
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, run_id: str) -> RunRecord:
@@ -344,9 +405,21 @@ class RunStore:
             raise RunNotFound(f"no run {run_id!r} (see `ac-connector workflow runs`)")
         run = _run_from_row(rows[0])
         for r in self.backend.query(f"SELECT {_STEP_COLUMNS} FROM run_steps WHERE run_id = ? ORDER BY idx", (run.id,)):
-            run.steps.append(StepRecord(index=r[0], id=r[1], name=r[2], operation=r[3], status=r[4], input=_loads(r[5]),
-                                        output=_loads(r[6]), error=_loads(r[7]), started_at=r[8], finished_at=r[9],
-                                        duration_ms=r[10]))
+            run.steps.append(
+                StepRecord(
+                    index=r[0],
+                    id=r[1],
+                    name=r[2],
+                    operation=r[3],
+                    status=r[4],
+                    input=_loads(r[5]),
+                    output=_loads(r[6]),
+                    error=_loads(r[7]),
+                    started_at=r[8],
+                    finished_at=r[9],
+                    duration_ms=r[10],
+                )
+            )
         return run
 
     def list(self, workflow: str | None = None, limit: int = 50, status: str | None = None) -> list[RunRecord]:
@@ -369,10 +442,9 @@ class RunStore:
         if keep is None and older_than is None:
             raise ValueError("say what to prune: keep and/or older_than")
         doomed: set[str] = set()
-        finished = self.backend.query("SELECT id, started_at FROM runs WHERE status <> 'running' "
-                                      "ORDER BY started_at DESC, id")
+        finished = self.backend.query("SELECT id, started_at FROM runs WHERE status <> 'running' ORDER BY started_at DESC, id")
         if keep is not None:
-            doomed.update(r[0] for r in finished[max(0, keep):])
+            doomed.update(r[0] for r in finished[max(0, keep) :])
         if older_than is not None:
             cutoff = time.time() - older_than
             doomed.update(r[0] for r in finished if r[1] < cutoff)
@@ -388,12 +460,12 @@ class RunStore:
         self.backend.execute(
             "INSERT INTO saved_workflows (name, document, created, updated) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (name) DO UPDATE SET document = excluded.document, updated = excluded.updated",
-            (name, _dumps(document), now, now))
+            (name, _dumps(document), now, now),
+        )
         return self.get_workflow(name)
 
     def get_workflow(self, name: str) -> dict[str, Any]:
-        rows = self.backend.query("SELECT name, document, created, updated FROM saved_workflows WHERE name = ?",
-                                  (name,))
+        rows = self.backend.query("SELECT name, document, created, updated FROM saved_workflows WHERE name = ?", (name,))
         if not rows:
             raise WorkflowNotFound(f"no saved workflow named {name!r}")
         n, doc, created, updated = rows[0]
@@ -405,8 +477,14 @@ class RunStore:
         for n, doc, created, updated in rows:
             document = _loads(doc)
             steps = document.get("steps") if isinstance(document, dict) else None
-            out.append({"name": n, "steps": len(steps) if isinstance(steps, list) else 0,
-                        "created": iso(created), "updated": iso(updated)})
+            out.append(
+                {
+                    "name": n,
+                    "steps": len(steps) if isinstance(steps, list) else 0,
+                    "created": iso(created),
+                    "updated": iso(updated),
+                }
+            )
         return out
 
     def delete_workflow(self, name: str) -> None:

@@ -54,8 +54,8 @@ class StepBusy(StepDeferred):
 class StepResult:
     run_id: str
     index: int
-    status: str       # the step's recorded status after this call
-    run_status: str   # the run's: "running" means the next step may go
+    status: str  # the step's recorded status after this call
+    run_status: str  # the run's: "running" means the next step may go
     output: Any = None
     error: dict[str, Any] | None = None
     sent: bool = False  # whether this call sent the step's request
@@ -65,16 +65,30 @@ class StepResult:
         return self.run_status == "running" and self.status in ("succeeded", "skipped")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "index": self.index, "status": self.status, "run_status": self.run_status,
-                "output": self.output, "error": self.error}
+        return {
+            "run_id": self.run_id,
+            "index": self.index,
+            "status": self.status,
+            "run_status": self.run_status,
+            "output": self.output,
+            "error": self.error,
+        }
 
 
 Send = Callable[[str, dict[str, Any], Any], Any]
 
 
-def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
-             authentications: Callable[[str | None], Any], on_event: OnEvent | None = None,
-             send: Send | None = None, abandoned_after: float | None = None) -> StepResult:
+def run_step(
+    connector: Any,
+    store: RunStore,
+    run_id: str,
+    index: int,
+    *,
+    authentications: Callable[[str | None], Any],
+    on_event: OnEvent | None = None,
+    send: Send | None = None,
+    abandoned_after: float | None = None,
+) -> StepResult:
     """Run step ``index`` of the recorded run ``run_id`` at most once (see the module's rules).
 
     ``abandoned_after``: seconds after which a step recorded ``running`` is taken as left behind by a
@@ -90,56 +104,108 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
     if record.status == "running" and abandoned_after is not None:
         age = time.time() - (record.started_at or 0.0)
         if age < abandoned_after:
-            raise StepBusy(round(abandoned_after - age + 0.5, 3),
-                           {"type": "busy", "message": "another delivery is running this step", "step": step.id})
+            raise StepBusy(
+                round(abandoned_after - age + 0.5, 3),
+                {"type": "busy", "message": "another delivery is running this step", "step": step.id},
+            )
     if record.status == "running" and not _safe_to_repeat(connector, step.operation):
-        error = {"type": "outcome_unknown", "retryable": False, "operation": step.operation,
-                 "message": f"{step.name}: the worker running this step stopped while its request may have been "
-                            "sent. It was not sent again, to avoid a duplicate; check the account, then resume "
-                            "the run with retry_unknown (--retry-unknown) to send it again.",
-                 "step": step.id, "step_index": index}
+        error = {
+            "type": "outcome_unknown",
+            "retryable": False,
+            "operation": step.operation,
+            "message": f"{step.name}: the worker running this step stopped while its request may have been "
+            "sent. It was not sent again, to avoid a duplicate; check the account, then resume "
+            "the run with retry_unknown (--retry-unknown) to send it again.",
+            "step": step.id,
+            "step_index": index,
+        }
         return _stop(store, emit, run_id, index, step.id, "outcome_unknown", record.input, error, record.started_at)
 
-    emit({"event": "step_started", "run_id": run_id, "step": step.id, "index": index, "name": step.name,
-          "operation": step.operation})
+    emit(
+        {
+            "event": "step_started",
+            "run_id": run_id,
+            "step": step.id,
+            "index": index,
+            "name": step.name,
+            "operation": step.operation,
+        }
+    )
     began = time.monotonic()
     absent: dict[str, str] = {}
     try:
         resolved = resolve(step.input, {"trigger": run.trigger, "steps": run.outputs()}, absent=absent)
     except ResolveError as exc:
-        error = _step_error(ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference",
-                                              "message": exc.message}]), step.id, index, step.operation)
+        error = _step_error(
+            ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}]),
+            step.id,
+            index,
+            step.operation,
+        )
         return _stop(store, emit, run_id, index, step.id, "failed", None, error, None, began)
     started = _claim(store, run_id, index, resolved, repeatable=record.status == "running")
     if started is None:  # another delivery holds or finished it
         now = store.get(run_id)
-        return StepResult(run_id, index, now.steps[index].status, now.status, now.steps[index].output,
-                          now.steps[index].error)
+        return StepResult(run_id, index, now.steps[index].status, now.status, now.steps[index].output, now.steps[index].error)
     try:
         _validate(connector, step.operation, resolved, absent)
         auth = authentications(step.authentication)
     except ConnectorError as exc:
-        return _stop(store, emit, run_id, index, step.id, "failed", resolved,
-                     _step_error(exc, step.id, index, step.operation), started, began)
+        return _stop(
+            store,
+            emit,
+            run_id,
+            index,
+            step.id,
+            "failed",
+            resolved,
+            _step_error(exc, step.id, index, step.operation),
+            started,
+            began,
+        )
     try:
         output = send(step.operation, resolved, auth)
     except RateLimited as exc:
         _release(store, run_id, index)
-        raise StepDeferred(max(float(exc.retry_after or 1.0), 0.05),
-                           _step_error(exc, step.id, index, step.operation)) from None
+        raise StepDeferred(max(float(exc.retry_after or 1.0), 0.05), _step_error(exc, step.id, index, step.operation)) from None
     except ConnectorError as exc:
         status = "outcome_unknown" if exc.type == "outcome_unknown" else "failed"
-        return _stop(store, emit, run_id, index, step.id, status, resolved,
-                     _step_error(exc, step.id, index, step.operation), started, began, sent=True)
+        return _stop(
+            store,
+            emit,
+            run_id,
+            index,
+            step.id,
+            status,
+            resolved,
+            _step_error(exc, step.id, index, step.operation),
+            started,
+            began,
+            sent=True,
+        )
     except Exception as exc:  # a bug: recorded by class name only (messages may hold data)
-        error = {"type": "internal", "message": f"internal error ({type(exc).__name__}); please report it",
-                 "retryable": False, "step": step.id, "step_index": index}
+        error = {
+            "type": "internal",
+            "message": f"internal error ({type(exc).__name__}); please report it",
+            "retryable": False,
+            "step": step.id,
+            "step_index": index,
+        }
         return _stop(store, emit, run_id, index, step.id, "failed", resolved, error, started, began, sent=True)
     duration = _ms(began)
-    store.finish_step(run_id, index, "succeeded", input=resolved, output=output, started_at=started,
-                      duration_ms=duration)
-    emit({"event": "step_finished", "run_id": run_id, "step": step.id, "index": index, "status": "succeeded",
-          "output": output, "error": None, "duration_ms": duration})
+    store.finish_step(run_id, index, "succeeded", input=resolved, output=output, started_at=started, duration_ms=duration)
+    emit(
+        {
+            "event": "step_finished",
+            "run_id": run_id,
+            "step": step.id,
+            "index": index,
+            "status": "succeeded",
+            "output": output,
+            "error": None,
+            "duration_ms": duration,
+        }
+    )
     run_status = "running"
     if index == len(flow.steps) - 1:
         store.finish_run(run_id, "succeeded")
@@ -148,8 +214,9 @@ def run_step(connector: Any, store: RunStore, run_id: str, index: int, *,
     return StepResult(run_id, index, "succeeded", run_status, output, None, sent=True)
 
 
-def stalled_steps(store: RunStore, *, older_than: float, abandoned_after: float,
-                  now: float | None = None) -> list[tuple[str, int, float | None]]:
+def stalled_steps(
+    store: RunStore, *, older_than: float, abandoned_after: float, now: float | None = None
+) -> list[tuple[str, int, float | None]]:
     """(run id, step index, marker) of running runs whose next step nobody seems to hold.
 
     A broker can lose a message (Redis: a worker killed between taking it and recording it unacknowledged),
@@ -161,7 +228,8 @@ def stalled_steps(store: RunStore, *, older_than: float, abandoned_after: float,
     rows = store.backend.query(
         "SELECT s.run_id, s.idx, s.status, s.started_at, s.finished_at, r.started_at FROM run_steps s "
         "JOIN runs r ON r.id = s.run_id WHERE r.status = 'running' AND r.started_at < ? ORDER BY s.run_id, s.idx",
-        (now - older_than,))
+        (now - older_than,),
+    )
     stalled: list[tuple[str, int, float | None]] = []
     last: dict[str, float] = {}
     done: set[str] = set()
@@ -184,9 +252,14 @@ def stalled_steps(store: RunStore, *, older_than: float, abandoned_after: float,
 def mark_resent(store: RunStore, run_id: str, index: int, marker: float | None, now: float | None = None) -> bool:
     """Note a re-send on a pending step (one conditional UPDATE): of several sweepers, one sends it."""
     now = time.time() if now is None else now
-    return store.backend.execute(
-        "UPDATE run_steps SET started_at = ? WHERE run_id = ? AND idx = ? AND status = 'pending' "
-        "AND COALESCE(started_at, 0) = ?", (now, run_id, index, marker or 0)) == 1
+    return (
+        store.backend.execute(
+            "UPDATE run_steps SET started_at = ? WHERE run_id = ? AND idx = ? AND status = 'pending' "
+            "AND COALESCE(started_at, 0) = ?",
+            (now, run_id, index, marker or 0),
+        )
+        == 1
+    )
 
 
 def _claim(store: RunStore, run_id: str, index: int, resolved: Any, *, repeatable: bool) -> float | None:
@@ -197,23 +270,48 @@ def _claim(store: RunStore, run_id: str, index: int, resolved: Any, *, repeatabl
     allowed = "('pending', 'running')" if repeatable else "('pending')"
     changed = store.backend.execute(
         f"UPDATE run_steps SET status = 'running', input = ?, started_at = ? WHERE run_id = ? AND idx = ? "
-        f"AND status IN {allowed}", (json.dumps(resolved, ensure_ascii=False, default=str), now, run_id, index))
+        f"AND status IN {allowed}",
+        (json.dumps(resolved, ensure_ascii=False, default=str), now, run_id, index),
+    )
     return now if changed == 1 else None
 
 
 def _release(store: RunStore, run_id: str, index: int) -> None:
     """A throttled step was not carried out: back to pending, so its next delivery is not mistaken for a crash."""
-    store.backend.execute("UPDATE run_steps SET status = 'pending', started_at = NULL WHERE run_id = ? AND idx = ? "
-                          "AND status = 'running'", (run_id, index))
+    store.backend.execute(
+        "UPDATE run_steps SET status = 'pending', started_at = NULL WHERE run_id = ? AND idx = ? AND status = 'running'",
+        (run_id, index),
+    )
 
 
-def _stop(store: RunStore, emit: Callable[[dict[str, Any]], None], run_id: str, index: int, step_id: str,
-          status: str, input: Any, error: dict[str, Any], started: float | None, began: float | None = None, *,
-          sent: bool = False) -> StepResult:
+def _stop(
+    store: RunStore,
+    emit: Callable[[dict[str, Any]], None],
+    run_id: str,
+    index: int,
+    step_id: str,
+    status: str,
+    input: Any,
+    error: dict[str, Any],
+    started: float | None,
+    began: float | None = None,
+    *,
+    sent: bool = False,
+) -> StepResult:
     duration = _ms(began) if began is not None else None
     store.finish_step(run_id, index, status, input=input, error=error, started_at=started, duration_ms=duration)
-    emit({"event": "step_finished", "run_id": run_id, "step": step_id, "index": index, "status": status,
-          "output": None, "error": error, "duration_ms": duration})
+    emit(
+        {
+            "event": "step_finished",
+            "run_id": run_id,
+            "step": step_id,
+            "index": index,
+            "status": status,
+            "output": None,
+            "error": error,
+            "duration_ms": duration,
+        }
+    )
     store.finish_run(run_id, status, error=error, stopped_at=step_id)
     emit({"event": "run_finished", "run_id": run_id, "status": status, "stopped_at": step_id, "error": error})
     return StepResult(run_id, index, status, status, None, error, sent=sent)
@@ -235,5 +333,10 @@ def _emitter(on_event: OnEvent | None) -> Callable[[dict[str, Any]], None]:
 
 def run_started_event(run_id: str, flow: Any, at: float | None = None) -> dict[str, Any]:
     """The ``run_started`` event for a run created by a distributed driver."""
-    return {"event": "run_started", "run_id": run_id, "workflow": flow.name, "at": iso(at or time.time()),
-            "steps": [{"id": s.id, "name": s.name, "operation": s.operation} for s in flow.steps]}
+    return {
+        "event": "run_started",
+        "run_id": run_id,
+        "workflow": flow.name,
+        "at": iso(at or time.time()),
+        "steps": [{"id": s.id, "name": s.name, "operation": s.operation} for s in flow.steps],
+    }

@@ -41,8 +41,14 @@ class PagedResult:
     sideloads: dict[str, list[Any]] = field(default_factory=dict)
 
     def context(self) -> dict[str, Any]:
-        return {"items": self.items, "total": self.total, "has_more": self.has_more,
-                "next_offset": self.next_offset, "pages": self.pages, "sideloads": self.sideloads}
+        return {
+            "items": self.items,
+            "total": self.total,
+            "has_more": self.has_more,
+            "next_offset": self.next_offset,
+            "pages": self.pages,
+            "sideloads": self.sideloads,
+        }
 
 
 def _value(template: Any, context: Mapping[str, Any], default: Any = None) -> Any:
@@ -52,8 +58,9 @@ def _value(template: Any, context: Mapping[str, Any], default: Any = None) -> An
     return default if value is ABSENT or value is None else value
 
 
-def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream: bool = False,
-             single_page_size: int | None = None) -> Pipeline:
+def paginate(
+    call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream: bool = False, single_page_size: int | None = None
+) -> Pipeline:
     p = op.pagination
     assert p is not None
     ctx = {"input": input}
@@ -84,11 +91,18 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             if pages == 0:
                 raise
             cursor = style.cursor()
-            raise PaginationError(f"paging stopped after {count} items: {exc.message}", cause=exc,
-                                  resume_cursor=cursor, items_so_far=collected,
-                                  resume_input=_resume_input(op, cursor)) from None
-        response = {"status": result.response.status_code, "headers": headers_dict(result.response.headers),
-                    "body": parse_body(result.content)}
+            raise PaginationError(
+                f"paging stopped after {count} items: {exc.message}",
+                cause=exc,
+                resume_cursor=cursor,
+                items_so_far=collected,
+                resume_input=_resume_input(op, cursor),
+            ) from None
+        response = {
+            "status": result.response.status_code,
+            "headers": headers_dict(result.response.headers),
+            "body": parse_body(result.content),
+        }
         rctx = {"input": input, "response": response}
         page_items = _value(p.items, rctx, [])
         if not isinstance(page_items, list):
@@ -133,12 +147,16 @@ def paginate(call: Call, op: OperationSpec, input: Mapping[str, Any], *, stream:
             raise _loop(exc, op, count) from None
         without_news = without_news + 1 if news == 0 else 0
         if without_news >= MAX_PAGES_WITHOUT_NEWS:
-            raise _loop(style.stuck(f"{op.name}: the upstream sent {without_news} full pages in a row with no "
-                                    f"record not seen before; stopped after {pages} pages and {count} items"),
-                        op, count)
+            raise _loop(
+                style.stuck(
+                    f"{op.name}: the upstream sent {without_news} full pages in a row with no "
+                    f"record not seen before; stopped after {pages} pages and {count} items"
+                ),
+                op,
+                count,
+            )
         if total is not None and pages >= math.ceil(total / page_limit) + 2:
-            raise PaginationOverflow(f"{op.name}: more pages than the collection's total allows; stopped after "
-                                     f"{pages} pages")
+            raise PaginationOverflow(f"{op.name}: more pages than the collection's total allows; stopped after {pages} pages")
     if return_all:
         has_more = capped
         next_offset = resume if has_more else None
@@ -181,8 +199,9 @@ def _input_names(template: Any) -> list[str]:
     return sorted({u.attr for u in getattr(template, "uses", ()) if u.root == "input" and u.attr})
 
 
-def _collect_sideloads(templates: Mapping[str, Any], rctx: Mapping[str, Any], into: dict[str, list[Any]],
-                       seen: set[tuple[str, str]]) -> None:
+def _collect_sideloads(
+    templates: Mapping[str, Any], rctx: Mapping[str, Any], into: dict[str, list[Any]], seen: set[tuple[str, str]]
+) -> None:
     """Join each page's related records, once each (overlapping pages send some twice)."""
     for name, template in templates.items():
         records = _value(template, rctx, [])

@@ -29,7 +29,23 @@ def build_router() -> Router:
     )
 
     router = Router()
-    for module in (contacts, lists, users, automations, fields, deals, pipelines, notes, tasks, messages,
-                   campaigns, tags, accounts, webhooks, imports, deal_fields):
+    for module in (
+        contacts,
+        lists,
+        users,
+        automations,
+        fields,
+        deals,
+        pipelines,
+        notes,
+        tasks,
+        messages,
+        campaigns,
+        tags,
+        accounts,
+        webhooks,
+        imports,
+        deal_fields,
+    ):
         module.register(router)
     return router

@@ -18,13 +18,19 @@ if TYPE_CHECKING:
 
 
 def render(req: Request, row: dict, counts: tuple[int, int] | None = None) -> dict:
-    out: dict[str, Any] = {"name": row["name"], "accountUrl": row["accountUrl"],
-                           "createdTimestamp": row["created"], "updatedTimestamp": row["updated"]}
+    out: dict[str, Any] = {
+        "name": row["name"],
+        "accountUrl": row["accountUrl"],
+        "createdTimestamp": row["created"],
+        "updatedTimestamp": row["updated"],
+    }
     if counts is not None:
         out["contactCount"], out["dealCount"] = str(counts[0]), str(counts[1])
     out["owner"] = row["owner"]
-    out["links"] = {k: f"{req.base_url}/api/3/accounts/{row['id']}/{k}" for k in (
-        "notes", "accountCustomFieldData", "accountContacts", "emailActivities", "contactEmails", "owner")}
+    out["links"] = {
+        k: f"{req.base_url}/api/3/accounts/{row['id']}/{k}"
+        for k in ("notes", "accountCustomFieldData", "accountContacts", "emailActivities", "contactEmails", "owner")
+    }
     out["fields"] = [{**f, "accountId": row["id"]} for f in row.get("fields", [])]
     out["id"] = row["id"]
     return out
@@ -39,10 +45,15 @@ def render_written(req: Request, row: dict) -> dict:
 
 
 def render_link(req: Request, row: dict) -> dict:
-    return {"account": row["account"], "contact": row["contact"], "jobTitle": row["jobTitle"],
-            "createdTimestamp": row["created"], "updatedTimestamp": row["updated"],
-            "links": {k: f"{req.base_url}/api/3/accountContacts/{row['id']}/{k}" for k in ("account", "contact")},
-            "id": row["id"]}
+    return {
+        "account": row["account"],
+        "contact": row["contact"],
+        "jobTitle": row["jobTitle"],
+        "createdTimestamp": row["created"],
+        "updatedTimestamp": row["updated"],
+        "links": {k: f"{req.base_url}/api/3/accountContacts/{row['id']}/{k}" for k in ("account", "contact")},
+        "id": row["id"],
+    }
 
 
 def _fields(sb: Sandbox, data: dict, current: dict | None) -> dict[str, Any]:
@@ -62,19 +73,20 @@ def _fields(sb: Sandbox, data: dict, current: dict | None) -> dict[str, Any]:
         changes["owner"] = str(data["owner"])
     if "fields" in data:
         items = data["fields"]
-        if not isinstance(items, list) or not all(isinstance(i, dict) and "customFieldId" in i and "fieldValue" in i
-                                                  for i in items):
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict) and "customFieldId" in i and "fieldValue" in i for i in items
+        ):
             raise field_invalid("fields", "fields must be an array of {customFieldId, fieldValue} objects.")
-        changes["fields"] = [{k: i[k] for k in ("customFieldId", "fieldValue", "fieldCurrency") if k in i}
-                             for i in items]
+        changes["fields"] = [{k: i[k] for k in ("customFieldId", "fieldValue", "fieldCurrency") if k in i} for i in items]
     return changes
 
 
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _fields(sb, req.wrapper("account"), None)
     stamp = now()[0]
-    row = sb.store["accounts"].insert({"accountUrl": None, "created": stamp, "updated": stamp, "fields": [],
-                                       "owner": sb.user_id, **changes})
+    row = sb.store["accounts"].insert(
+        {"accountUrl": None, "created": stamp, "updated": stamp, "fields": [], "owner": sb.user_id, **changes}
+    )
     return 201, {"account": render_written(req, row)}
 
 
@@ -83,8 +95,10 @@ def _account(sb: Sandbox, id_: str) -> dict:
 
 
 def _counts(sb: Sandbox, row: dict) -> tuple[int, int]:
-    return (len(sb.store["accountContacts"].where("account", row["id"])),
-            sum(1 for d in sb.store["deals"] if d.get("account") == row["id"]))
+    return (
+        len(sb.store["accountContacts"].where("account", row["id"])),
+        sum(1 for d in sb.store["deals"] if d.get("account") == row["id"]),
+    )
 
 
 def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -94,8 +108,10 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         rows = [r for r in rows if contains(r["name"], search)]
     chosen, total = paginate(rows, req)
     with_counts = req.q("count_deals") in ("true", "1")
-    return 200, {"accounts": [render(req, r, _counts(sb, r) if with_counts else (0, 0)) for r in chosen],
-                 "meta": {"total": str(total)}}
+    return 200, {
+        "accounts": [render(req, r, _counts(sb, r) if with_counts else (0, 0)) for r in chosen],
+        "meta": {"total": str(total)},
+    }
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -132,12 +148,20 @@ def link(sb: Sandbox, req: Request) -> tuple[int, Any]:
     if store["contacts"].get(data["contact"]) is None:
         raise related_missing("contact", f"No contact with id {data['contact']} exists.")
     if store["accountContacts"].where("contact", str(data["contact"])):
-        raise field_invalid("account,contact", "This contact is already associated with an account. We currently "
-                                               "do not support contacts on multiple accounts.")
+        raise field_invalid(
+            "account,contact",
+            "This contact is already associated with an account. We currently do not support contacts on multiple accounts.",
+        )
     stamp = now()[0]
-    row = store["accountContacts"].insert({"account": str(data["account"]), "contact": str(data["contact"]),
-                                           "jobTitle": str(data.get("jobTitle") or ""), "created": stamp,
-                                           "updated": stamp})
+    row = store["accountContacts"].insert(
+        {
+            "account": str(data["account"]),
+            "contact": str(data["contact"]),
+            "jobTitle": str(data.get("jobTitle") or ""),
+            "created": stamp,
+            "updated": stamp,
+        }
+    )
     out = render_link(req, row)
     out["account"], out["contact"] = int(row["account"]), int(row["contact"])
     return 201, {"accountContact": out}

@@ -19,16 +19,27 @@ if TYPE_CHECKING:
 
 def render(req: Request, row: dict) -> dict:
     return {
-        "name": row["name"], "cdate": row["cdate"], "mdate": row["mdate"], "userid": "1", "status": row["status"],
-        "entered": str(row.get("entered", 0)), "exited": str(row.get("exited", 0)), "hidden": "0",
+        "name": row["name"],
+        "cdate": row["cdate"],
+        "mdate": row["mdate"],
+        "userid": "1",
+        "status": row["status"],
+        "entered": str(row.get("entered", 0)),
+        "exited": str(row.get("exited", 0)),
+        "hidden": "0",
         # The newer fields (LIVE get-automation, 2026-05-28); the documented example predates them.
-        "entitlements_violation": "0", "source": str(row.get("source", "6")),
-        "description": row.get("description", ""), "exit_on_unsubscribe": str(row.get("exit_on_unsubscribe", "0")),
-        "exit_on_conversion": str(row.get("exit_on_conversion", "0")), "multientry": str(row.get("multientry", "0")),
+        "entitlements_violation": "0",
+        "source": str(row.get("source", "6")),
+        "description": row.get("description", ""),
+        "exit_on_unsubscribe": str(row.get("exit_on_unsubscribe", "0")),
+        "exit_on_conversion": str(row.get("exit_on_conversion", "0")),
+        "multientry": str(row.get("multientry", "0")),
         "defaultscreenshot": "http://img-us1.com/default-series.gif",
         "screenshot": "https://d226aj4ao1t61q.cloudfront.net/k0x4h0lr_default-automation.png",
-        "links": {k: f"{req.base_url}/api/3/automations/{row['id']}/{k}" for k in (
-            "campaigns", "contactGoals", "contactAutomations", "blocks", "goals", "sms", "sitemessages", "triggers")},
+        "links": {
+            k: f"{req.base_url}/api/3/automations/{row['id']}/{k}"
+            for k in ("campaigns", "contactGoals", "contactAutomations", "blocks", "goals", "sms", "sitemessages", "triggers")
+        },
         "id": row["id"],
     }
 
@@ -43,8 +54,10 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         rows = [r for r in rows if r["status"] == status]
     chosen, total = paginate(rows, req)
     starts = [{"id": str(i + 1), "series": r["id"], "type": "subscribe"} for i, r in enumerate(chosen)]
-    return 200, {"automations": [render(req, r) for r in chosen],
-                 "meta": {"total": str(total), "starts": starts, "filtered": False, "smsLogs": []}}
+    return 200, {
+        "automations": [render(req, r) for r in chosen],
+        "meta": {"total": str(total), "starts": starts, "filtered": False, "smsLogs": []},
+    }
 
 
 def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -60,13 +73,28 @@ def render_contact_automation(req: Request, row: dict, numbers: bool = False) ->
     cid = row["id"]
     kind = int if numbers else str
     return {
-        "contact": row["contact"], "seriesid": row["automation"], "startid": "0", "status": str(row["status"]),
-        "batchid": None, "adddate": row["adddate"], "remdate": row.get("remdate"), "timespan": None,
-        "lastblock": "0", "lastlogid": "0", "lastdate": row["adddate"], "in_als": "0",
-        "completedElements": kind(0), "totalElements": kind(2), "completed": 0, "completeValue": 0,
-        "links": {k: f"{req.base_url}/api/3/contactAutomations/{cid}/{k}" for k in (
-            "automation", "contact", "contactGoals", "automationLogs")},
-        "id": cid, "automation": row["automation"],
+        "contact": row["contact"],
+        "seriesid": row["automation"],
+        "startid": "0",
+        "status": str(row["status"]),
+        "batchid": None,
+        "adddate": row["adddate"],
+        "remdate": row.get("remdate"),
+        "timespan": None,
+        "lastblock": "0",
+        "lastlogid": "0",
+        "lastdate": row["adddate"],
+        "in_als": "0",
+        "completedElements": kind(0),
+        "totalElements": kind(2),
+        "completed": 0,
+        "completeValue": 0,
+        "links": {
+            k: f"{req.base_url}/api/3/contactAutomations/{cid}/{k}"
+            for k in ("automation", "contact", "contactGoals", "automationLogs")
+        },
+        "id": cid,
+        "automation": row["automation"],
     }
 
 
@@ -80,13 +108,23 @@ def add_contact(sb: Sandbox, req: Request) -> tuple[int, Any]:
     assert contact is not None and automation is not None
     if automation["status"] != "1":
         raise message(403, "Could not create SubscriberSeries")
-    row = store["contactAutomations"].insert({
-        "contact": contact["id"], "automation": automation["id"], "status": "1", "adddate": now()[0]})
+    row = store["contactAutomations"].insert(
+        {"contact": contact["id"], "automation": automation["id"], "status": "1", "adddate": now()[0]}
+    )
     automation["entered"] = automation.get("entered", 0) + 1
     out = {
-        "contact": row["contact"], "seriesid": row["automation"], "startid": 0, "status": 1, "lastblock": "0",
-        "completedElements": "0", "totalElements": "2", "completed": 0, "completeValue": 0,
-        "links": render_contact_automation(req, row)["links"], "id": row["id"], "automation": row["automation"],
+        "contact": row["contact"],
+        "seriesid": row["automation"],
+        "startid": 0,
+        "status": 1,
+        "lastblock": "0",
+        "completedElements": "0",
+        "totalElements": "2",
+        "completed": 0,
+        "completeValue": 0,
+        "links": render_contact_automation(req, row)["links"],
+        "id": row["id"],
+        "automation": row["automation"],
     }
     return 201, {"contacts": contacts.sideload(req, [contact]), "contactAutomation": out}
 
@@ -99,8 +137,10 @@ def list_links(sb: Sandbox, req: Request) -> tuple[int, Any]:
             field = "automation" if key == "seriesid" else key
             rows = [r for r in rows if str(r.get(field)) == wanted]
     chosen, total = paginate(rows, req)
-    return 200, {"contactAutomations": [render_contact_automation(req, r) for r in chosen],
-                 "meta": {"total": str(total), "showcase_stats": []}}
+    return 200, {
+        "contactAutomations": [render_contact_automation(req, r) for r in chosen],
+        "meta": {"total": str(total), "showcase_stats": []},
+    }
 
 
 def get_link(sb: Sandbox, req: Request) -> tuple[int, Any]:

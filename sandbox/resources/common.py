@@ -25,8 +25,12 @@ def plain_time(stamp: str | None) -> str | None:
 def audit(created: str | None, updated: str | None = None, by: str | None = None) -> dict[str, Any]:
     """created_timestamp, updated_timestamp, created_by, updated_by: on lists, tags, fields and contact tags
     today (LIVE list-lists, list-tags, get-custom-field, tag-contact, recorded 2026-05-28)."""
-    return {"created_timestamp": plain_time(created), "updated_timestamp": plain_time(updated or created),
-            "created_by": by, "updated_by": by}
+    return {
+        "created_timestamp": plain_time(created),
+        "updated_timestamp": plain_time(updated or created),
+        "created_by": by,
+        "updated_by": by,
+    }
 
 
 def now() -> tuple[str, float]:
@@ -52,7 +56,7 @@ def _int(text: str | None, default: int) -> int:
 
 def paginate(rows: list[dict], req: Request, default: int = DEFAULT_LIMIT) -> tuple[list[dict], int]:
     limit, offset = page(req, default)
-    return rows[offset: offset + limit], len(rows)
+    return rows[offset : offset + limit], len(rows)
 
 
 def flt(req: Request, name: str) -> str | None:
@@ -66,8 +70,11 @@ def flt(req: Request, name: str) -> str | None:
 def op_filter(req: Request, name: str) -> list[tuple[str, str]]:
     """All `filters[name][op]=value` pairs, e.g. [("contains", "news")]."""
     prefix = f"filters[{name}]["
-    return [(key[len(prefix):-1], vals[0]) for key, vals in req.query.items()
-            if key.startswith(prefix) and key.endswith("]") and vals]
+    return [
+        (key[len(prefix) : -1], vals[0])
+        for key, vals in req.query.items()
+        if key.startswith(prefix) and key.endswith("]") and vals
+    ]
 
 
 def apply_ops(value: str, ops: Iterable[tuple[str, str]]) -> bool:
@@ -76,8 +83,14 @@ def apply_ops(value: str, ops: Iterable[tuple[str, str]]) -> bool:
     for op, arg in ops:
         arg = arg.lower()
         ok = {
-            "eq": low == arg, "neq": low != arg, "lt": low < arg, "lte": low <= arg,
-            "gt": low > arg, "gte": low >= arg, "contains": arg in low, "starts_with": low.startswith(arg),
+            "eq": low == arg,
+            "neq": low != arg,
+            "lt": low < arg,
+            "lte": low <= arg,
+            "gt": low > arg,
+            "gte": low >= arg,
+            "contains": arg in low,
+            "starts_with": low.startswith(arg),
         }.get(op, True)
         if not ok:
             return False
@@ -90,8 +103,11 @@ def contains(hay: Any, needle: str) -> bool:
 
 def order(rows: list[dict], req: Request, keys: dict[str, Callable[[dict], Any]]) -> list[dict]:
     """Apply `orders[field]=ASC|DESC` in query-string order (first one is the primary key)."""
-    orders = [(k[7:-1], v[0].upper()) for k, v in req.query.items()
-              if k.startswith("orders[") and k.endswith("]") and v and k[7:-1] in keys]
+    orders = [
+        (k[7:-1], v[0].upper())
+        for k, v in req.query.items()
+        if k.startswith("orders[") and k.endswith("]") and v and k[7:-1] in keys
+    ]
     for field, direction in reversed(orders):
         rows = sorted(rows, key=keys[field], reverse=direction == "DESC")
     return rows
@@ -100,8 +116,12 @@ def order(rows: list[dict], req: Request, keys: dict[str, Callable[[dict], Any]]
 def date_window(req: Request, rows: list[dict], created: str = "_c", updated: str = "_u") -> list[dict]:
     """filters[created_before|created_after|updated_before|updated_after]: after is inclusive."""
     checks: list[Callable[[dict], bool]] = []
-    for name, key, before in (("created_before", created, True), ("created_after", created, False),
-                              ("updated_before", updated, True), ("updated_after", updated, False)):
+    for name, key, before in (
+        ("created_before", created, True),
+        ("created_after", created, False),
+        ("updated_before", updated, True),
+        ("updated_after", updated, False),
+    ):
         raw = flt(req, name)
         if raw is None:
             continue
@@ -175,4 +195,3 @@ def valid_email(text: Any) -> bool:
 
 def ident(value: Any) -> int | None:
     return as_id(value)
-

@@ -23,18 +23,45 @@ from .common import contains, date_window, flt, now, order, page, valid_email
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-LINK_NAMES = ("bounceLogs", "contactAutomations", "contactData", "contactGoals", "contactLists", "contactLogs",
-              "contactTags", "contactDeals", "deals", "fieldValues", "geoIps", "notes", "organization",
-              "plusAppend", "trackingLogs", "scoreValues", "accountContacts", "automationEntryCounts")
+LINK_NAMES = (
+    "bounceLogs",
+    "contactAutomations",
+    "contactData",
+    "contactGoals",
+    "contactLists",
+    "contactLogs",
+    "contactTags",
+    "contactDeals",
+    "deals",
+    "fieldValues",
+    "geoIps",
+    "notes",
+    "organization",
+    "plusAppend",
+    "trackingLogs",
+    "scoreValues",
+    "accountContacts",
+    "automationEntryCounts",
+)
 
 
 # -- rows and rendering ---------------------------------------------------------------------
-def new_row(email: str, first: str = "", last: str = "", phone: str = "", ts: float | None = None,
-            stamp: str | None = None) -> dict:
+def new_row(
+    email: str, first: str = "", last: str = "", phone: str = "", ts: float | None = None, stamp: str | None = None
+) -> dict:
     if stamp is None or ts is None:
         stamp, ts = now()
-    return {"email": email, "firstName": first, "lastName": last, "phone": phone, "cdate": stamp,
-            "udate": stamp, "_c": ts, "_u": ts, "hash": hashlib.md5(email.lower().encode()).hexdigest()}
+    return {
+        "email": email,
+        "firstName": first,
+        "lastName": last,
+        "phone": phone,
+        "cdate": stamp,
+        "udate": stamp,
+        "_c": ts,
+        "_u": ts,
+        "hash": hashlib.md5(email.lower().encode()).hexdigest(),
+    }
 
 
 def add(store: Store, row: dict) -> dict:
@@ -69,18 +96,44 @@ def render(req: Request, row: dict) -> dict:
     link = f"{req.base_url}/api/3/contacts/{cid}/"
     created_utc, updated_utc, created_local, updated_local = _times(row)
     out = {
-        "cdate": row["cdate"], "email": email, "phone": row.get("phone", ""),
-        "firstName": row.get("firstName", ""), "lastName": row.get("lastName", ""), "orgid": "0",
-        "orgname": "", "segmentio_id": "", "bounced_hard": "0", "bounced_soft": "0", "bounced_date": None,
-        "ip": "0", "ua": None, "hash": row.get("hash", ""), "socialdata_lastcheck": None,
-        "email_local": "", "email_domain": email.rpartition("@")[2], "sentcnt": "0", "rating_tstamp": None,
-        "gravatar": "0", "deleted": "0", "anonymized": "0", "adate": None, "udate": row["udate"],
-        "edate": None, "deleted_at": None, "created_utc_timestamp": created_utc,
-        "updated_utc_timestamp": updated_utc, "created_timestamp": created_local,
-        "updated_timestamp": updated_local, "created_by": None, "updated_by": None,
-        "mpp_tracking": "0", **NEWER_FIELDS, "scoreValues": [],
+        "cdate": row["cdate"],
+        "email": email,
+        "phone": row.get("phone", ""),
+        "firstName": row.get("firstName", ""),
+        "lastName": row.get("lastName", ""),
+        "orgid": "0",
+        "orgname": "",
+        "segmentio_id": "",
+        "bounced_hard": "0",
+        "bounced_soft": "0",
+        "bounced_date": None,
+        "ip": "0",
+        "ua": None,
+        "hash": row.get("hash", ""),
+        "socialdata_lastcheck": None,
+        "email_local": "",
+        "email_domain": email.rpartition("@")[2],
+        "sentcnt": "0",
+        "rating_tstamp": None,
+        "gravatar": "0",
+        "deleted": "0",
+        "anonymized": "0",
+        "adate": None,
+        "udate": row["udate"],
+        "edate": None,
+        "deleted_at": None,
+        "created_utc_timestamp": created_utc,
+        "updated_utc_timestamp": updated_utc,
+        "created_timestamp": created_local,
+        "updated_timestamp": updated_local,
+        "created_by": None,
+        "updated_by": None,
+        "mpp_tracking": "0",
+        **NEWER_FIELDS,
+        "scoreValues": [],
         "links": {name: link + name + LINK_SUFFIX.get(name, "") for name in LINK_NAMES},
-        "id": cid, "organization": None,
+        "id": cid,
+        "organization": None,
     }
     return out
 
@@ -89,9 +142,15 @@ LINK_SUFFIX = {"contactAutomations": "?limit=2500&orders%5Blastdate%5D=DESC"}
 # Fields the live API returns after mpp_tracking (LIVE get-contact, NangoHQ/integration-templates
 # integrations/active-campaign/tests/get-contact.test.json, recorded 2026-05-28); the API cannot set them.
 NEWER_FIELDS: dict[str, Any] = {
-    "last_click_date": None, "last_open_date": None, "last_mpp_open_date": None, "best_send_hour": "0",
-    "sms_consent": "0", "sms_consent_updated_at": "0000-00-00 00:00:00", "whatsapp_id": None,
-    "whatsapp_username": None}
+    "last_click_date": None,
+    "last_open_date": None,
+    "last_mpp_open_date": None,
+    "best_send_hour": "0",
+    "sms_consent": "0",
+    "sms_consent_updated_at": "0000-00-00 00:00:00",
+    "whatsapp_id": None,
+    "whatsapp_username": None,
+}
 _NEWER_JSON = dumps(NEWER_FIELDS).decode()[1:-1]
 _LINK_TEMPLATES: dict[str, list[str]] = {}
 _quote = encode_basestring
@@ -137,8 +196,20 @@ def render_json(req: Request, row: dict) -> bytes:
 def render_created(req: Request, row: dict) -> dict:
     """The shorter object POST/PUT contacts and contact/sync return (LIVE create-contact)."""
     full = render(req, row)
-    keys = ("email", "firstName", "lastName", "cdate", "udate", "phone", "orgid", "orgname", "hash", "links",
-            "id", "organization")
+    keys = (
+        "email",
+        "firstName",
+        "lastName",
+        "cdate",
+        "udate",
+        "phone",
+        "orgid",
+        "orgname",
+        "hash",
+        "links",
+        "id",
+        "organization",
+    )
     return {k: full[k] for k in keys}
 
 
@@ -212,8 +283,10 @@ def _field_values(sb: Sandbox, req: Request, row: dict, data: dict) -> list[dict
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     data = req.wrapper("contact")
     email = _check_email(sb.store, data, None, required=True, phone_only=_phone_only(sb, data))
-    row = add(sb.store, new_row(email or "", str(data.get("firstName") or ""), str(data.get("lastName") or ""),
-                                str(data.get("phone") or "")))
+    row = add(
+        sb.store,
+        new_row(email or "", str(data.get("firstName") or ""), str(data.get("lastName") or ""), str(data.get("phone") or "")),
+    )
     values = _field_values(sb, req, row, data)
     sb.emit("subscribe", contact=row)
     body: dict[str, Any] = {"contact": render_created(req, row)}
@@ -230,8 +303,7 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
             raise field_missing("email", "Email address is required.")
         # A phone-only contact: matched on its phone among contacts without an email (a guess, see README).
         email = ""
-        row = next((r for r in sb.store["contacts"] if not r.get("email") and r.get("phone") == str(data["phone"])),
-                   None)
+        row = next((r for r in sb.store["contacts"] if not r.get("email") and r.get("phone") == str(data["phone"])), None)
     elif not valid_email(email):
         raise field_invalid("email", "Email address is not valid.")
     else:
@@ -239,8 +311,12 @@ def sync(sb: Sandbox, req: Request) -> tuple[int, Any]:
     status = 200
     if row is None:
         status = 201
-        row = add(sb.store, new_row(email.strip(), str(data.get("firstName") or ""),
-                                    str(data.get("lastName") or ""), str(data.get("phone") or "")))
+        row = add(
+            sb.store,
+            new_row(
+                email.strip(), str(data.get("firstName") or ""), str(data.get("lastName") or ""), str(data.get("phone") or "")
+            ),
+        )
     else:
         _apply(sb.store, row, data, None)
     values = _field_values(sb, req, row, data)
@@ -267,8 +343,14 @@ def get(sb: Sandbox, req: Request) -> tuple[int, Any]:
     c_deals = store["deals"].where("contact", cid)
     c_values = store["fieldValues"].where("contact", cid)
     c_accounts = store["accountContacts"].where("contact", cid)
-    for name, rows in (("contactAutomations", c_autos), ("contactLists", c_lists), ("fieldValues", c_values),
-                       ("geoIps", []), ("deals", c_deals), ("accountContacts", c_accounts)):
+    for name, rows in (
+        ("contactAutomations", c_autos),
+        ("contactLists", c_lists),
+        ("fieldValues", c_values),
+        ("geoIps", []),
+        ("deals", c_deals),
+        ("accountContacts", c_accounts),
+    ):
         contact[name] = [r["id"] for r in rows]
     links_ = contact.pop("links")
     contact["links"] = links_
@@ -332,13 +414,31 @@ def remove(store: Store, row: dict) -> None:
 
 # -- list -----------------------------------------------------------------------------------
 ORDER_KEYS = {
-    "id": lambda r: int(r["id"]), "cdate": lambda r: r["_c"], "email": lambda r: (r.get("email") or "").lower(),
-    "first_name": lambda r: (r.get("firstName") or "").lower(), "last_name": lambda r: (r.get("lastName") or "").lower(),
-    "name": lambda r: f"{r.get('firstName') or ''} {r.get('lastName') or ''}".lower(), "score": lambda r: 0,
+    "id": lambda r: int(r["id"]),
+    "cdate": lambda r: r["_c"],
+    "email": lambda r: (r.get("email") or "").lower(),
+    "first_name": lambda r: (r.get("firstName") or "").lower(),
+    "last_name": lambda r: (r.get("lastName") or "").lower(),
+    "name": lambda r: f"{r.get('firstName') or ''} {r.get('lastName') or ''}".lower(),
+    "score": lambda r: 0,
 }
-FILTER_PARAMS = ("email", "email_like", "search", "listid", "tagid", "seriesid", "ids", "ids[]", "exclude",
-                 "phone", "status", "filters[created_before]", "filters[created_after]",
-                 "filters[updated_before]", "filters[updated_after]")
+FILTER_PARAMS = (
+    "email",
+    "email_like",
+    "search",
+    "listid",
+    "tagid",
+    "seriesid",
+    "ids",
+    "ids[]",
+    "exclude",
+    "phone",
+    "status",
+    "filters[created_before]",
+    "filters[created_after]",
+    "filters[updated_before]",
+    "filters[updated_after]",
+)
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -368,25 +468,34 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
             start, stop = max(lo, hi - offset - limit), max(lo, hi - offset)
             chosen = list(reversed(ids[start:stop]))
         else:
-            chosen = ids[lo + offset: min(hi, lo + offset + limit)]
+            chosen = ids[lo + offset : min(hi, lo + offset + limit)]
         rows = [table.rows[i] for i in chosen]
     else:
         matched = _filtered(store, req, greater, less)
         matched = order(matched, req, ORDER_KEYS)
         total = len(matched)
-        rows = matched[offset: offset + limit]
+        rows = matched[offset : offset + limit]
 
     meta = {
         "total": str(total),
-        "page_input": {"segmentid": 0, "formid": 0, "listid": _int_or_none(req.q("listid")) or 0,
-                       "tagid": _int_or_none(req.q("tagid")) or 0, "limit": limit, "offset": offset,
-                       "search": req.q("search"), "sort": None, "seriesid": _int_or_none(req.q("seriesid")) or 0,
-                       "waitid": 0, "status": _int_or_none(req.q("status")) if req.q("status") else -1,
-                       "forceQuery": 0, "cacheid": ""},
+        "page_input": {
+            "segmentid": 0,
+            "formid": 0,
+            "listid": _int_or_none(req.q("listid")) or 0,
+            "tagid": _int_or_none(req.q("tagid")) or 0,
+            "limit": limit,
+            "offset": offset,
+            "search": req.q("search"),
+            "sort": None,
+            "seriesid": _int_or_none(req.q("seriesid")) or 0,
+            "waitid": 0,
+            "status": _int_or_none(req.q("status")) if req.q("status") else -1,
+            "forceQuery": 0,
+            "cacheid": "",
+        },
         "sortable": True,
     }
-    body = (b'{"scoreValues":[],"contacts":[' + b",".join(render_json(req, r) for r in rows)
-            + b'],"meta":' + dumps(meta) + b"}")
+    body = b'{"scoreValues":[],"contacts":[' + b",".join(render_json(req, r) for r in rows) + b'],"meta":' + dumps(meta) + b"}"
     return 200, body
 
 
@@ -412,9 +521,20 @@ def _filtered(store: Store, req: Request, greater: int | None, less: int | None)
         rows = [r for r in rows if contains(r.get("email"), like)]
     search = req.q("search")
     if search:
-        rows = [r for r in rows if any(contains(v, search) for v in (
-            r.get("email"), r.get("firstName"), r.get("lastName"), r.get("phone"),
-            f"{r.get('firstName', '')} {r.get('lastName', '')}"))]
+        rows = [
+            r
+            for r in rows
+            if any(
+                contains(v, search)
+                for v in (
+                    r.get("email"),
+                    r.get("firstName"),
+                    r.get("lastName"),
+                    r.get("phone"),
+                    f"{r.get('firstName', '')} {r.get('lastName', '')}",
+                )
+            )
+        ]
     phone = req.q("phone")
     if phone:
         rows = [r for r in rows if (r.get("phone") or "").startswith(phone)]
@@ -449,16 +569,21 @@ def sub_contact_lists(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import lists
 
     row = require(sb.store, req.params["id"])
-    return 200, {"contactLists": [lists.render_membership(req, r)
-                                  for r in sb.store["contactLists"].where("contact", row["id"])]}
+    return 200, {
+        "contactLists": [lists.render_membership(req, r) for r in sb.store["contactLists"].where("contact", row["id"])]
+    }
 
 
 def sub_contact_automations(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import automations
 
     row = require(sb.store, req.params["id"])
-    return 200, {"contactAutomations": [automations.render_contact_automation(req, r, numbers=True)
-                                        for r in sb.store["contactAutomations"].where("contact", row["id"])]}
+    return 200, {
+        "contactAutomations": [
+            automations.render_contact_automation(req, r, numbers=True)
+            for r in sb.store["contactAutomations"].where("contact", row["id"])
+        ]
+    }
 
 
 def sub_contact_tags(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -472,8 +597,9 @@ def sub_notes(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import notes
 
     row = require(sb.store, req.params["id"])
-    return 200, {"notes": [notes.render(req, r) for r in sb.store["notes"].where("relid", row["id"])
-                           if r.get("reltype") == "Subscriber"]}
+    return 200, {
+        "notes": [notes.render(req, r) for r in sb.store["notes"].where("relid", row["id"]) if r.get("reltype") == "Subscriber"]
+    }
 
 
 def sub_deals(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -487,8 +613,9 @@ def sub_account_contacts(sb: Sandbox, req: Request) -> tuple[int, Any]:
     from . import accounts
 
     row = require(sb.store, req.params["id"])
-    return 200, {"accountContacts": [accounts.render_link(req, r)
-                                     for r in sb.store["accountContacts"].where("contact", row["id"])]}
+    return 200, {
+        "accountContacts": [accounts.render_link(req, r) for r in sb.store["accountContacts"].where("contact", row["id"])]
+    }
 
 
 def register(router: Router) -> None:

@@ -44,8 +44,9 @@ def _records(store: Store) -> list[tuple[dict, dict, dict]]:
             datum = known.get(key)
             if datum is None:
                 stamp = _stamp()
-                datum = known[key] = table.insert({"dealId": key[0], "customFieldId": key[1], "created": stamp,
-                                                   "updated": stamp})
+                datum = known[key] = table.insert(
+                    {"dealId": key[0], "customFieldId": key[1], "created": stamp, "updated": stamp}
+                )
             out.append((datum, deal, value))
     return out
 
@@ -59,10 +60,16 @@ def _find(store: Store, id_: str) -> tuple[dict, dict, dict]:
 
 def render(req: Request, datum: dict, value: dict) -> dict:
     did = datum["id"]
-    out = {"id": did, "dealCustomFieldMetumId": int(datum["customFieldId"]), "dealId": int(datum["dealId"]),
-           "customFieldId": int(datum["customFieldId"]), "createdTimestamp": datum["created"],
-           "updatedTimestamp": datum["updated"], "fieldValue": value["fieldValue"],
-           "links": {k: f"{req.base_url}/api/3/dealCustomFieldData/{did}/{k}" for k in ("deal", "dealCustomFieldMetum")}}
+    out = {
+        "id": did,
+        "dealCustomFieldMetumId": int(datum["customFieldId"]),
+        "dealId": int(datum["dealId"]),
+        "customFieldId": int(datum["customFieldId"]),
+        "createdTimestamp": datum["created"],
+        "updatedTimestamp": datum["updated"],
+        "fieldValue": value["fieldValue"],
+        "links": {k: f"{req.base_url}/api/3/dealCustomFieldData/{did}/{k}" for k in ("deal", "dealCustomFieldMetum")},
+    }
     if value.get("fieldCurrency"):
         out["fieldCurrency"] = value["fieldCurrency"]
     return out
@@ -83,8 +90,7 @@ def _checked(meta: dict, value: Any) -> Any:
         elif isinstance(value, dict) or (isinstance(value, list) and kind not in ("multiselect", "checkbox")):
             raise ValueError
     except (TypeError, ValueError):
-        raise _invalid(f"The custom field value `{value}` could not be saved to the custom field of type "
-                       f"`{kind}`.") from None
+        raise _invalid(f"The custom field value `{value}` could not be saved to the custom field of type `{kind}`.") from None
     return value
 
 
@@ -106,8 +112,10 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     data = body.get("dealCustomFieldDatum") if isinstance(body, dict) else None
     data = data if isinstance(data, dict) else {}
     if data.get("dealId") in (None, ""):
-        raise ApiError(422, {"errors": [{"status": "422", "title": "The given data was invalid.",
-                                         "detail": "The deal id field is required."}]})
+        raise ApiError(
+            422,
+            {"errors": [{"status": "422", "title": "The given data was invalid.", "detail": "The deal id field is required."}]},
+        )
     deal = store["deals"].get(data["dealId"])
     if deal is None:
         raise _invalid("A related deal was not found.")

@@ -21,19 +21,58 @@ from .common import contains, date_window, flt, int_field, now, order, paginate,
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-LINK_NAMES = ("dealActivities", "contact", "contactDeals", "group", "nextTask", "notes", "account",
-              "customerAccount", "organization", "owner", "scoreValues", "stage", "tasks", "dealCustomFieldData")
+LINK_NAMES = (
+    "dealActivities",
+    "contact",
+    "contactDeals",
+    "group",
+    "nextTask",
+    "notes",
+    "account",
+    "customerAccount",
+    "organization",
+    "owner",
+    "scoreValues",
+    "stage",
+    "tasks",
+    "dealCustomFieldData",
+)
 CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
 
 
-def new_row(title: str, value: int, currency: str, contact: str | None, group: str, stage: str, owner: str,
-            stamp: str | None = None, ts: float | None = None, **extra: Any) -> dict:
+def new_row(
+    title: str,
+    value: int,
+    currency: str,
+    contact: str | None,
+    group: str,
+    stage: str,
+    owner: str,
+    stamp: str | None = None,
+    ts: float | None = None,
+    **extra: Any,
+) -> dict:
     if stamp is None or ts is None:
         stamp, ts = now()
-    row = {"title": title, "value": int(value), "currency": currency.lower(), "contact": contact, "account": None,
-           "group": group, "stage": stage, "owner": owner, "status": 0, "description": "", "percent": "0",
-           "cdate": stamp, "mdate": stamp, "_c": ts, "_u": ts, "fields": [],
-           "hash": hashlib.md5(f"{title}{ts}".encode()).hexdigest()[:8]}
+    row = {
+        "title": title,
+        "value": int(value),
+        "currency": currency.lower(),
+        "contact": contact,
+        "account": None,
+        "group": group,
+        "stage": stage,
+        "owner": owner,
+        "status": 0,
+        "description": "",
+        "percent": "0",
+        "cdate": stamp,
+        "mdate": stamp,
+        "_c": ts,
+        "_u": ts,
+        "fields": [],
+        "hash": hashlib.md5(f"{title}{ts}".encode()).hexdigest()[:8],
+    }
     row.update(extra)
     return row
 
@@ -51,8 +90,11 @@ def counters(store: Store | None, row: dict) -> dict[str, Any]:
     tasks = [t for t in store["dealTasks"].where("relid", row["id"]) if t.get("reltype") == "Deal"]
     notes = [n for n in store["notes"].where("relid", row["id"]) if n.get("reltype") == "Deal"]
     open_ = sorted((t for t in tasks if int(t["status"]) == 0), key=lambda t: (t.get("_due", 0), int(t["id"])))
-    return {"nextdate": open_[0]["duedate"] if open_ else None, "nexttaskid": open_[0]["id"] if open_ else None,
-            "activitycount": str(row.get("_activity", 1) + len(tasks) + len(notes))}
+    return {
+        "nextdate": open_[0]["duedate"] if open_ else None,
+        "nexttaskid": open_[0]["id"] if open_ else None,
+        "activitycount": str(row.get("_activity", 1) + len(tasks) + len(notes)),
+    }
 
 
 def render(req: Request, row: dict, store: Store | None = None) -> dict:
@@ -60,14 +102,33 @@ def render(req: Request, row: dict, store: Store | None = None) -> dict:
     did = row["id"]
     count = counters(store, row)
     return {
-        "hash": row["hash"], "owner": row["owner"], "contact": row["contact"], "organization": row["account"],
-        "group": row["group"], "stage": row["stage"], "title": row["title"], "description": row["description"],
-        "percent": row["percent"], "cdate": row["cdate"], "mdate": row["mdate"], "nextdate": count["nextdate"],
-        "nexttaskid": count["nexttaskid"], "value": str(row["value"]), "currency": row["currency"],
-        "winProbability": None, "winProbabilityMdate": None, "status": str(row["status"]),
-        "activitycount": count["activitycount"], "nextdealid": did,
-        "edate": None, "links": _links(req, did), "id": did, "isDisabled": False, "account": row["account"],
-        "customerAccount": row["account"], "nextTask": None,
+        "hash": row["hash"],
+        "owner": row["owner"],
+        "contact": row["contact"],
+        "organization": row["account"],
+        "group": row["group"],
+        "stage": row["stage"],
+        "title": row["title"],
+        "description": row["description"],
+        "percent": row["percent"],
+        "cdate": row["cdate"],
+        "mdate": row["mdate"],
+        "nextdate": count["nextdate"],
+        "nexttaskid": count["nexttaskid"],
+        "value": str(row["value"]),
+        "currency": row["currency"],
+        "winProbability": None,
+        "winProbabilityMdate": None,
+        "status": str(row["status"]),
+        "activitycount": count["activitycount"],
+        "nextdealid": did,
+        "edate": None,
+        "links": _links(req, did),
+        "id": did,
+        "isDisabled": False,
+        "account": row["account"],
+        "customerAccount": row["account"],
+        "nextTask": None,
     }
 
 
@@ -75,13 +136,30 @@ def render_written(req: Request, row: dict) -> dict:
     """The deal object POST/PUT deals return: value and status as numbers (LIVE create-deal)."""
     did = row["id"]
     return {
-        "title": row["title"], "value": row["value"], "currency": row["currency"], "contact": row["contact"],
-        "owner": row["owner"], "group": row["group"], "stage": row["stage"], "cdate": row["cdate"],
-        "mdate": row["mdate"], "description": row["description"], "organization": row["account"],
-        "status": row["status"], "nextdate": None, "nextdealid": "0", "hash": row["hash"], "winProbability": None,
-        "winProbabilityMdate": None, "links": _links(req, did),
-        "fields": [{**f, "dealId": did} for f in row["fields"]], "customFieldSaveStatus": {"status": "success"},
-        "id": did, "isDisabled": False, "account": row["account"], "customerAccount": row["account"],
+        "title": row["title"],
+        "value": row["value"],
+        "currency": row["currency"],
+        "contact": row["contact"],
+        "owner": row["owner"],
+        "group": row["group"],
+        "stage": row["stage"],
+        "cdate": row["cdate"],
+        "mdate": row["mdate"],
+        "description": row["description"],
+        "organization": row["account"],
+        "status": row["status"],
+        "nextdate": None,
+        "nextdealid": "0",
+        "hash": row["hash"],
+        "winProbability": None,
+        "winProbabilityMdate": None,
+        "links": _links(req, did),
+        "fields": [{**f, "dealId": did} for f in row["fields"]],
+        "customFieldSaveStatus": {"status": "success"},
+        "id": did,
+        "isDisabled": False,
+        "account": row["account"],
+        "customerAccount": row["account"],
     }
 
 
@@ -106,8 +184,17 @@ def _custom_fields(store: Store, items: Any) -> list[dict]:
             try:
                 date.fromisoformat(str(value))
             except ValueError:
-                raise ApiError(422, {"errors": [{"detail": f"The custom field value `{value}` could not be saved to "
-                                                           f"the custom field of type `date`."}]}) from None
+                raise ApiError(
+                    422,
+                    {
+                        "errors": [
+                            {
+                                "detail": f"The custom field value `{value}` could not be saved to "
+                                f"the custom field of type `date`."
+                            }
+                        ]
+                    },
+                ) from None
         entry = {"customFieldId": int(item["customFieldId"]), "fieldValue": value}
         if item.get("fieldCurrency"):
             entry["fieldCurrency"] = item["fieldCurrency"]
@@ -142,14 +229,17 @@ def _placement(store: Store, data: dict, current: dict | None) -> tuple[dict, di
         return group, stage
     if stage is not None:
         if current is not None and stage["group"] != current["group"]:
-            raise field_invalid("stage", "The stage does not belong to the deal's pipeline; give the pipeline "
-                                         "(group) with it to move the deal there.")
+            raise field_invalid(
+                "stage",
+                "The stage does not belong to the deal's pipeline; give the pipeline (group) with it to move the deal there.",
+            )
         return groups.rows[int(stage["group"])], stage
     assert group is not None
     if current is not None:
         if current["group"] != group["id"]:
-            raise field_invalid("stage", "The deal's stage does not belong to the given pipeline; give a stage "
-                                         "of that pipeline with it.")
+            raise field_invalid(
+                "stage", "The deal's stage does not belong to the given pipeline; give a stage of that pipeline with it."
+            )
         return group, stages.rows[int(current["stage"])]
     first = _first_stage(store, group["id"])
     if first is None:
@@ -226,8 +316,15 @@ def _sideloads(req: Request, store: Store, row: dict) -> dict[str, Any]:
 
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _validate(sb, req.wrapper("deal"), None)
-    row = new_row(changes.pop("title"), changes.pop("value"), changes.pop("currency"), changes.pop("contact", None),
-                  changes.pop("group"), changes.pop("stage"), changes.pop("owner"))
+    row = new_row(
+        changes.pop("title"),
+        changes.pop("value"),
+        changes.pop("currency"),
+        changes.pop("contact", None),
+        changes.pop("group"),
+        changes.pop("stage"),
+        changes.pop("owner"),
+    )
     row.update(changes)
     sb.store["deals"].insert(row)
     sb.emit("deal_add", deal=row)
@@ -301,12 +398,20 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
                 continue
             rows = [r for r in rows if cmp(r["value"], bound)]
     rows = date_window(req, rows)
-    rows = order(rows, req, {
-        "id": lambda r: int(r["id"]), "title": lambda r: r["title"].lower(), "value": lambda r: r["value"],
-        "cdate": lambda r: r["_c"], "mdate": lambda r: r["_u"], "contact_name": lambda r: _contact_name(store, r),
-        "contact_orgname": lambda r: min((n.lower() for n in _org_names(store, r)), default=""),
-        "next-action": lambda r: int(r["id"]),
-    })
+    rows = order(
+        rows,
+        req,
+        {
+            "id": lambda r: int(r["id"]),
+            "title": lambda r: r["title"].lower(),
+            "value": lambda r: r["value"],
+            "cdate": lambda r: r["_c"],
+            "mdate": lambda r: r["_u"],
+            "contact_name": lambda r: _contact_name(store, r),
+            "contact_orgname": lambda r: min((n.lower() for n in _org_names(store, r)), default=""),
+            "next-action": lambda r: int(r["id"]),
+        },
+    )
     chosen, total = paginate(rows, req)
     currencies: dict[str, dict] = {}
     for r in rows:
@@ -314,8 +419,10 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         entry = currencies.setdefault(code, {"currency": code, "total": 0, "value": 0})
         entry["total"] += 1
         entry["value"] += r["value"]
-    meta = {"currencies": {k: {"currency": k, "total": str(v["total"]), "value": str(v["value"])}
-                           for k, v in currencies.items()}, "total": total}
+    meta = {
+        "currencies": {k: {"currency": k, "total": str(v["total"]), "value": str(v["value"])} for k, v in currencies.items()},
+        "total": total,
+    }
     return 200, {"deals": [render(req, r, store) for r in chosen], "meta": meta}
 
 
@@ -323,8 +430,11 @@ def _org_names(store: Store, row: dict) -> list[str]:
     """The primary contact's organisation: its account (accountContacts), or the legacy orgname."""
     if not row.get("contact"):
         return []
-    names = [a["name"] for link in store["accountContacts"].where("contact", row["contact"])
-             if (a := store["accounts"].get(link["account"])) is not None]
+    names = [
+        a["name"]
+        for link in store["accountContacts"].where("contact", row["contact"])
+        if (a := store["accounts"].get(link["account"])) is not None
+    ]
     contact = store["contacts"].get(row["contact"])
     if contact and contact.get("orgname"):
         names.append(contact["orgname"])
@@ -363,8 +473,9 @@ def create_note(sb: Sandbox, req: Request) -> tuple[int, Any]:
     if text is None or not str(text).strip():
         raise field_missing("note", "The note field was not provided.")
     stamp = now()[0]
-    row = sb.store["notes"].insert({"note": str(text), "relid": deal["id"], "reltype": "Deal",
-                                    "userid": sb.user_id, "cdate": stamp, "mdate": stamp})
+    row = sb.store["notes"].insert(
+        {"note": str(text), "relid": deal["id"], "reltype": "Deal", "userid": sb.user_id, "cdate": stamp, "mdate": stamp}
+    )
     sb.emit("deal_note_add", deal=deal, note=row)
     return 201, {"deals": [render(req, deal)], "note": notes.render(req, row)}
 
@@ -399,11 +510,18 @@ def list_notes(sb: Sandbox, req: Request) -> tuple[int, Any]:
 def render_field_meta(req: Request, row: dict) -> dict:
     """One dealCustomFieldMeta as GET dealCustomFieldMeta lists it (SPEC retrieve-all-custom-deal-field-meta)."""
     return {
-        "id": row["id"], "fieldLabel": row["fieldLabel"], "fieldType": row["fieldType"],
-        "fieldOptions": row.get("fieldOptions"), "fieldDefault": row.get("fieldDefault"),
-        "fieldDefaultCurrency": row.get("fieldDefaultCurrency"), "isFormVisible": row.get("isFormVisible", 0),
-        "isRequired": row.get("isRequired", 0), "displayOrder": row.get("displayOrder", int(row["id"])),
-        "personalization": row.get("personalization", ""), "knownFieldId": None, "hideFieldFlag": 0,
+        "id": row["id"],
+        "fieldLabel": row["fieldLabel"],
+        "fieldType": row["fieldType"],
+        "fieldOptions": row.get("fieldOptions"),
+        "fieldDefault": row.get("fieldDefault"),
+        "fieldDefaultCurrency": row.get("fieldDefaultCurrency"),
+        "isFormVisible": row.get("isFormVisible", 0),
+        "isRequired": row.get("isRequired", 0),
+        "displayOrder": row.get("displayOrder", int(row["id"])),
+        "personalization": row.get("personalization", ""),
+        "knownFieldId": None,
+        "hideFieldFlag": 0,
         "createdTimestamp": row.get("createdTimestamp", "2024-01-15 10:00:00"),
         "updatedTimestamp": row.get("updatedTimestamp", "2024-01-15 10:00:00"),
         "links": {"dealCustomFieldData": f"{req.base_url}/api/3/dealCustomFieldMeta/{row['id']}/dealCustomFieldData"},

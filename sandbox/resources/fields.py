@@ -21,8 +21,7 @@ from .common import audit, flt, need, now, paginate, ref, require
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-TYPES = ("text", "textarea", "date", "datetime", "dropdown", "listbox", "radio", "checkbox", "hidden", "number",
-         "NULL")
+TYPES = ("text", "textarea", "date", "datetime", "dropdown", "listbox", "radio", "checkbox", "hidden", "number", "NULL")
 BULK_ERROR = "Bulk operation failed. Request must contain an array of fieldOption objects."
 
 
@@ -32,8 +31,18 @@ def perstag_for(title: str) -> str:
 
 def new_row(title: str, type_: str, stamp: str | None = None, **extra: Any) -> dict:
     stamp = stamp or now()[0]
-    row = {"title": title, "type": type_, "descript": None, "perstag": perstag_for(title), "defval": None,
-           "visible": "1", "ordernum": "1", "isrequired": "0", "cdate": stamp, "udate": stamp}
+    row = {
+        "title": title,
+        "type": type_,
+        "descript": None,
+        "perstag": perstag_for(title),
+        "defval": None,
+        "visible": "1",
+        "ordernum": "1",
+        "isrequired": "0",
+        "cdate": stamp,
+        "udate": stamp,
+    }
     row.update(extra)
     return row
 
@@ -41,10 +50,21 @@ def new_row(title: str, type_: str, stamp: str | None = None, **extra: Any) -> d
 def render(req: Request, store: Store, row: dict) -> dict:
     fid = row["id"]
     return {
-        "title": row["title"], "descript": row["descript"], "type": row["type"], "isrequired": row["isrequired"],
-        "perstag": row["perstag"], "defval": row["defval"], "show_in_list": "0", "rows": "0", "cols": "0",
-        "visible": row["visible"], "service": "", "ordernum": row["ordernum"], "cdate": row["cdate"],
-        "udate": row["udate"], **audit(row["cdate"], row["udate"], row.get("created_by", "1")),
+        "title": row["title"],
+        "descript": row["descript"],
+        "type": row["type"],
+        "isrequired": row["isrequired"],
+        "perstag": row["perstag"],
+        "defval": row["defval"],
+        "show_in_list": "0",
+        "rows": "0",
+        "cols": "0",
+        "visible": row["visible"],
+        "service": "",
+        "ordernum": row["ordernum"],
+        "cdate": row["cdate"],
+        "udate": row["udate"],
+        **audit(row["cdate"], row["udate"], row.get("created_by", "1")),
         "options": [o["id"] for o in store["fieldOptions"].where("field", fid)],
         "relations": [r["id"] for r in store["fieldRels"].where("field", fid)],
         "links": {k: f"{req.base_url}/api/3/fields/{fid}/{k}" for k in ("options", "relations")},
@@ -53,21 +73,36 @@ def render(req: Request, store: Store, row: dict) -> dict:
 
 
 def render_option(req: Request, row: dict) -> dict:
-    return {"field": row["field"], "orderid": str(row["orderid"]), "value": row["value"], "label": row["label"],
-            "isdefault": str(row["isdefault"]), "cdate": row["cdate"], "udate": row["udate"],
-            "links": {"field": f"{req.base_url}/api/3/fieldOptions/{row['id']}/field"}, "id": row["id"]}
+    return {
+        "field": row["field"],
+        "orderid": str(row["orderid"]),
+        "value": row["value"],
+        "label": row["label"],
+        "isdefault": str(row["isdefault"]),
+        "cdate": row["cdate"],
+        "udate": row["udate"],
+        "links": {"field": f"{req.base_url}/api/3/fieldOptions/{row['id']}/field"},
+        "id": row["id"],
+    }
 
 
 def render_rel(req: Request, row: dict) -> dict:
-    return {"field": row["field"], "relid": row["relid"], "dorder": "0", "cdate": row["cdate"],
-            "links": [], "id": row["id"]}
+    return {"field": row["field"], "relid": row["relid"], "dorder": "0", "cdate": row["cdate"], "links": [], "id": row["id"]}
 
 
 def render_value(req: Request, row: dict) -> dict:
-    return {"contact": row["contact"], "field": row["field"], "value": row["value"], "cdate": row["cdate"],
-            "udate": row["udate"], "created_by": None, "updated_by": None,
-            "links": {k: f"{req.base_url}/api/3/fieldValues/{row['id']}/{k}" for k in ("owner", "field")},
-            "id": row["id"], "owner": row["contact"]}
+    return {
+        "contact": row["contact"],
+        "field": row["field"],
+        "value": row["value"],
+        "cdate": row["cdate"],
+        "udate": row["udate"],
+        "created_by": None,
+        "updated_by": None,
+        "links": {k: f"{req.base_url}/api/3/fieldValues/{row['id']}/{k}" for k in ("owner", "field")},
+        "id": row["id"],
+        "owner": row["contact"],
+    }
 
 
 def render_value_written(req: Request, row: dict) -> dict:
@@ -85,8 +120,9 @@ def _coerce(field: dict, value: Any, attribute: str) -> str:
     if field["type"] == "datetime" and text:
         converted = normalise_datetime(text)
         if converted is None:
-            raise field_invalid(attribute, f"The custom field value `{text}` could not be saved to the custom "
-                                           f"field of type `datetime`.")
+            raise field_invalid(
+                attribute, f"The custom field value `{text}` could not be saved to the custom field of type `datetime`."
+            )
         return converted
     return text
 
@@ -107,8 +143,7 @@ def _upsert(store: Store, contact: dict, field: dict, value: str) -> dict:
     existing = next((v for v in table.where("contact", contact["id"]) if v["field"] == field["id"]), None)
     if existing is not None:
         return table.update(existing, {"value": value, "udate": stamp})
-    return table.insert({"contact": contact["id"], "field": field["id"], "value": value, "cdate": stamp,
-                         "udate": stamp})
+    return table.insert({"contact": contact["id"], "field": field["id"], "value": value, "cdate": stamp, "udate": stamp})
 
 
 def _value_body(sb: Sandbox, req: Request, existing: dict | None) -> tuple[dict, dict, str]:
@@ -142,12 +177,12 @@ def update_value(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
     row = _value_or_403(sb, req.params["id"])
     contact, field, value = _value_body(sb, req, row)
-    clash = next((v for v in sb.store["fieldValues"].where("contact", contact["id"])
-                  if v["field"] == field["id"] and v is not row), None)
+    clash = next(
+        (v for v in sb.store["fieldValues"].where("contact", contact["id"]) if v["field"] == field["id"] and v is not row), None
+    )
     if clash is not None:
         raise duplicate("field", "This contact already has a value for this field.")
-    sb.store["fieldValues"].update(row, {"contact": contact["id"], "field": field["id"], "value": value,
-                                         "udate": now()[0]})
+    sb.store["fieldValues"].update(row, {"contact": contact["id"], "field": field["id"], "value": value, "udate": now()[0]})
     return 200, {"contacts": contacts.sideload(req, [contact]), "fieldValue": render_value_written(req, row)}
 
 
@@ -177,18 +212,43 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     if type_ not in TYPES:
         raise field_invalid("type", f"The field type must be one of: {', '.join(TYPES[:-1])}.")
     if any(f["title"].lower() == title.lower() for f in sb.store["fields"]):
-        raise ApiError(422, {"errors": [{"title": "There is already a field with this title",
-                                         "detail": f"There is already a field named '{title}' -- choose another name",
-                                         "code": "duplicate"}]})
+        raise ApiError(
+            422,
+            {
+                "errors": [
+                    {
+                        "title": "There is already a field with this title",
+                        "detail": f"There is already a field named '{title}' -- choose another name",
+                        "code": "duplicate",
+                    }
+                ]
+            },
+        )
     table = sb.store["fields"]
     ordernum = data.get("ordernum") or (max((int(f["ordernum"]) for f in table), default=0) + 1)
     perstag = perstag_for(str(data.get("perstag") or title))
-    row = table.insert(new_row(title, type_, descript=data.get("descript"), defval=data.get("defval"),
-                               perstag=perstag, visible=str(data.get("visible", 1)), ordernum=str(ordernum),
-                               isrequired=str(int(bool(data.get("isrequired", 0))))))
-    out: dict[str, Any] = {"title": row["title"], "type": row["type"], "created_by": sb.user_id,
-                           "updated_by": sb.user_id, "cdate": row["cdate"], "udate": row["udate"],
-                           "perstag": row["perstag"], "ordernum": int(row["ordernum"])}
+    row = table.insert(
+        new_row(
+            title,
+            type_,
+            descript=data.get("descript"),
+            defval=data.get("defval"),
+            perstag=perstag,
+            visible=str(data.get("visible", 1)),
+            ordernum=str(ordernum),
+            isrequired=str(int(bool(data.get("isrequired", 0)))),
+        )
+    )
+    out: dict[str, Any] = {
+        "title": row["title"],
+        "type": row["type"],
+        "created_by": sb.user_id,
+        "updated_by": sb.user_id,
+        "cdate": row["cdate"],
+        "udate": row["udate"],
+        "perstag": row["perstag"],
+        "ordernum": int(row["ordernum"]),
+    }
     for key in ("descript", "defval"):
         if data.get(key) is not None:
             out[key] = row[key]
@@ -215,8 +275,12 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
         rows = [r for r in rows if r["perstag"] == perstag.upper()]
     chosen, total = paginate(rows, req, default=100)
     options, rels = _sideloads(req, store, chosen)
-    return 200, {"fieldOptions": options, "fieldRels": rels, "fields": [render(req, store, r) for r in chosen],
-                 "meta": {"total": str(total)}}
+    return 200, {
+        "fieldOptions": options,
+        "fieldRels": rels,
+        "fields": [render(req, store, r) for r in chosen],
+        "meta": {"total": str(total)},
+    }
 
 
 def _field(sb: Sandbox, id_: str) -> dict:
@@ -239,9 +303,18 @@ def update(sb: Sandbox, req: Request) -> tuple[int, Any]:
         changes["type"] = data["type"]
     title = changes.get("title")
     if title and any(f["title"].lower() == title.lower() and f is not row for f in sb.store["fields"]):
-        raise ApiError(422, {"errors": [{"title": "There is already a field with this title",
-                                         "detail": f"There is already a field named '{title}' -- choose another name",
-                                         "code": "duplicate"}]})
+        raise ApiError(
+            422,
+            {
+                "errors": [
+                    {
+                        "title": "There is already a field with this title",
+                        "detail": f"There is already a field named '{title}' -- choose another name",
+                        "code": "duplicate",
+                    }
+                ]
+            },
+        )
     changes["udate"] = now()[0]
     sb.store["fields"].update(row, changes)
     return 200, {"field": render(req, sb.store, row)}
@@ -276,14 +349,30 @@ def bulk_options(sb: Sandbox, req: Request) -> tuple[int, Any]:
         assert field is not None
         existing = store["fieldOptions"].where("field", field["id"])
         orderid = int(item.get("orderid") or len(existing) + 1)
-        row = store["fieldOptions"].insert({
-            "field": field["id"], "orderid": orderid, "value": str(item["value"]),
-            "label": str(item.get("label") or item["value"]), "isdefault": int(bool(item.get("isdefault"))),
-            "cdate": stamp, "udate": stamp})
-        created.append({"orderid": orderid, "value": row["value"], "label": row["label"],
-                        "isdefault": row["isdefault"], "field": field["id"], "cdate": stamp, "udate": stamp,
-                        "links": {"field": f"{req.base_url}/api/3/fieldOptions/{row['id']}/field"},
-                        "id": row["id"]})
+        row = store["fieldOptions"].insert(
+            {
+                "field": field["id"],
+                "orderid": orderid,
+                "value": str(item["value"]),
+                "label": str(item.get("label") or item["value"]),
+                "isdefault": int(bool(item.get("isdefault"))),
+                "cdate": stamp,
+                "udate": stamp,
+            }
+        )
+        created.append(
+            {
+                "orderid": orderid,
+                "value": row["value"],
+                "label": row["label"],
+                "isdefault": row["isdefault"],
+                "field": field["id"],
+                "cdate": stamp,
+                "udate": stamp,
+                "links": {"field": f"{req.base_url}/api/3/fieldOptions/{row['id']}/field"},
+                "id": row["id"],
+            }
+        )
     return 201, {"fieldOptions": created}
 
 
@@ -295,8 +384,9 @@ def create_rel(sb: Sandbox, req: Request) -> tuple[int, Any]:
         raise related_missing("relid", f"No list with id {relid} exists.")
     assert field is not None
     row = sb.store["fieldRels"].insert({"field": field["id"], "relid": str(relid), "cdate": now()[0]})
-    return 201, {"fieldRel": {"relid": int(relid), "field": int(field["id"]), "cdate": row["cdate"],
-                              "links": [], "id": row["id"]}}
+    return 201, {
+        "fieldRel": {"relid": int(relid), "field": int(field["id"]), "cdate": row["cdate"], "links": [], "id": row["id"]}
+    }
 
 
 def delete_rel(sb: Sandbox, req: Request) -> tuple[int, Any]:

@@ -25,11 +25,17 @@ from .common import now, valid_email
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-RATE_LIMITED = {"success": 0, "message": "Rate limit exceeded.", "failureReasons": [
-    "Up to 100 imports may be requested per minute.Please batch contacts into larger requests, or retry this "
-    "request in a minute."]}
-INVALID = "JSON payload did not pass validation. Please fix failure Reasons and retry. The import was not " \
-          "queued for processing."
+RATE_LIMITED = {
+    "success": 0,
+    "message": "Rate limit exceeded.",
+    "failureReasons": [
+        "Up to 100 imports may be requested per minute.Please batch contacts into larger requests, or retry this "
+        "request in a minute."
+    ],
+}
+INVALID = (
+    "JSON payload did not pass validation. Please fix failure Reasons and retry. The import was not queued for processing."
+)
 
 
 def submit(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -39,15 +45,28 @@ def submit(sb: Sandbox, req: Request) -> tuple[int, Any]:
     body = req.json()
     items = body.get("contacts") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
-        raise ApiError(400, {"success": 0, "message": INVALID,
-                             "failureReasons": [{"contact": 0, "failureReason": "Field 'contacts' is required"}]})
-    reasons = [{"contact": i, "failureReason": "Field 'email' is required"} for i, item in enumerate(items)
-               if not isinstance(item, dict) or not isinstance(item.get("email"), str) or not item["email"].strip()]
+        raise ApiError(
+            400,
+            {
+                "success": 0,
+                "message": INVALID,
+                "failureReasons": [{"contact": 0, "failureReason": "Field 'contacts' is required"}],
+            },
+        )
+    reasons = [
+        {"contact": i, "failureReason": "Field 'email' is required"}
+        for i, item in enumerate(items)
+        if not isinstance(item, dict) or not isinstance(item.get("email"), str) or not item["email"].strip()
+    ]
     if reasons:
         raise ApiError(400, {"success": 0, "message": INVALID, "failureReasons": reasons})
     batch = str(uuid.uuid4())
-    record: dict[str, Any] = {"ready_at": time.monotonic() + float(getattr(sb, "import_delay", 0.0)),
-                              "success": [], "failure": [], "status": "completed"}
+    record: dict[str, Any] = {
+        "ready_at": time.monotonic() + float(getattr(sb, "import_delay", 0.0)),
+        "success": [],
+        "failure": [],
+        "status": "completed",
+    }
     if getattr(sb, "interrupt_imports", 0) > 0:
         sb.interrupt_imports -= 1
         record["status"] = "interrupted"
@@ -69,12 +88,13 @@ def _apply(sb: Sandbox, item: dict) -> str:
     row = contacts.by_email(store, email)
     names = {"firstName": item.get("first_name"), "lastName": item.get("last_name"), "phone": item.get("phone")}
     if row is None:
-        row = contacts.add(store, contacts.new_row(email, str(names["firstName"] or ""),
-                                                   str(names["lastName"] or ""), str(names["phone"] or "")))
+        row = contacts.add(
+            store,
+            contacts.new_row(email, str(names["firstName"] or ""), str(names["lastName"] or ""), str(names["phone"] or "")),
+        )
     else:
         stamp, ts = now()
-        store["contacts"].update(row, {**{k: str(v) for k, v in names.items() if v is not None},
-                                       "udate": stamp, "_u": ts})
+        store["contacts"].update(row, {**{k: str(v) for k, v in names.items() if v is not None}, "udate": stamp, "_u": ts})
     stamp = now()[0]
     for name in item.get("tags") or []:
         tag = next((t for t in store["tags"] if t["tag"].lower() == str(name).lower()), None)
@@ -90,12 +110,19 @@ def _apply(sb: Sandbox, item: dict) -> str:
             list_id = entry.get("listid") if isinstance(entry, dict) else None
             if store["lists"].get(list_id) is None:
                 continue
-            existing = next((m for m in store["contactLists"].where("contact", row["id"])
-                             if m["list"] == str(list_id)), None)
+            existing = next((m for m in store["contactLists"].where("contact", row["id"]) if m["list"] == str(list_id)), None)
             if existing is None:
-                store["contactLists"].insert({"contact": row["id"], "list": str(list_id), "status": status,
-                                              "sdate": stamp, "udate": None, "sourceid": "0",
-                                              "_names": (row.get("firstName", ""), row.get("lastName", ""))})
+                store["contactLists"].insert(
+                    {
+                        "contact": row["id"],
+                        "list": str(list_id),
+                        "status": status,
+                        "sdate": stamp,
+                        "udate": None,
+                        "sourceid": "0",
+                        "_names": (row.get("firstName", ""), row.get("lastName", "")),
+                    }
+                )
             else:
                 store["contactLists"].update(existing, {"status": status, "udate": stamp})
     return row["id"]

@@ -20,12 +20,25 @@ if TYPE_CHECKING:
 API_SOURCE = "3"
 
 
-def new_row(name: str, stringid: str, sender_url: str = "", sender_reminder: str = "", user: str = "1",
-            stamp: str | None = None) -> dict:
+def new_row(
+    name: str, stringid: str, sender_url: str = "", sender_reminder: str = "", user: str = "1", stamp: str | None = None
+) -> dict:
     stamp = stamp or now()[0]
-    return {"name": name, "stringid": stringid, "sender_url": sender_url, "sender_reminder": sender_reminder,
-            "userid": user, "cdate": stamp, "udate": None, "channel": "email", "send_last_broadcast": "0",
-            "carboncopy": None, "subscription_notify": None, "unsubscription_notify": None, "description": ""}
+    return {
+        "name": name,
+        "stringid": stringid,
+        "sender_url": sender_url,
+        "sender_reminder": sender_reminder,
+        "userid": user,
+        "cdate": stamp,
+        "udate": None,
+        "channel": "email",
+        "send_last_broadcast": "0",
+        "carboncopy": None,
+        "subscription_notify": None,
+        "unsubscription_notify": None,
+        "description": "",
+    }
 
 
 def render(req: Request, row: dict, store: Any = None) -> dict:
@@ -33,38 +46,77 @@ def render(req: Request, row: dict, store: Any = None) -> dict:
     list-lists): the audit stamps, description and the subscriber counts."""
     members = store["contactLists"].where("list", row["id"]) if store is not None else []
     return {
-        "stringid": row["stringid"], "userid": row["userid"], "name": row["name"], "cdate": row["cdate"],
-        "p_use_tracking": "1", "p_use_analytics_read": "0", "p_use_analytics_link": "0", "p_use_twitter": "0",
-        "p_use_facebook": "0", "p_embed_image": "1", "p_use_captcha": "1",
-        "send_last_broadcast": row["send_last_broadcast"], "private": "0", "analytics_domains": None,
-        "analytics_source": "", "analytics_ua": "", "twitter_token": "", "twitter_token_secret": "",
-        "facebook_session": None, "carboncopy": row["carboncopy"], "subscription_notify": row["subscription_notify"],
-        "unsubscription_notify": row["unsubscription_notify"], "require_name": "0", "get_unsubscribe_reason": "0",
-        "to_name": "Subscriber", "optinoptout": "1", "sender_name": "", "sender_addr1": "", "sender_addr2": "",
-        "sender_city": "", "sender_state": "", "sender_zip": "", "sender_country": "", "sender_phone": "",
-        "sender_url": row["sender_url"], "sender_reminder": row["sender_reminder"], "fulladdress": "",
-        "optinmessageid": "0", "optoutconf": "0", "deletestamp": None, "udate": row["udate"],
-        **audit(row["cdate"], row["udate"]), "channel": row["channel"], "description": row.get("description", ""),
+        "stringid": row["stringid"],
+        "userid": row["userid"],
+        "name": row["name"],
+        "cdate": row["cdate"],
+        "p_use_tracking": "1",
+        "p_use_analytics_read": "0",
+        "p_use_analytics_link": "0",
+        "p_use_twitter": "0",
+        "p_use_facebook": "0",
+        "p_embed_image": "1",
+        "p_use_captcha": "1",
+        "send_last_broadcast": row["send_last_broadcast"],
+        "private": "0",
+        "analytics_domains": None,
+        "analytics_source": "",
+        "analytics_ua": "",
+        "twitter_token": "",
+        "twitter_token_secret": "",
+        "facebook_session": None,
+        "carboncopy": row["carboncopy"],
+        "subscription_notify": row["subscription_notify"],
+        "unsubscription_notify": row["unsubscription_notify"],
+        "require_name": "0",
+        "get_unsubscribe_reason": "0",
+        "to_name": "Subscriber",
+        "optinoptout": "1",
+        "sender_name": "",
+        "sender_addr1": "",
+        "sender_addr2": "",
+        "sender_city": "",
+        "sender_state": "",
+        "sender_zip": "",
+        "sender_country": "",
+        "sender_phone": "",
+        "sender_url": row["sender_url"],
+        "sender_reminder": row["sender_reminder"],
+        "fulladdress": "",
+        "optinmessageid": "0",
+        "optoutconf": "0",
+        "deletestamp": None,
+        "udate": row["udate"],
+        **audit(row["cdate"], row["udate"]),
+        "channel": row["channel"],
+        "description": row.get("description", ""),
         "non_deleted_subscribers": str(len(members)),
         "active_subscribers": str(sum(1 for m in members if str(m["status"]) == "1")),
-        "links": {k: f"{req.base_url}/api/3/lists/{row['id']}/{k}" for k in (
-            "contactGoalLists", "user", "addressLists")},
-        "id": row["id"], "user": row["userid"],
+        "links": {k: f"{req.base_url}/api/3/lists/{row['id']}/{k}" for k in ("contactGoalLists", "user", "addressLists")},
+        "id": row["id"],
+        "user": row["userid"],
     }
 
 
 def render_created(req: Request, row: dict) -> dict:
     """POST lists answers with what was stored, userid/user as ints (LIVE create-list)."""
     return {
-        "name": row["name"], "channel": row["channel"], "stringid": row["stringid"],
-        "sender_url": row["sender_url"], "sender_reminder": row["sender_reminder"],
-        "description": row["description"], "send_last_broadcast": int(row["send_last_broadcast"]),
-        "carboncopy": row["carboncopy"] or "", "subscription_notify": row["subscription_notify"] or "",
-        "unsubscription_notify": row["unsubscription_notify"] or "", "userid": int(row["userid"]),
-        "cdate": row["cdate"], "udate": row["cdate"],
-        "links": {k: f"{req.base_url}/api/3/lists/{row['id']}/{k}" for k in (
-            "contactGoalLists", "user", "addressLists")},
-        "id": row["id"], "user": int(row["userid"]),
+        "name": row["name"],
+        "channel": row["channel"],
+        "stringid": row["stringid"],
+        "sender_url": row["sender_url"],
+        "sender_reminder": row["sender_reminder"],
+        "description": row["description"],
+        "send_last_broadcast": int(row["send_last_broadcast"]),
+        "carboncopy": row["carboncopy"] or "",
+        "subscription_notify": row["subscription_notify"] or "",
+        "unsubscription_notify": row["unsubscription_notify"] or "",
+        "userid": int(row["userid"]),
+        "cdate": row["cdate"],
+        "udate": row["cdate"],
+        "links": {k: f"{req.base_url}/api/3/lists/{row['id']}/{k}" for k in ("contactGoalLists", "user", "addressLists")},
+        "id": row["id"],
+        "user": int(row["userid"]),
     }
 
 
@@ -79,9 +131,13 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
         raise field_invalid("channel", "The channel must be one of: email, sms.")
     user = data.get("user", data.get("userid", sb.user_id))
     row = new_row(str(name), str(stringid), str(sender_url), str(reminder), str(user))
-    row.update(channel=channel, send_last_broadcast=str(int(bool(data.get("send_last_broadcast", 0)))),
-               carboncopy=data.get("carboncopy"), subscription_notify=data.get("subscription_notify"),
-               unsubscription_notify=data.get("unsubscription_notify"))
+    row.update(
+        channel=channel,
+        send_last_broadcast=str(int(bool(data.get("send_last_broadcast", 0)))),
+        carboncopy=data.get("carboncopy"),
+        subscription_notify=data.get("subscription_notify"),
+        unsubscription_notify=data.get("unsubscription_notify"),
+    )
     sb.store["lists"].insert(row)
     return 201, {"list": render_created(req, row)}
 
@@ -94,8 +150,9 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     ops = [(op, v) for op, v in op_filter(req, "name") if op != "eq"]
     if ops:
         rows = [r for r in rows if apply_ops(r["name"], ops)]
-    rows = order(rows, req, {"name": lambda r: r["name"].lower(), "id": lambda r: int(r["id"]),
-                             "weight": lambda r: r["name"].lower()})
+    rows = order(
+        rows, req, {"name": lambda r: r["name"].lower(), "id": lambda r: int(r["id"]), "weight": lambda r: r["name"].lower()}
+    )
     chosen, total = paginate(rows, req)
     return 200, {"lists": [render(req, r, sb.store) for r in chosen], "meta": {"total": str(total)}}
 
@@ -132,16 +189,37 @@ def render_membership(req: Request, row: dict, int_status: bool = False) -> dict
     cid = row["id"]
     contact = row.get("_names", ("", ""))
     return {
-        "contact": row["contact"], "list": row["list"], "form": None, "seriesid": "0", "sdate": row["sdate"],
-        "udate": row.get("udate"), "status": int(row["status"]) if int_status else str(row["status"]),
-        "responder": "1", "sync": "0", "unsubreason": row.get("unsubreason", ""), "campaign": None,
-        "message": None, "first_name": contact[0], "last_name": contact[1], "ip4Sub": "0",
-        "sourceid": str(row.get("sourceid", "0")), "autosyncLog": None, "ip4_last": "0", "ip4Unsub": "0",
-        "created_timestamp": _plain(row["sdate"]), "updated_timestamp": _plain(row.get("udate") or row["sdate"]),
-        "created_by": None, "updated_by": None, "unsubscribeAutomation": None, "channel": "email",
-        "links": {k: f"{req.base_url}/api/3/contactLists/{cid}/{k}" for k in (
-            "automation", "list", "contact", "form", "autosyncLog", "campaign", "unsubscribeAutomation", "message")},
-        "id": cid, "automation": None,
+        "contact": row["contact"],
+        "list": row["list"],
+        "form": None,
+        "seriesid": "0",
+        "sdate": row["sdate"],
+        "udate": row.get("udate"),
+        "status": int(row["status"]) if int_status else str(row["status"]),
+        "responder": "1",
+        "sync": "0",
+        "unsubreason": row.get("unsubreason", ""),
+        "campaign": None,
+        "message": None,
+        "first_name": contact[0],
+        "last_name": contact[1],
+        "ip4Sub": "0",
+        "sourceid": str(row.get("sourceid", "0")),
+        "autosyncLog": None,
+        "ip4_last": "0",
+        "ip4Unsub": "0",
+        "created_timestamp": _plain(row["sdate"]),
+        "updated_timestamp": _plain(row.get("udate") or row["sdate"]),
+        "created_by": None,
+        "updated_by": None,
+        "unsubscribeAutomation": None,
+        "channel": "email",
+        "links": {
+            k: f"{req.base_url}/api/3/contactLists/{cid}/{k}"
+            for k in ("automation", "list", "contact", "form", "autosyncLog", "campaign", "unsubscribeAutomation", "message")
+        },
+        "id": cid,
+        "automation": None,
     }
 
 
@@ -160,8 +238,12 @@ def subscribe(sb: Sandbox, req: Request) -> tuple[int, Any]:
     existing = next((m for m in store["contactLists"].where("contact", contact["id"]) if m["list"] == lst["id"]), None)
     # A subscription made through the API records source 3 (the documented answer of update-list-status-for-
     # contact shows "sourceid": "3"); "Set to 4 when re-subscribing" (its request field).
-    changes = {"status": str(status), "udate": stamp, "sourceid": str(data.get("sourceid") or API_SOURCE),
-               "_names": (contact.get("firstName", ""), contact.get("lastName", ""))}
+    changes = {
+        "status": str(status),
+        "udate": stamp,
+        "sourceid": str(data.get("sourceid") or API_SOURCE),
+        "_names": (contact.get("firstName", ""), contact.get("lastName", "")),
+    }
     if str(status) == "2":
         changes["unsubreason"] = ""
     if existing is None:

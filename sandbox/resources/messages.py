@@ -21,14 +21,32 @@ TEXT_FIELDS = ("fromname", "reply2", "subject", "preheader_text", "name", "text"
 
 def render(req: Request, row: dict) -> dict:
     return {
-        "userid": row["userid"], "ed_instanceid": "0", "ed_version": "1", "cdate": row["cdate"], "mdate": row["mdate"],
-        "name": row.get("name", ""), "fromname": row["fromname"], "fromemail": row["fromemail"],
-        "reply2": row["reply2"], "priority": "3", "charset": "utf-8", "encoding": "quoted-printable",
-        "format": "mime", "subject": row.get("subject", ""), "preheader_text": row.get("preheader_text", ""),
-        "text": row.get("text", ""), "html": row.get("html", ""), "htmlfetch": "now", "textfetch": "now",
-        "hidden": "0", "preview_mime": "", "preview_data": None, "has_predictive_content": "0",
+        "userid": row["userid"],
+        "ed_instanceid": "0",
+        "ed_version": "1",
+        "cdate": row["cdate"],
+        "mdate": row["mdate"],
+        "name": row.get("name", ""),
+        "fromname": row["fromname"],
+        "fromemail": row["fromemail"],
+        "reply2": row["reply2"],
+        "priority": "3",
+        "charset": "utf-8",
+        "encoding": "quoted-printable",
+        "format": "mime",
+        "subject": row.get("subject", ""),
+        "preheader_text": row.get("preheader_text", ""),
+        "text": row.get("text", ""),
+        "html": row.get("html", ""),
+        "htmlfetch": "now",
+        "textfetch": "now",
+        "hidden": "0",
+        "preview_mime": "",
+        "preview_data": None,
+        "has_predictive_content": "0",
         "links": {k: f"{req.base_url}/api/3/messages/{row['id']}/{k}" for k in ("user",)},
-        "id": row["id"], "user": row["userid"],
+        "id": row["id"],
+        "user": row["userid"],
     }
 
 
@@ -55,8 +73,19 @@ def _message(sb: Sandbox, id_: str) -> dict:
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _fields(req.wrapper("message"), True)
     stamp = now()[0]
-    row = sb.store["messages"].insert({"name": "", "subject": "", "preheader_text": "", "text": "", "html": "",
-                                       "userid": sb.user_id, "cdate": stamp, "mdate": stamp, **changes})
+    row = sb.store["messages"].insert(
+        {
+            "name": "",
+            "subject": "",
+            "preheader_text": "",
+            "text": "",
+            "html": "",
+            "userid": sb.user_id,
+            "cdate": stamp,
+            "mdate": stamp,
+            **changes,
+        }
+    )
     out = {k: row[k] for k in ("fromname", "fromemail", "reply2", "subject", "preheader_text", "text", "html")}
     out["links"] = render(req, row)["links"]
     out["id"] = row["id"]

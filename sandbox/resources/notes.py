@@ -16,18 +16,29 @@ from .common import contains, flt, need, now, paginate
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-RELTYPES = {"Subscriber": ("contacts", "contact"), "Deal": ("deals", "deal"), "DealTask": ("dealTasks", "dealtask"),
-            "CustomerAccount": ("accounts", "customeraccount"), "Activity": (None, "activity")}
+RELTYPES = {
+    "Subscriber": ("contacts", "contact"),
+    "Deal": ("deals", "deal"),
+    "DealTask": ("dealTasks", "dealtask"),
+    "CustomerAccount": ("accounts", "customeraccount"),
+    "Activity": (None, "activity"),
+}
 
 
 def render(req: Request, row: dict) -> dict:
     nid = row["id"]
     return {
-        "relid": row["relid"], "reltype": row["reltype"], "userid": row["userid"], "is_draft": "0",
-        "cdate": row["cdate"], "mdate": row["mdate"], "note": row["note"],
-        "links": {k: f"{req.base_url}/api/3/notes/{nid}/{k}" for k in ("activities", "mentions", "notes", "owner",
-                                                                           "user")},
-        "id": nid, "user": row["userid"], "owner": {"type": RELTYPES[row["reltype"]][1], "id": row["relid"]},
+        "relid": row["relid"],
+        "reltype": row["reltype"],
+        "userid": row["userid"],
+        "is_draft": "0",
+        "cdate": row["cdate"],
+        "mdate": row["mdate"],
+        "note": row["note"],
+        "links": {k: f"{req.base_url}/api/3/notes/{nid}/{k}" for k in ("activities", "mentions", "notes", "owner", "user")},
+        "id": nid,
+        "user": row["userid"],
+        "owner": {"type": RELTYPES[row["reltype"]][1], "id": row["relid"]},
     }
 
 
@@ -52,8 +63,9 @@ def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     text = str(need(data, "note", "The note field was not provided."))
     reltype, relid, target = _target(sb, data)
     stamp = now()[0]
-    row = sb.store["notes"].insert({"note": text, "relid": relid, "reltype": reltype, "userid": sb.user_id,
-                                    "cdate": stamp, "mdate": stamp})
+    row = sb.store["notes"].insert(
+        {"note": text, "relid": relid, "reltype": reltype, "userid": sb.user_id, "cdate": stamp, "mdate": stamp}
+    )
     body: dict[str, Any] = {}
     if reltype == "Subscriber" and target is not None:
         sb.emit("subscriber_note", contact=target, note=row)

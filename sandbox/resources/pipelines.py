@@ -28,21 +28,42 @@ if TYPE_CHECKING:
     from ..account import Sandbox
 
 DEFAULT_STAGES = (("To Contact", "19CCA3"), ("In Contact", "5487FF"), ("Follow Up", "FBD965"))
-CARD_DEFAULTS = {"cardRegion1": "title", "cardRegion2": "next-action", "cardRegion3": "show-avatar",
-                 "cardRegion4": "contact-fullname-acctname", "cardRegion5": "value"}
+CARD_DEFAULTS = {
+    "cardRegion1": "title",
+    "cardRegion2": "next-action",
+    "cardRegion3": "show-avatar",
+    "cardRegion4": "contact-fullname-acctname",
+    "cardRegion5": "value",
+}
 
 
 def _flag(value: Any, default: str) -> str:
     return default if value in (None, "") else str(int(value)) if str(value).isdigit() else default
 
 
-def create_pipeline(store: Store, title: str, currency: str, stamp: str | None = None, allgroups: str = "1",
-                    allusers: str = "1", autoassign: str = "1", users: list[str] | None = None,
-                    groups: list[str] | None = None) -> dict:
+def create_pipeline(
+    store: Store,
+    title: str,
+    currency: str,
+    stamp: str | None = None,
+    allgroups: str = "1",
+    allusers: str = "1",
+    autoassign: str = "1",
+    users: list[str] | None = None,
+    groups: list[str] | None = None,
+) -> dict:
     stamp = stamp or now()[0]
-    row = store["dealGroups"].insert({"title": title, "currency": currency.lower(), "allgroups": allgroups,
-                                      "allusers": allusers, "autoassign": autoassign, "cdate": stamp,
-                                      "udate": stamp})
+    row = store["dealGroups"].insert(
+        {
+            "title": title,
+            "currency": currency.lower(),
+            "allgroups": allgroups,
+            "allusers": allusers,
+            "autoassign": autoassign,
+            "cdate": stamp,
+            "udate": stamp,
+        }
+    )
     for position, (name, color) in enumerate(DEFAULT_STAGES, start=1):
         store["dealStages"].insert(new_stage(name, row["id"], position, color=color))
     _set_members(store, row, users or [], groups or [])
@@ -58,19 +79,47 @@ def _set_members(store: Store, row: dict, users: list, groups: list) -> None:
             t.insert({"dealGroup": row["id"], key: str(member), "cdate": None})
 
 
-def new_stage(title: str, group: str, position: int, color: str = "3f3f3f", width: int = 280,
-              deal_order: str = "next-action DESC", stamp: str | None = None, **cards: str) -> dict:
-    return {"title": title, "group": group, "order": position, "color": color, "width": width,
-            "dealOrder": deal_order, **CARD_DEFAULTS, **cards, "cdate": stamp, "udate": stamp}
+def new_stage(
+    title: str,
+    group: str,
+    position: int,
+    color: str = "3f3f3f",
+    width: int = 280,
+    deal_order: str = "next-action DESC",
+    stamp: str | None = None,
+    **cards: str,
+) -> dict:
+    return {
+        "title": title,
+        "group": group,
+        "order": position,
+        "color": color,
+        "width": width,
+        "dealOrder": deal_order,
+        **CARD_DEFAULTS,
+        **cards,
+        "cdate": stamp,
+        "udate": stamp,
+    }
 
 
 # -- rendering ------------------------------------------------------------------------------
 def render_stage(req: Request, row: dict, numbers: bool = False) -> dict:
     out = {key: row[key] for key in CARD_DEFAULTS}
-    out.update({"cdate": row["cdate"], "color": row["color"], "dealOrder": row["dealOrder"], "group": row["group"],
-                "id": row["id"], "order": row["order"] if numbers else str(row["order"]), "title": row["title"],
-                "udate": row["udate"], "width": row["width"] if numbers else str(row["width"]),
-                "links": {"group": f"{req.base_url}/api/3/dealStages/{row['id']}/group"}})
+    out.update(
+        {
+            "cdate": row["cdate"],
+            "color": row["color"],
+            "dealOrder": row["dealOrder"],
+            "group": row["group"],
+            "id": row["id"],
+            "order": row["order"] if numbers else str(row["order"]),
+            "title": row["title"],
+            "udate": row["udate"],
+            "width": row["width"] if numbers else str(row["width"]),
+            "links": {"group": f"{req.base_url}/api/3/dealStages/{row['id']}/group"},
+        }
+    )
     return out
 
 
@@ -79,29 +128,55 @@ def _stages_of(store: Store, group_id: str) -> list[dict]:
 
 
 def render_group(req: Request, store: Store, row: dict) -> dict:
-    return {"allgroups": row["allgroups"], "allusers": row["allusers"], "autoassign": row["autoassign"],
-            "win_probability_initialize_date": None, "source": "",  # LIVE get-deal-group (2026-05-28)
-            "cdate": row["cdate"], "currency": row["currency"], "id": row["id"],
-            "stages": [s["id"] for s in _stages_of(store, row["id"])], "title": row["title"], "udate": row["udate"],
-            "links": {k: f"{req.base_url}/api/3/dealGroups/{row['id']}/{k}" for k in (
-                "stages", "dealGroupUsers", "dealGroupGroups", "winProbabilityFeatures")}}
+    return {
+        "allgroups": row["allgroups"],
+        "allusers": row["allusers"],
+        "autoassign": row["autoassign"],
+        "win_probability_initialize_date": None,
+        "source": "",  # LIVE get-deal-group (2026-05-28)
+        "cdate": row["cdate"],
+        "currency": row["currency"],
+        "id": row["id"],
+        "stages": [s["id"] for s in _stages_of(store, row["id"])],
+        "title": row["title"],
+        "udate": row["udate"],
+        "links": {
+            k: f"{req.base_url}/api/3/dealGroups/{row['id']}/{k}"
+            for k in ("stages", "dealGroupUsers", "dealGroupGroups", "winProbabilityFeatures")
+        },
+    }
 
 
 def _members(req: Request, store: Store, row: dict) -> tuple[list[dict], list[dict]]:
-    users = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "user": m["user"],
-              "links": {k: f"{req.base_url}/api/3/dealGroupUsers/{m['id']}/{k}" for k in ("dealGroup", "user")}}
-             for m in store["dealGroupUsers"] if m["dealGroup"] == row["id"]]
-    groups = [{"cdate": m["cdate"], "dealGroup": m["dealGroup"], "id": m["id"], "group": m["group"],
-               "links": {k: f"{req.base_url}/api/3/dealGroupGroups/{m['id']}/{k}" for k in ("dealGroup", "group")}}
-              for m in store["dealGroupGroups"] if m["dealGroup"] == row["id"]]
+    users = [
+        {
+            "cdate": m["cdate"],
+            "dealGroup": m["dealGroup"],
+            "id": m["id"],
+            "user": m["user"],
+            "links": {k: f"{req.base_url}/api/3/dealGroupUsers/{m['id']}/{k}" for k in ("dealGroup", "user")},
+        }
+        for m in store["dealGroupUsers"]
+        if m["dealGroup"] == row["id"]
+    ]
+    groups = [
+        {
+            "cdate": m["cdate"],
+            "dealGroup": m["dealGroup"],
+            "id": m["id"],
+            "group": m["group"],
+            "links": {k: f"{req.base_url}/api/3/dealGroupGroups/{m['id']}/{k}" for k in ("dealGroup", "group")},
+        }
+        for m in store["dealGroupGroups"]
+        if m["dealGroup"] == row["id"]
+    ]
     return users, groups
 
 
 def _written_group(req: Request, store: Store, row: dict) -> dict:
     users, groups = _members(req, store, row)
     out = render_group(req, store, row)
-    out.update({"dealGroupGroups": [g["id"] for g in groups], "dealGroupUsers": [u["id"] for u in users],
-                "source": ""})
+    out.update({"dealGroupGroups": [g["id"] for g in groups], "dealGroupUsers": [u["id"] for u in users], "source": ""})
     return out
 
 
@@ -134,13 +209,23 @@ def create_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     autoassign = _flag(data.get("autoassign"), "0")
     if autoassign not in ("0", "1", "2"):
         raise field_invalid("autoassign", "autoassign must be 0, 1 or 2.")
-    row = create_pipeline(store, title, currency, allgroups=_flag(data.get("allgroups"), "1"),
-                          allusers=_flag(data.get("allusers"), "0"), autoassign=autoassign, users=users,
-                          groups=groups)
+    row = create_pipeline(
+        store,
+        title,
+        currency,
+        allgroups=_flag(data.get("allgroups"), "1"),
+        allusers=_flag(data.get("allusers"), "0"),
+        autoassign=autoassign,
+        users=users,
+        groups=groups,
+    )
     users_out, groups_out = _members(req, store, row)
-    return 201, {"dealStages": [render_stage(req, s) for s in _stages_of(store, row["id"])],
-                 "dealGroupUsers": users_out, "dealGroupGroups": groups_out,
-                 "dealGroup": _written_group(req, store, row)}
+    return 201, {
+        "dealStages": [render_stage(req, s) for s in _stages_of(store, row["id"])],
+        "dealGroupUsers": users_out,
+        "dealGroupGroups": groups_out,
+        "dealGroup": _written_group(req, store, row),
+    }
 
 
 def list_groups(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -152,18 +237,26 @@ def list_groups(sb: Sandbox, req: Request) -> tuple[int, Any]:
     have = flt(req, "have_stages")
     if have in ("0", "1"):
         rows = [r for r in rows if bool(_stages_of(store, r["id"])) == (have == "1")]
-    rows = order(rows, req, {"title": lambda r: r["title"].lower(), "id": lambda r: int(r["id"]),
-                             "popular": lambda r: -len(store["deals"].where("group", r["id"]))})
+    rows = order(
+        rows,
+        req,
+        {
+            "title": lambda r: r["title"].lower(),
+            "id": lambda r: int(r["id"]),
+            "popular": lambda r: -len(store["deals"].where("group", r["id"])),
+        },
+    )
     chosen, total = paginate(rows, req)
     stages = [render_stage(req, s) for r in chosen for s in _stages_of(store, r["id"])]
-    return 200, {"dealGroups": [render_group(req, store, r) for r in chosen], "dealStages": stages,
-                 "meta": {"total": total}}
+    return 200, {"dealGroups": [render_group(req, store, r) for r in chosen], "dealStages": stages, "meta": {"total": total}}
 
 
 def get_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _pipeline(sb.store, req.params["id"])
-    return 200, {"dealGroup": render_group(req, sb.store, row),
-                 "dealStages": [render_stage(req, s) for s in _stages_of(sb.store, row["id"])]}
+    return 200, {
+        "dealGroup": render_group(req, sb.store, row),
+        "dealStages": [render_stage(req, s) for s in _stages_of(sb.store, row["id"])],
+    }
 
 
 def update_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -186,11 +279,14 @@ def update_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
     store["dealGroups"].update(row, changes)
     if users is not None or groups is not None:
         old_users, old_groups = _members(req, store, row)
-        _set_members(store, row, users if users is not None else [u["user"] for u in old_users],
-                     groups if groups is not None else [g["group"] for g in old_groups])
+        _set_members(
+            store,
+            row,
+            users if users is not None else [u["user"] for u in old_users],
+            groups if groups is not None else [g["group"] for g in old_groups],
+        )
     users_out, groups_out = _members(req, store, row)
-    return 200, {"dealGroup": _written_group(req, store, row), "dealGroupGroups": groups_out,
-                 "dealGroupUsers": users_out}
+    return 200, {"dealGroup": _written_group(req, store, row), "dealGroupGroups": groups_out, "dealGroupUsers": users_out}
 
 
 def delete_group(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -246,8 +342,7 @@ def create_stage(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = new_stage(title, group["id"], position, stamp=stamp)
     row.update(_stage_fields(data))
     store["dealStages"].insert(row)
-    return 201, {"dealStage": render_stage(req, row, numbers=True),
-                 "dealGroups": [render_group(req, store, group)]}
+    return 201, {"dealStage": render_stage(req, row, numbers=True), "dealGroups": [render_group(req, store, group)]}
 
 
 def list_stages(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -259,8 +354,9 @@ def list_stages(sb: Sandbox, req: Request) -> tuple[int, Any]:
     title = flt(req, "title")
     if title:
         rows = [r for r in rows if contains(r["title"], title)]
-    rows = order(rows, req, {"title": lambda r: r["title"].lower(), "id": lambda r: int(r["id"]),
-                             "order": lambda r: int(r["order"])})
+    rows = order(
+        rows, req, {"title": lambda r: r["title"].lower(), "id": lambda r: int(r["id"]), "order": lambda r: int(r["order"])}
+    )
     chosen, total = paginate(rows, req)
     return 200, {"dealStages": [render_stage(req, r) for r in chosen], "meta": {"total": total}}
 

@@ -25,17 +25,27 @@ def render(req: Request, row: dict, store: Any = None) -> dict:
     out = {"tagType": row["tagType"], "tag": row["tag"], "description": row["description"]}
     if store is not None:
         out["subscriber_count"] = str(len(store["contactTags"].where("tag", row["id"])))
-    out.update({"cdate": row["cdate"], **audit(row["cdate"], row.get("udate")), "deleted": "0",
-                "links": {k: f"{req.base_url}/api/3/tags/{row['id']}/{k}" for k in ("contactGoalTags",
-                                                                                     "templateTags")},
-                "id": row["id"]})
+    out.update(
+        {
+            "cdate": row["cdate"],
+            **audit(row["cdate"], row.get("udate")),
+            "deleted": "0",
+            "links": {k: f"{req.base_url}/api/3/tags/{row['id']}/{k}" for k in ("contactGoalTags", "templateTags")},
+            "id": row["id"],
+        }
+    )
     return out
 
 
 def render_link(req: Request, row: dict) -> dict:
-    return {"contact": row["contact"], "tag": row["tag"], "cdate": row["cdate"], **audit(row["cdate"]),
-            "links": {k: f"{req.base_url}/api/3/contactTags/{row['id']}/{k}" for k in ("tag", "contact")},
-            "id": row["id"]}
+    return {
+        "contact": row["contact"],
+        "tag": row["tag"],
+        "cdate": row["cdate"],
+        **audit(row["cdate"]),
+        "links": {k: f"{req.base_url}/api/3/contactTags/{row['id']}/{k}" for k in ("tag", "contact")},
+        "id": row["id"],
+    }
 
 
 def _fields(sb: Sandbox, data: dict, current: dict | None) -> dict[str, Any]:
@@ -70,8 +80,9 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     ops = op_filter(req, "search")
     if ops:
         rows = [r for r in rows if apply_ops(r["tag"], ops)]
-    rows = order(rows, req, {"search": lambda r: r["tag"].lower(), "weight": lambda r: r["tag"].lower(),
-                             "id": lambda r: int(r["id"])})
+    rows = order(
+        rows, req, {"search": lambda r: r["tag"].lower(), "weight": lambda r: r["tag"].lower(), "id": lambda r: int(r["id"])}
+    )
     chosen, total = paginate(rows, req)
     return 200, {"tags": [render(req, r, sb.store) for r in chosen], "meta": {"total": str(total)}}
 

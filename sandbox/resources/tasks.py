@@ -30,32 +30,70 @@ RELTYPE_OWNER = {"Deal": "deal", "Subscriber": "contact"}
 
 
 def _links(req: Request, id_: str) -> dict[str, str]:
-    return {k: f"{req.base_url}/api/3/dealTasks/{id_}/{k}" for k in (
-        "activities", "automation", "dealTasktype", "doneAutomation", "notes", "owner", "taskNotifications", "user",
-        "assignee")}
+    return {
+        k: f"{req.base_url}/api/3/dealTasks/{id_}/{k}"
+        for k in (
+            "activities",
+            "automation",
+            "dealTasktype",
+            "doneAutomation",
+            "notes",
+            "owner",
+            "taskNotifications",
+            "user",
+            "assignee",
+        )
+    }
 
 
 def render(req: Request, row: dict, status_type: type = str) -> dict:
     """GET dealTasks/{id} form (status a string); the list passes int as the docs show."""
     return {
-        "relid": row["relid"], "reltype": row["reltype"], "dealTasktype": row["dealTasktype"], "user": row["user"],
-        "assignee": row["assignee"], "automation": row["automation"], "cdate": row["cdate"],
-        "duedate": row["duedate"], "edate": row["edate"], "duration": "0", "status": status_type(row["status"]),
-        "title": row["title"], "note": row["note"], "donedate": row.get("donedate"),
-        "doneAutomation": row["doneAutomation"], "udate": row["udate"],
-        "owner": {"type": RELTYPE_OWNER[row["reltype"]], "id": row["relid"]}, "links": _links(req, row["id"]),
-        "id": row["id"], "outcomeId": row["outcomeId"], "outcomeInfo": row["outcomeInfo"],
+        "relid": row["relid"],
+        "reltype": row["reltype"],
+        "dealTasktype": row["dealTasktype"],
+        "user": row["user"],
+        "assignee": row["assignee"],
+        "automation": row["automation"],
+        "cdate": row["cdate"],
+        "duedate": row["duedate"],
+        "edate": row["edate"],
+        "duration": "0",
+        "status": status_type(row["status"]),
+        "title": row["title"],
+        "note": row["note"],
+        "donedate": row.get("donedate"),
+        "doneAutomation": row["doneAutomation"],
+        "udate": row["udate"],
+        "owner": {"type": RELTYPE_OWNER[row["reltype"]], "id": row["relid"]},
+        "links": _links(req, row["id"]),
+        "id": row["id"],
+        "outcomeId": row["outcomeId"],
+        "outcomeInfo": row["outcomeInfo"],
     }
 
 
 def render_written(req: Request, row: dict) -> dict:
     return {
-        "id": row["id"], "duedate": row["duedate"], "edate": row["edate"], "status": int(row["status"]),
-        "title": row["title"], "note": row["note"], "relid": row["relid"], "reltype": row["reltype"],
-        "dealTasktype": row["dealTasktype"], "cdate": row["cdate"], "udate": row["udate"],
-        "automation": row["automation"], "doneAutomation": row["doneAutomation"], "user": row["user"],
-        "assignee": row["assignee"], "owner": {"type": RELTYPE_OWNER[row["reltype"]], "id": row["relid"]},
-        "outcomeId": row["outcomeId"], "outcomeInfo": row["outcomeInfo"], "links": _links(req, row["id"]),
+        "id": row["id"],
+        "duedate": row["duedate"],
+        "edate": row["edate"],
+        "status": int(row["status"]),
+        "title": row["title"],
+        "note": row["note"],
+        "relid": row["relid"],
+        "reltype": row["reltype"],
+        "dealTasktype": row["dealTasktype"],
+        "cdate": row["cdate"],
+        "udate": row["udate"],
+        "automation": row["automation"],
+        "doneAutomation": row["doneAutomation"],
+        "user": row["user"],
+        "assignee": row["assignee"],
+        "owner": {"type": RELTYPE_OWNER[row["reltype"]], "id": row["relid"]},
+        "outcomeId": row["outcomeId"],
+        "outcomeInfo": row["outcomeInfo"],
+        "links": _links(req, row["id"]),
     }
 
 
@@ -78,8 +116,7 @@ def _validate(sb: Sandbox, data: dict, current: dict | None) -> dict:
         raise field_invalid("ownerType", "ownerType must be 'deal' or 'contact'.")
     reltype, table = OWNER_TYPES[owner_type]
     if creating or "relid" in data or "ownerType" in data:
-        relid = need(data, "relid", "The relid field was not provided.") if creating or "relid" in data \
-            else current["relid"]
+        relid = need(data, "relid", "The relid field was not provided.") if creating or "relid" in data else current["relid"]
         if store[table].get(relid) is None:
             raise related_missing("relid", f"No {owner_type} with id {relid} exists.")
         changes.update(relid=str(relid), reltype=reltype)
@@ -135,8 +172,9 @@ def _check_outcome(store: Store, changes: dict, current: dict) -> None:
         return
     outcome = changes.get("outcomeId", current.get("outcomeId"))
     if outcome in (None, ""):
-        raise field_missing("outcomeId", "The task outcome was not provided: this task type requires an "
-                                         "outcome when a task is completed.")
+        raise field_missing(
+            "outcomeId", "The task outcome was not provided: this task type requires an outcome when a task is completed."
+        )
     if int(outcome) not in allowed:
         raise field_invalid("outcomeId", f"Task outcome {outcome} is not an outcome of this task type.")
 
@@ -144,9 +182,21 @@ def _check_outcome(store: Store, changes: dict, current: dict) -> None:
 def create(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _validate(sb, req.wrapper("dealTask"), None)
     stamp = now()[0]
-    row = {"title": None, "note": "", "edate": None, "status": 0, "user": sb.user_id, "assignee": sb.user_id,
-           "cdate": stamp, "udate": stamp, "automation": None, "doneAutomation": None, "outcomeId": None,
-           "outcomeInfo": None, **changes}
+    row = {
+        "title": None,
+        "note": "",
+        "edate": None,
+        "status": 0,
+        "user": sb.user_id,
+        "assignee": sb.user_id,
+        "cdate": stamp,
+        "udate": stamp,
+        "automation": None,
+        "doneAutomation": None,
+        "outcomeId": None,
+        "outcomeInfo": None,
+        **changes,
+    }
     if row["edate"] is None:
         row["edate"] = row["duedate"]
     sb.store["dealTasks"].insert(row)
@@ -190,9 +240,15 @@ def _due_range(rows: list[dict], spec: str) -> list[dict]:
 
 def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
     rows = list(sb.store["dealTasks"])
-    for key, field in (("reltype", "reltype"), ("relid", "relid"), ("status", "status"),
-                       ("d_tasktypeid", "dealTasktype"), ("userid", "user"), ("assignee_userid", "assignee"),
-                       ("outcome_id", "outcomeId")):
+    for key, field in (
+        ("reltype", "reltype"),
+        ("relid", "relid"),
+        ("status", "status"),
+        ("d_tasktypeid", "dealTasktype"),
+        ("userid", "user"),
+        ("assignee_userid", "assignee"),
+        ("outcome_id", "outcomeId"),
+    ):
         wanted = flt(req, key)
         if wanted not in (None, ""):
             rows = [r for r in rows if str(r.get(field)) == wanted]
@@ -217,8 +273,15 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 # -- task types -----------------------------------------------------------------------------
 def render_type(req: Request, row: dict) -> dict:
-    return {"cdate": row["cdate"], "defduration": row["defduration"], "id": row["id"], "status": row["status"],
-            "title": row["title"], "udate": row["udate"], "links": []}
+    return {
+        "cdate": row["cdate"],
+        "defduration": row["defduration"],
+        "id": row["id"],
+        "status": row["status"],
+        "title": row["title"],
+        "udate": row["udate"],
+        "links": [],
+    }
 
 
 def _type(store: Store, id_: str) -> dict:
@@ -243,8 +306,7 @@ def _type_fields(sb: Sandbox, data: dict, current: dict | None) -> dict:
 def create_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
     changes = _type_fields(sb, req.wrapper("dealTasktype"), None)
     stamp = now()[0]
-    row = sb.store["dealTasktypes"].insert({"status": "0", "defduration": "0", "cdate": stamp, "udate": stamp,
-                                            **changes})
+    row = sb.store["dealTasktypes"].insert({"status": "0", "defduration": "0", "cdate": stamp, "udate": stamp, **changes})
     return 201, {"dealTasktype": render_type(req, row)}
 
 
@@ -274,9 +336,14 @@ def delete_type(sb: Sandbox, req: Request) -> tuple[int, Any]:
     row = _type(store, req.params["id"])
     used = [t for t in store["dealTasks"] if t["dealTasktype"] == row["id"]]
     if used:
-        raise unprocessable(error("field_invalid", "The task type is still used by tasks", "dealTasktype",
-                                  f"{len(used)} task(s) use this type. Move them with PUT /api/3/dealTasktypes/"
-                                  f"{row['id']}/dealTasks first."))
+        raise unprocessable(
+            error(
+                "field_invalid",
+                "The task type is still used by tasks",
+                "dealTasktype",
+                f"{len(used)} task(s) use this type. Move them with PUT /api/3/dealTasktypes/{row['id']}/dealTasks first.",
+            )
+        )
     store["dealTasktypes"].delete(row["id"])
     return 200, {}
 
@@ -302,18 +369,30 @@ SENTIMENT_FILTER = {"1": "NEGATIVE", "2": "NEUTRAL", "3": "POSITIVE"}  # list-al
 
 def render_outcome(req: Request, store: Store, row: dict) -> dict:
     types = [r["tasktype"] for r in store["tasktypeOutcomeRels"].where("outcome", row["id"])]
-    return {"title": row["title"], "sentiment": row["sentiment"], "disabled": row["disabled"],
-            "created_by": row["created_by"], "updated_by": row["updated_by"],
-            "created_utc_timestamp": row["cdate"], "updated_utc_timestamp": row["udate"],
-            "dealTasktype_ids": types,
-            "links": {k: f"{req.base_url}/api/3/taskOutcomes/{row['id']}/{k}" for k in ("tasktypeOutcomeRels",
-                                                                                         "dealTasks")},
-            "id": row["id"]}
+    return {
+        "title": row["title"],
+        "sentiment": row["sentiment"],
+        "disabled": row["disabled"],
+        "created_by": row["created_by"],
+        "updated_by": row["updated_by"],
+        "created_utc_timestamp": row["cdate"],
+        "updated_utc_timestamp": row["udate"],
+        "dealTasktype_ids": types,
+        "links": {k: f"{req.base_url}/api/3/taskOutcomes/{row['id']}/{k}" for k in ("tasktypeOutcomeRels", "dealTasks")},
+        "id": row["id"],
+    }
 
 
 def new_outcome(title: str, sentiment: str, stamp: str | None, user: str = "1") -> dict:
-    return {"title": title, "sentiment": sentiment, "disabled": "0", "created_by": user, "updated_by": user,
-            "cdate": stamp, "udate": stamp}
+    return {
+        "title": title,
+        "sentiment": sentiment,
+        "disabled": "0",
+        "created_by": user,
+        "updated_by": user,
+        "cdate": stamp,
+        "udate": stamp,
+    }
 
 
 def create_outcome(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -322,18 +401,25 @@ def create_outcome(sb: Sandbox, req: Request) -> tuple[int, Any]:
     sentiment = SENTIMENTS.get(str(data.get("sentiment", "")).lower())
     problems = []  # both at once, each with its "error" key, as in the documented 422
     if title in (None, ""):
-        problems.append({**error("field_missing", "The taskOutcome title was not provided.", "title"),
-                         "error": "taskOutcome_title_was_not_provided"})
+        problems.append(
+            {
+                **error("field_missing", "The taskOutcome title was not provided.", "title"),
+                "error": "taskOutcome_title_was_not_provided",
+            }
+        )
     if sentiment is None:
-        problems.append({**error("field_invalid", "Sentiment value must be one of Positive, Neutral, or Negative.",
-                                 "sentiment"), "error": ""})
+        problems.append(
+            {
+                **error("field_invalid", "Sentiment value must be one of Positive, Neutral, or Negative.", "sentiment"),
+                "error": "",
+            }
+        )
     if problems:
         raise unprocessable(*problems)
     assert sentiment is not None
     row = sb.store["taskOutcomes"].insert(new_outcome(str(title), sentiment, now()[0], sb.user_id))
     out = render_outcome(req, sb.store, row)
-    return 200, {"taskOutcome": {k: out[k] for k in ("title", "sentiment", "created_by", "links", "id")}
-                 | {"disabled": ""}}
+    return 200, {"taskOutcome": {k: out[k] for k in ("title", "sentiment", "created_by", "links", "id")} | {"disabled": ""}}
 
 
 def list_outcomes(sb: Sandbox, req: Request) -> tuple[int, Any]:
@@ -351,12 +437,20 @@ def get_outcome(sb: Sandbox, req: Request) -> tuple[int, Any]:
 
 
 def render_rel(req: Request, row: dict) -> dict:
-    return {"tasktype_id": row["tasktype"], "outcome_id": row["outcome"], "display_order": row["display_order"],
-            "created_by": row["createdBy"], "created_utc_timestamp": row["cdate"], "updated_by": None,
-            "updated_utc_timestamp": row["cdate"],
-            "links": {k: f"{req.base_url}/api/3/tasktypeOutcomeRels/{row['id']}/{k}" for k in (
-                "tasktype", "outcome", "createdBy")},
-            "id": row["id"], "tasktype": row["tasktype"], "outcome": row["outcome"], "createdBy": row["createdBy"]}
+    return {
+        "tasktype_id": row["tasktype"],
+        "outcome_id": row["outcome"],
+        "display_order": row["display_order"],
+        "created_by": row["createdBy"],
+        "created_utc_timestamp": row["cdate"],
+        "updated_by": None,
+        "updated_utc_timestamp": row["cdate"],
+        "links": {k: f"{req.base_url}/api/3/tasktypeOutcomeRels/{row['id']}/{k}" for k in ("tasktype", "outcome", "createdBy")},
+        "id": row["id"],
+        "tasktype": row["tasktype"],
+        "outcome": row["outcome"],
+        "createdBy": row["createdBy"],
+    }
 
 
 def create_rel(sb: Sandbox, req: Request) -> tuple[int, Any]:

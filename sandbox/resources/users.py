@@ -13,40 +13,107 @@ if TYPE_CHECKING:
     from ..account import Sandbox
 
 GROUP_PERMISSIONS = (
-    "pgListAdd", "pgListEdit", "pgListDelete", "pgListHeaders", "pgListEmailaccount", "pgListBounce",
-    "pgMessageAdd", "pgMessageEdit", "pgMessageDelete", "pgMessageSend", "pgContactAdd", "pgContactEdit",
-    "pgContactDelete", "pgContactMerge", "pgContactImport", "pgContactApprove", "pgContactExport",
-    "pgContactSync", "pgContactFilters", "pgContactActions", "pgContactFields", "pg_user_add", "pg_user_edit",
-    "pg_user_delete", "pgGroupAdd", "pgGroupEdit", "pgGroupDelete", "pgTemplateAdd", "pgTemplateEdit",
-    "pgTemplateDelete", "pgPersonalizationAdd", "pgPersonalizationEdit", "pgPersonalizationDelete",
-    "pgAutomationManage", "pgFormEdit", "pgReportsCampaign", "pgReportsList", "pgReportsUser", "pgReportsTrend",
-    "pgStartupReports", "pgStartupGettingstarted", "pgDeal", "pgDealDelete", "pgDealReassign", "pgDealGroupAdd",
-    "pgDealGroupEdit", "pgDealGroupDelete", "pgSavedResponsesManage",
+    "pgListAdd",
+    "pgListEdit",
+    "pgListDelete",
+    "pgListHeaders",
+    "pgListEmailaccount",
+    "pgListBounce",
+    "pgMessageAdd",
+    "pgMessageEdit",
+    "pgMessageDelete",
+    "pgMessageSend",
+    "pgContactAdd",
+    "pgContactEdit",
+    "pgContactDelete",
+    "pgContactMerge",
+    "pgContactImport",
+    "pgContactApprove",
+    "pgContactExport",
+    "pgContactSync",
+    "pgContactFilters",
+    "pgContactActions",
+    "pgContactFields",
+    "pg_user_add",
+    "pg_user_edit",
+    "pg_user_delete",
+    "pgGroupAdd",
+    "pgGroupEdit",
+    "pgGroupDelete",
+    "pgTemplateAdd",
+    "pgTemplateEdit",
+    "pgTemplateDelete",
+    "pgPersonalizationAdd",
+    "pgPersonalizationEdit",
+    "pgPersonalizationDelete",
+    "pgAutomationManage",
+    "pgFormEdit",
+    "pgReportsCampaign",
+    "pgReportsList",
+    "pgReportsUser",
+    "pgReportsTrend",
+    "pgStartupReports",
+    "pgStartupGettingstarted",
+    "pgDeal",
+    "pgDealDelete",
+    "pgDealReassign",
+    "pgDealGroupAdd",
+    "pgDealGroupEdit",
+    "pgDealGroupDelete",
+    "pgSavedResponsesManage",
 )
 
 
 def render(req: Request, row: dict) -> dict:
     return {
-        "username": row["username"], "firstName": row["firstName"], "lastName": row["lastName"],
-        "email": row["email"], "phone": row.get("phone", ""), "signature": None,
-        "links": {k: f"{req.base_url}/api/3/users/{row['id']}/{k}" for k in (
-            "lists", "userGroup", "dealGroupTotals", "dealGroupUsers", "configs", "dealConnection",
-            "userConversationsPermission", "seatUser")},
+        "username": row["username"],
+        "firstName": row["firstName"],
+        "lastName": row["lastName"],
+        "email": row["email"],
+        "phone": row.get("phone", ""),
+        "signature": None,
+        "links": {
+            k: f"{req.base_url}/api/3/users/{row['id']}/{k}"
+            for k in (
+                "lists",
+                "userGroup",
+                "dealGroupTotals",
+                "dealGroupUsers",
+                "configs",
+                "dealConnection",
+                "userConversationsPermission",
+                "seatUser",
+            )
+        },
         "id": row["id"],
     }
 
 
 def render_group(req: Request, row: dict) -> dict:
     admin = row.get("admin", False)
-    out: dict[str, Any] = {"title": row["title"], "descript": row.get("descript"), "unsubscribelink": "0",
-                           "optinconfirm": "0", "p_admin": "1" if admin else "0"}
+    out: dict[str, Any] = {
+        "title": row["title"],
+        "descript": row.get("descript"),
+        "unsubscribelink": "0",
+        "optinconfirm": "0",
+        "p_admin": "1" if admin else "0",
+    }
     for key in GROUP_PERMISSIONS:
         out[key] = "1" if admin or key in row.get("allow", ()) else "0"
-    out.update({"sdate": row["sdate"], "reqApproval": "0", "reqApproval1st": "2", "reqApprovalNotify": "",
-                "socialdata": "0",
-                "links": {k: f"{req.base_url}/api/3/groups/{row['id']}/{k}" for k in (
-                    "userGroups", "groupLimit", "dealGroupGroups", "listGroups", "addressGroups", "automationGroups")},
-                "id": row["id"]})
+    out.update(
+        {
+            "sdate": row["sdate"],
+            "reqApproval": "0",
+            "reqApproval1st": "2",
+            "reqApprovalNotify": "",
+            "socialdata": "0",
+            "links": {
+                k: f"{req.base_url}/api/3/groups/{row['id']}/{k}"
+                for k in ("userGroups", "groupLimit", "dealGroupGroups", "listGroups", "addressGroups", "automationGroups")
+            },
+            "id": row["id"],
+        }
+    )
     return out
 
 
@@ -85,8 +152,7 @@ def list_(sb: Sandbox, req: Request) -> tuple[int, Any]:
             rows = [r for r in rows if contains(r.get(key), wanted)]
     search = req.q("search")
     if search:
-        rows = [r for r in rows if any(contains(r.get(k), search)
-                                       for k in ("username", "email", "firstName", "lastName"))]
+        rows = [r for r in rows if any(contains(r.get(k), search) for k in ("username", "email", "firstName", "lastName"))]
     chosen, total = paginate(rows, req)
     return 200, {"users": [render(req, r) for r in chosen], "meta": {"total": str(total)}}
 

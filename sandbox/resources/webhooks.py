@@ -13,16 +13,47 @@ from .common import contains, flt, now, paginate, require
 if TYPE_CHECKING:
     from ..account import Sandbox
 
-EVENTS = ("bounce", "click", "contact_tag_added", "contact_tag_removed", "deal_add", "deal_note_add",
-          "deal_pipeline_add", "deal_stage_add", "deal_task_add", "deal_task_complete", "deal_tasktype_add",
-          "deal_update", "forward", "list_add", "open", "reply", "sent", "share", "sms_reply", "sms_sent",
-          "sms_unsub", "subscribe", "subscriber_note", "unsubscribe", "update")
+EVENTS = (
+    "bounce",
+    "click",
+    "contact_tag_added",
+    "contact_tag_removed",
+    "deal_add",
+    "deal_note_add",
+    "deal_pipeline_add",
+    "deal_stage_add",
+    "deal_task_add",
+    "deal_task_complete",
+    "deal_tasktype_add",
+    "deal_update",
+    "forward",
+    "list_add",
+    "open",
+    "reply",
+    "sent",
+    "share",
+    "sms_reply",
+    "sms_sent",
+    "sms_unsub",
+    "subscribe",
+    "subscriber_note",
+    "unsubscribe",
+    "update",
+)
 SOURCES = ("public", "admin", "api", "system")
 
 
 def render(req: Request, row: dict) -> dict:
-    return {"cdate": row["cdate"], "listid": row["listid"], "name": row["name"], "url": row["url"],
-            "events": list(row["events"]), "sources": list(row["sources"]), "links": [], "id": row["id"]}
+    return {
+        "cdate": row["cdate"],
+        "listid": row["listid"],
+        "name": row["name"],
+        "url": row["url"],
+        "events": list(row["events"]),
+        "sources": list(row["sources"]),
+        "links": [],
+        "id": row["id"],
+    }
 
 
 def _fields(data: dict, creating: bool) -> dict[str, Any]:

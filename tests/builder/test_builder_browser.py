@@ -31,10 +31,22 @@ def page(browser, served) -> Iterator[Any]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.on("request", lambda r: problems.append(f"external request: {r.url}")
-            if not (r.url.startswith(served.url) or r.url.startswith(("blob:", "data:"))) else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda r: (
+            problems.append(f"external request: {r.url}")
+            if not (r.url.startswith(served.url) or r.url.startswith(("blob:", "data:")))
+            else None
+        ),
+    )
     page.goto(served.url + "/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     yield page
@@ -126,11 +138,12 @@ def test_add_contact_to_list_with_dropdowns(page, served):
     expect(page.locator(".step").first).to_have_class(re.compile("succeeded"))
 
 
-
 def test_create_deal_stage_dropdown_follows_the_pipeline(page, served):
     served.sandbox.reset()
-    created = httpx.post(served.url + "/api/operations/create_deal_pipeline/run",
-                         json={"input": {"title": "Partners", "currency": "eur"}, "authentication": "Sandbox"})
+    created = httpx.post(
+        served.url + "/api/operations/create_deal_pipeline/run",
+        json={"input": {"title": "Partners", "currency": "eur"}, "authentication": "Sandbox"},
+    )
     partner_stages = {s["id"] for s in created.json()["output"]["dealStages"]}
 
     page.get_by_role("button", name="Add ActiveCampaign step").click()  # the keyboard-friendly way to add

@@ -201,8 +201,10 @@ def test_the_check_as_you_type_updates_nodes_in_place_and_keeps_focus(browser, s
         expect(currency.locator(".field-error")).to_be_hidden()
         expect(card).not_to_have_attribute("aria-label", before)  # one problem fewer, said on the same card
         assert focused(page)["name"] == "Remove step 1"
-        assert page.evaluate("() => document.activeElement === window.keptControls.find((el) => "
-                             "el.getAttribute('aria-label') === 'Remove step 1')")
+        assert page.evaluate(
+            "() => document.activeElement === window.keptControls.find((el) => "
+            "el.getAttribute('aria-label') === 'Remove step 1')"
+        )
         assert page.evaluate(ALL_KEPT), "the check's answer replaced a control"
 
 

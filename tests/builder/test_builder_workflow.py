@@ -33,8 +33,9 @@ def add_step(page, operation: str) -> None:
     expect(page.locator(f'#input-form[data-operation="{operation}"] .schema-form')).to_be_visible()
 
 
-def map_field(page, pointer: str, label: str, source: str, *, screenshot: str | None = None,
-              check_access: bool = False) -> None:
+def map_field(
+    page, pointer: str, label: str, source: str, *, screenshot: str | None = None, check_access: bool = False
+) -> None:
     """Open the field's Map picker and choose ``source`` (e.g. "Step 1 · New lead › contact › id")."""
     where = field(page, pointer)
     where.get_by_role("button", name=f"Map {label} from an earlier step").click()
@@ -83,8 +84,14 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
 
         # Step 2: the contact comes from step 1 through the picker; the list from the DDL dropdown.
         add_step(page, "add_contact_to_list")
-        map_field(page, "/contact_id", "Contact", "Step 1 · New lead › contact › id",
-                  screenshot=os.environ.get("AC_BUILDER_MAPPING_SCREENSHOT"), check_access=True)
+        map_field(
+            page,
+            "/contact_id",
+            "Contact",
+            "Step 1 · New lead › contact › id",
+            screenshot=os.environ.get("AC_BUILDER_MAPPING_SCREENSHOT"),
+            check_access=True,
+        )
         expect(field(page, "/contact_id").locator(".ref-chip")).to_contain_text("Step 1 · New lead › contact › id")
         list_id, _ = choose_first(page, "/list_id")
 

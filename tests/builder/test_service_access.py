@@ -54,11 +54,15 @@ def test_every_request_needs_the_token(shared):
             assert denied.status_code == 401, path
             assert denied.json()["error"]["type"] == "unauthorized"
             assert denied.headers["www-authenticate"].startswith("Bearer")
-        assert client.get("/api/health", headers={"authorization": "Bearer " + token[:-1] + ("y" if token.endswith("x") else "x")}).status_code == 401
+        assert (
+            client.get(
+                "/api/health", headers={"authorization": "Bearer " + token[:-1] + ("y" if token.endswith("x") else "x")}
+            ).status_code
+            == 401
+        )
         assert client.get("/api/health", headers={"authorization": "Basic " + token}).status_code == 401
         assert client.post("/api/authentications", json={}).status_code == 401
-        ok = client.get("/api/service", headers={"authorization": f"Bearer {token}",
-                                                 "host": "connector.internal.example"})
+        ok = client.get("/api/service", headers={"authorization": f"Bearer {token}", "host": "connector.internal.example"})
         assert ok.status_code == 200 and ok.json()["token_required"] is True
 
 
@@ -85,8 +89,14 @@ def test_serve_command_offers_the_sandbox_to_a_first_time_user(tmp_path):
     port = _free_port()
     env = {**os.environ, "AC_CONNECTOR_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     env.pop(TOKEN_ENV, None)
-    proc = subprocess.Popen([sys.executable, "-m", "ac_connector.cli", "serve", "--port", str(port)], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ac_connector.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = proc.stdout.readline()
         assert banner.startswith(f"Workflow builder: http://127.0.0.1:{port}/"), banner + proc.stderr.read()
@@ -100,8 +110,9 @@ def test_serve_command_offers_the_sandbox_to_a_first_time_user(tmp_path):
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
         assert [(a["name"], a["sandbox"]) for a in listed] == [("Sandbox", True)]
-        ran = httpx.post(base + "/api/operations/get_contact/run",
-                         json={"input": {"contact_id": "1"}, "authentication": "Sandbox"}).json()
+        ran = httpx.post(
+            base + "/api/operations/get_contact/run", json={"input": {"contact_id": "1"}, "authentication": "Sandbox"}
+        ).json()
         assert ran["output"]["contact"]["email"] == "jane.doe@example.com"
         assert httpx.get(base + "/").status_code == 200
     finally:
@@ -121,15 +132,26 @@ def test_the_sandbox_stays_offered_after_an_authentication_is_stored_and_a_resta
     store.add("Mine", "personal", {"api_url": "https://youraccount.api-us1.com", "api_key": "fake-" + secrets.token_hex(8)})
     store.close()
     settings = ServiceSettings(port=0, home=tmp_path, allow_loopback=True)
-    saved = {"version": 1, "name": "Read Jane", "steps": [
-        {"id": "read", "name": "Read a contact", "operation": "get_contact", "authentication": "Sandbox",
-         "input": {"contact_id": "1"}}]}
+    saved = {
+        "version": 1,
+        "name": "Read Jane",
+        "steps": [
+            {
+                "id": "read",
+                "name": "Read a contact",
+                "operation": "get_contact",
+                "authentication": "Sandbox",
+                "input": {"contact_id": "1"},
+            }
+        ],
+    }
     with running(settings, connector=service_connector) as (service, base):
         assert httpx.put(base + "/api/workflows/Read%20Jane", json=saved, timeout=30).status_code == 200
     with running(settings, connector=service_connector) as (service, base):  # restarted, "Mine" still stored
         assert [a["name"] for a in service.registry.list()] == ["Sandbox", "Mine"]
-        with httpx.stream("POST", base + "/api/workflows/runs", json={"name": "Read Jane", "trigger": {}},
-                          timeout=30) as response:
+        with httpx.stream(
+            "POST", base + "/api/workflows/runs", json={"name": "Read Jane", "trigger": {}}, timeout=30
+        ) as response:
             events = [json.loads(line) for line in response.iter_lines() if line]
         assert response.status_code == 200 and events[-1]["status"] == "succeeded", events
         assert events[-2]["output"]["contact"]["email"] == "jane.doe@example.com"

@@ -45,10 +45,18 @@ def conforms(openapi: dict, name: str, data) -> None:
 def test_openapi_is_valid_and_describes_every_route(served, openapi):
     validate_openapi(openapi)
     assert openapi == json.loads(json.dumps(document(served.service.connector.spec.version)))
-    served_routes = {(r.path, m) for r in served.service.app.routes if isinstance(r, Route) and r.path.startswith("/api/")
-                     for m in (r.methods or ()) if m != "HEAD"}
-    documented = {(path.replace("{operation}", "{operation}"), method.upper())
-                  for path, item in openapi["paths"].items() for method in item}
+    served_routes = {
+        (r.path, m)
+        for r in served.service.app.routes
+        if isinstance(r, Route) and r.path.startswith("/api/")
+        for m in (r.methods or ())
+        if m != "HEAD"
+    }
+    documented = {
+        (path.replace("{operation}", "{operation}"), method.upper())
+        for path, item in openapi["paths"].items()
+        for method in item
+    }
     assert served_routes == documented
     assert any(isinstance(r, Mount) and r.path == "/static" for r in served.service.app.routes)
 
@@ -105,8 +113,10 @@ def test_options_page_by_offset_and_search_beyond_the_first_hundred(api, served,
 
 def test_dependent_options_follow_the_form(api, served):
     served.sandbox.reset()
-    created = api.post("/api/operations/create_deal_pipeline/run", json={
-        "input": {"title": "Partners", "currency": "eur"}, "authentication": "Sandbox"})
+    created = api.post(
+        "/api/operations/create_deal_pipeline/run",
+        json={"input": {"title": "Partners", "currency": "eur"}, "authentication": "Sandbox"},
+    )
     assert created.status_code == 200, created.text
     second = created.json()["output"]["dealGroup"]["id"]
     body = {"field": "/stage_id", "authentication": "Sandbox"}
@@ -120,8 +130,9 @@ def test_options_errors_are_typed(api):
     no_lookup = api.post("/api/operations/create_contact/options", json={"field": "/email", "authentication": "Sandbox"})
     assert no_lookup.status_code == 422
     assert no_lookup.json()["error"]["errors"][0]["pointer"] == "/email"
-    bad_offset = api.post("/api/operations/add_contact_to_list/options",
-                          json={"field": "/list_id", "authentication": "Sandbox", "offset": -1})
+    bad_offset = api.post(
+        "/api/operations/add_contact_to_list/options", json={"field": "/list_id", "authentication": "Sandbox", "offset": -1}
+    )
     assert bad_offset.status_code == 422
     assert bad_offset.json()["error"]["errors"][0]["pointer"] == "/offset"
 
@@ -129,16 +140,19 @@ def test_options_errors_are_typed(api):
 # -- runs ------------------------------------------------------------------------------------------
 def test_run_returns_the_output(api, served, openapi):
     served.sandbox.reset()
-    response = api.post("/api/operations/add_contact_to_list/run",
-                        json={"input": {"contact_id": "2", "list_id": "2"}, "authentication": "Sandbox"})
+    response = api.post(
+        "/api/operations/add_contact_to_list/run",
+        json={"input": {"contact_id": "2", "list_id": "2"}, "authentication": "Sandbox"},
+    )
     assert response.status_code == 200, response.text
     conforms(openapi, "RunResult", response.json())
     assert response.json()["output"]["contactList"]["list"] == "2"
 
 
 def test_run_field_errors_carry_pointers(api, openapi):
-    response = api.post("/api/operations/create_contact/run",
-                        json={"input": {"email": "not-an-email", "phone": 5}, "authentication": "Sandbox"})
+    response = api.post(
+        "/api/operations/create_contact/run", json={"input": {"email": "not-an-email", "phone": 5}, "authentication": "Sandbox"}
+    )
     assert response.status_code == 422
     conforms(openapi, "Error", response.json())
     error = response.json()["error"]
@@ -149,13 +163,16 @@ def test_run_field_errors_carry_pointers(api, openapi):
     assert [(e["pointer"], e["keyword"]) for e in missing.json()["error"]["errors"]] == [("/email", "required")]
 
 
-@pytest.mark.parametrize("body, status, kind", [
-    ({"input": {"contact_id": "1"}, "authentication": "Nobody"}, 404, "authentication_not_found"),
-    ({"input": {"contact_id": "1"}}, 400, "authentication_missing"),
-    ({"input": {"contact_id": "x"}}, 422, "validation"),  # field errors come before the missing authentication
-    ({"input": {"contact_id": "1"}, "authentication": ""}, 422, "validation"),
-    ({"input": {"contact_id": "99999"}, "authentication": "Sandbox"}, 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    "body, status, kind",
+    [
+        ({"input": {"contact_id": "1"}, "authentication": "Nobody"}, 404, "authentication_not_found"),
+        ({"input": {"contact_id": "1"}}, 400, "authentication_missing"),
+        ({"input": {"contact_id": "x"}}, 422, "validation"),  # field errors come before the missing authentication
+        ({"input": {"contact_id": "1"}, "authentication": ""}, 422, "validation"),
+        ({"input": {"contact_id": "99999"}, "authentication": "Sandbox"}, 404, "not_found"),
+    ],
+)
 def test_run_errors_are_typed(api, served, body, status, kind):
     served.sandbox.reset()
     response = api.post("/api/operations/get_contact/run", json=body)
@@ -178,13 +195,22 @@ def test_run_upstream_refusing_the_key_is_502(api, served):
     assert (response.status_code, response.json()["error"]["type"]) == (502, "authentication")
 
 
-@pytest.mark.parametrize("request_kwargs, status, kind", [
-    ({"content": b"{}", "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
-    ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_request"),
-    ({"content": b"[]", "headers": {"content-type": "application/json"}}, 422, "validation"),
-    ({"content": b'{"input": {}, "authentication": "Sandbox", "x": "' + b"a" * 1_100_000 + b'"}',
-      "headers": {"content-type": "application/json"}}, 413, "payload_too_large"),
-])
+@pytest.mark.parametrize(
+    "request_kwargs, status, kind",
+    [
+        ({"content": b"{}", "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_request"),
+        ({"content": b"[]", "headers": {"content-type": "application/json"}}, 422, "validation"),
+        (
+            {
+                "content": b'{"input": {}, "authentication": "Sandbox", "x": "' + b"a" * 1_100_000 + b'"}',
+                "headers": {"content-type": "application/json"},
+            },
+            413,
+            "payload_too_large",
+        ),
+    ],
+)
 def test_malformed_requests_are_typed(api, request_kwargs, status, kind):
     response = api.post("/api/operations/get_contact/run", **request_kwargs)
     assert (response.status_code, response.json()["error"]["type"]) == (status, kind)
@@ -201,18 +227,31 @@ def test_authentications_add_list_test_remove_never_return_the_key(api, served, 
     key = served.sandbox.api_key
     wrong_key = fake_key("wrong")
     served.secrets.add(wrong_key)
-    added = api.post("/api/authentications", json={"name": "Team account", "type": "organisational",
-                                                   "api_url": served.sandbox_url + "/api/3/", "api_key": key})
+    added = api.post(
+        "/api/authentications",
+        json={"name": "Team account", "type": "organisational", "api_url": served.sandbox_url + "/api/3/", "api_key": key},
+    )
     assert added.status_code == 201, added.text
     conforms(openapi, "Authentication", added.json())
     assert added.json()["api_url"] == served.sandbox_url and added.json()["type"] == "organisational"
 
-    assert api.post("/api/authentications", json={"name": "Team account", "type": "personal",
-                                                  "api_url": served.sandbox_url, "api_key": key}).status_code == 409
-    assert api.post("/api/authentications", json={"name": "Sandbox", "type": "personal",
-                                                  "api_url": served.sandbox_url, "api_key": key}).status_code == 409
-    api.post("/api/authentications", json={"name": "Wrong key", "type": "personal", "api_url": served.sandbox_url,
-                                           "api_key": wrong_key}).raise_for_status()
+    assert (
+        api.post(
+            "/api/authentications",
+            json={"name": "Team account", "type": "personal", "api_url": served.sandbox_url, "api_key": key},
+        ).status_code
+        == 409
+    )
+    assert (
+        api.post(
+            "/api/authentications", json={"name": "Sandbox", "type": "personal", "api_url": served.sandbox_url, "api_key": key}
+        ).status_code
+        == 409
+    )
+    api.post(
+        "/api/authentications",
+        json={"name": "Wrong key", "type": "personal", "api_url": served.sandbox_url, "api_key": wrong_key},
+    ).raise_for_status()
 
     listed = api.get("/api/authentications").json()
     for item in listed:
@@ -222,8 +261,7 @@ def test_authentications_add_list_test_remove_never_return_the_key(api, served, 
     assert api.post("/api/authentications/Team%20account/test").json()["ok"] is True
     refused = api.post("/api/authentications/Wrong%20key/test").json()
     assert refused["ok"] is False and refused["error"]["culprit"] == "key"
-    ran = api.post("/api/operations/get_contact/run", json={"input": {"contact_id": "1"},
-                                                           "authentication": "Team account"})
+    ran = api.post("/api/operations/get_contact/run", json={"input": {"contact_id": "1"}, "authentication": "Team account"})
     assert ran.status_code == 200
 
     assert api.delete("/api/authentications/Wrong%20key").json() == {"removed": "Wrong key"}
@@ -237,12 +275,13 @@ def test_edit_authentication_rename_retype_new_key_and_a_new_url_needs_the_key(a
     key = served.sandbox.api_key
     wrong_key = fake_key("wrong")
     served.secrets.add(wrong_key)
-    api.post("/api/authentications", json={"name": "Editable", "type": "personal", "api_url": served.sandbox_url,
-                                           "api_key": wrong_key}).raise_for_status()
+    api.post(
+        "/api/authentications",
+        json={"name": "Editable", "type": "personal", "api_url": served.sandbox_url, "api_key": wrong_key},
+    ).raise_for_status()
     assert api.post("/api/authentications/Editable/test").json()["error"]["culprit"] == "key"
 
-    renamed = api.patch("/api/authentications/Editable", json={"name": "Edited", "type": "organisational",
-                                                               "api_key": key})
+    renamed = api.patch("/api/authentications/Editable", json={"name": "Edited", "type": "organisational", "api_key": key})
     assert renamed.status_code == 200, renamed.text
     conforms(openapi, "Authentication", renamed.json())
     assert (renamed.json()["name"], renamed.json()["type"]) == ("Edited", "organisational")
@@ -258,19 +297,26 @@ def test_edit_authentication_rename_retype_new_key_and_a_new_url_needs_the_key(a
     api.delete("/api/authentications/Edited").raise_for_status()
 
 
-
-@pytest.mark.parametrize("fields, pointer", [
-    ({"api_url": "http://127.0.0.1:9"}, "/api_url"),                       # loopback, not the offered sandbox
-    ({"api_url": "http://localhost:8080"}, "/api_url"),
-    ({"api_url": "https://10.0.0.7"}, "/api_url"),                         # an IP address
-    ({"api_url": "ftp://youraccount.api-us1.com"}, "/api_url"),
-    ({"type": "team"}, "/type"),
-    ({"name": ""}, "/name"),
-    ({"api_key": "k" * 600}, "/api_key"),
-])
+@pytest.mark.parametrize(
+    "fields, pointer",
+    [
+        ({"api_url": "http://127.0.0.1:9"}, "/api_url"),  # loopback, not the offered sandbox
+        ({"api_url": "http://localhost:8080"}, "/api_url"),
+        ({"api_url": "https://10.0.0.7"}, "/api_url"),  # an IP address
+        ({"api_url": "ftp://youraccount.api-us1.com"}, "/api_url"),
+        ({"type": "team"}, "/type"),
+        ({"name": ""}, "/name"),
+        ({"api_key": "k" * 600}, "/api_key"),
+    ],
+)
 def test_add_authentication_refusals_point_at_the_field(api, served, fields, pointer):
-    body = {"name": "Refused", "type": "personal", "api_url": "https://youraccount.api-us1.com",
-            "api_key": fake_key("refused"), **fields}
+    body = {
+        "name": "Refused",
+        "type": "personal",
+        "api_url": "https://youraccount.api-us1.com",
+        "api_key": fake_key("refused"),
+        **fields,
+    }
     served.secrets.add(body["api_key"])
     response = api.post("/api/authentications", json=body)
     assert response.status_code == 422, response.text
@@ -302,8 +348,7 @@ def test_stored_authentication_to_loopback_is_refused_at_use(api, served):
     registry = served.service.registry
     registry.store.add("Local", "personal", {"api_url": "http://127.0.0.1:9", "api_key": fake_key("local")})
     try:
-        response = api.post("/api/operations/get_contact/run", json={"input": {"contact_id": "1"},
-                                                                    "authentication": "Local"})
+        response = api.post("/api/operations/get_contact/run", json={"input": {"contact_id": "1"}, "authentication": "Local"})
         assert response.status_code == 422
         assert response.json()["error"]["errors"][0]["keyword"] == "host"
     finally:
@@ -314,12 +359,17 @@ def test_stored_authentication_to_loopback_is_refused_at_use(api, served):
 def test_foreign_host_and_origin_are_refused(api):
     rebinding = api.get("/api/authentications", headers={"host": "attacker.example"})
     assert rebinding.status_code == 403
-    cross_site = api.post("/api/operations/get_contact/run", headers={"origin": "https://attacker.example"},
-                          json={"input": {"contact_id": "1"}, "authentication": "Sandbox"})
+    cross_site = api.post(
+        "/api/operations/get_contact/run",
+        headers={"origin": "https://attacker.example"},
+        json={"input": {"contact_id": "1"}, "authentication": "Sandbox"},
+    )
     assert cross_site.status_code == 403
-    same_site = api.post("/api/operations/get_contact/run", headers={"origin": api.base_url.scheme + "://" +
-                                                                    api.base_url.netloc.decode()},
-                         json={"input": {"contact_id": "1"}, "authentication": "Sandbox"})
+    same_site = api.post(
+        "/api/operations/get_contact/run",
+        headers={"origin": api.base_url.scheme + "://" + api.base_url.netloc.decode()},
+        json={"input": {"contact_id": "1"}, "authentication": "Sandbox"},
+    )
     assert same_site.status_code == 200
 
 

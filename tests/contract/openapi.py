@@ -27,8 +27,9 @@ def _lenient_types() -> Any:
         return checker.is_type(value, "integer") or (isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value) is not None)
 
     def number(c: Any, value: Any) -> bool:
-        return checker.is_type(value, "number") or (isinstance(value, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value)
-                                                    is not None)
+        return checker.is_type(value, "number") or (
+            isinstance(value, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value) is not None
+        )
 
     return extend(Draft202012Validator, type_checker=checker.redefine_many({"integer": integer, "number": number}))
 
@@ -56,7 +57,7 @@ def operations() -> tuple[Operation, ...]:
                 continue
             params = [*shared, *op.get("parameters", [])]
             query = {p["name"]: p.get("schema", {}) for p in params if p.get("in") == "query"}
-            body = (op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema"))
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             regex = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
             found.append(Operation(method.upper(), template, re.compile(regex), body, query))
     # Literal segments beat parameters (/users/me before /users/{id}).
@@ -66,7 +67,7 @@ def operations() -> tuple[Operation, ...]:
 def match(request: httpx.Request) -> Operation | None:
     path = request.url.path
     if path.startswith(API_ROOT):
-        path = path[len(API_ROOT):]
+        path = path[len(API_ROOT) :]
     return next((o for o in operations() if o.method == request.method and o.pattern.match(path)), None)
 
 

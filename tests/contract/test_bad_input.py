@@ -54,8 +54,9 @@ def mutations(op) -> list[tuple[str, dict, str, str]]:
     return out
 
 
-CASES = [(name, what, data, pointer, keyword)
-         for name, op in sorted(OPS.items()) for what, data, pointer, keyword in mutations(op)]
+CASES = [
+    (name, what, data, pointer, keyword) for name, op in sorted(OPS.items()) for what, data, pointer, keyword in mutations(op)
+]
 
 
 def test_there_are_many_cases():
@@ -81,7 +82,10 @@ def test_every_error_is_reported_at_once(connector, auth, sandbox):
     with pytest.raises(errors.ValidationError) as info:
         connector.run("create_contact", {"email": "nope", "first_name": 1, UNKNOWN: True}, auth)
     assert {(e["pointer"], e["keyword"]) for e in info.value.errors} >= {
-        ("/email", "format"), ("/first_name", "type"), (f"/{UNKNOWN}", "additionalProperties")}
+        ("/email", "format"),
+        ("/first_name", "type"),
+        (f"/{UNKNOWN}", "additionalProperties"),
+    }
     assert len(sandbox.log) == 0
 
 
@@ -98,15 +102,18 @@ def isolated_home(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("argv,code,kind", [
-    (["run", "create_contact", "--input", '{"email": "nope"}'], 2, "validation"),
-    (["run", "create_contact", "--input", "{not json"], 2, "validation"),
-    (["run", "create_contact", "--input", "[1, 2]"], 2, "validation"),
-    (["run", "no_such_operation", "--input", "{}"], 1, "unknown_operation"),
-    (["run", "get_contact", "--input", '{"contact_id": "1/../../users/me"}'], 2, "validation"),
-    (["describe", "no_such_operation"], 1, "unknown_operation"),
-    (["run", "get_current_user"], 1, "authentication_missing"),
-])
+@pytest.mark.parametrize(
+    "argv,code,kind",
+    [
+        (["run", "create_contact", "--input", '{"email": "nope"}'], 2, "validation"),
+        (["run", "create_contact", "--input", "{not json"], 2, "validation"),
+        (["run", "create_contact", "--input", "[1, 2]"], 2, "validation"),
+        (["run", "no_such_operation", "--input", "{}"], 1, "unknown_operation"),
+        (["run", "get_contact", "--input", '{"contact_id": "1/../../users/me"}'], 2, "validation"),
+        (["describe", "no_such_operation"], 1, "unknown_operation"),
+        (["run", "get_current_user"], 1, "authentication_missing"),
+    ],
+)
 def test_the_cli_answers_bad_input_with_structured_json(isolated_home, capsys, argv, code, kind):
     exit_code, out, err = _cli(capsys, *argv)
     assert exit_code == code and out == ""
@@ -117,8 +124,7 @@ def test_the_cli_answers_bad_input_with_structured_json(isolated_home, capsys, a
         assert error["errors"] and all({"pointer", "keyword", "message"} <= set(e) for e in error["errors"])
 
 
-def test_the_cli_run_reports_an_upstream_error_as_json(isolated_home, capsys, monkeypatch, sandbox_server, sandbox,
-                                                       api_key):
+def test_the_cli_run_reports_an_upstream_error_as_json(isolated_home, capsys, monkeypatch, sandbox_server, sandbox, api_key):
     monkeypatch.setenv("AC_API_URL", sandbox_server.url)
     monkeypatch.setenv("AC_API_KEY", api_key)
     exit_code, out, err = _cli(capsys, "run", "get_contact", "--input", '{"contact_id": "999"}')

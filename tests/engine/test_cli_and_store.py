@@ -46,12 +46,15 @@ def test_invalid_input_gives_json_on_stderr_and_nothing_on_stdout(home, capsys, 
     assert len(sandbox.log) == 0
 
 
-@pytest.mark.parametrize("args", [
-    ("run", "no_such_operation"),
-    ("run", "get_contact", "--input", "{not json"),
-    ("run", "get_contact", "--input", '{"contact_id": "1"}'),          # no authentication anywhere
-    ("run", "get_contact", "--input", '{"contact_id": "1"}', "--auth", "missing"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "no_such_operation"),
+        ("run", "get_contact", "--input", "{not json"),
+        ("run", "get_contact", "--input", '{"contact_id": "1"}'),  # no authentication anywhere
+        ("run", "get_contact", "--input", '{"contact_id": "1"}', "--auth", "missing"),
+    ],
+)
 def test_failures_are_structured_never_tracebacks(home, capsys, args):
     code, out, err = cli(capsys, *args)
     assert code != 0 and out == ""
@@ -68,8 +71,9 @@ def test_input_from_a_file(home, capsys, tmp_path, monkeypatch, sandbox_server, 
 
 
 def test_auth_lifecycle(home, capsys, sandbox_server, sandbox, api_key):
-    code, out, _ = cli(capsys, "auth", "add", "sb", "--url", sandbox_server.url + "/api/3", "--api-key", api_key,
-                       "--organisational")
+    code, out, _ = cli(
+        capsys, "auth", "add", "sb", "--url", sandbox_server.url + "/api/3", "--api-key", api_key, "--organisational"
+    )
     assert code == 0
     added = json.loads(out)
     assert added["type"] == "organisational" and added["api_url"] == sandbox_server.url and "api_key" not in added
@@ -101,8 +105,17 @@ def test_auth_test_says_the_url_is_wrong(home, capsys):
     assert code == 1 and json.loads(err)["error"]["culprit"] == "url"
 
 
-@pytest.mark.parametrize("url", ["http://example.com", "https://user:pw@acct.api-us1.com", "https://10.0.0.1",
-                                 "https://acct.api-us1.com/other", "https://acct.api-us1.com/?x=1", "ftp://acct.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "https://user:pw@acct.api-us1.com",
+        "https://10.0.0.1",
+        "https://acct.api-us1.com/other",
+        "https://acct.api-us1.com/?x=1",
+        "ftp://acct.com",
+    ],
+)
 def test_auth_add_refuses_bad_urls(home, capsys, url):
     code, out, err = cli(capsys, "auth", "add", "x", "--url", url, "--api-key", "k")
     assert code == 2 and json.loads(err)["error"]["errors"][0]["pointer"] == "/api_url"
@@ -134,9 +147,11 @@ def test_a_ciphertext_cannot_move_to_another_name(home):
     store.add("b", "personal", {"api_url": "https://b.api-us1.com", "api_key": "kb"})
     db = sqlite3.connect(home / "authentications.sqlite3")
     with db:
-        db.execute("UPDATE authentications SET secret_nonce = (SELECT secret_nonce FROM authentications WHERE "
-                   "name = 'a'), secret_blob = (SELECT secret_blob FROM authentications WHERE name = 'a') "
-                   "WHERE name = 'b'")
+        db.execute(
+            "UPDATE authentications SET secret_nonce = (SELECT secret_nonce FROM authentications WHERE "
+            "name = 'a'), secret_blob = (SELECT secret_blob FROM authentications WHERE name = 'a') "
+            "WHERE name = 'b'"
+        )
     db.close()
     with pytest.raises(StoreError, match="cannot be decrypted"):
         store.fields("b")
@@ -157,7 +172,9 @@ def test_describe_and_operations(capsys):
     described = json.loads(out)
     assert code == 0 and described["idempotency"].startswith("upsert")
     assert {lk["field"]: lk["operation"] for lk in described["lookups"]} == {
-        "/contact_id": "list_contacts_ddl", "/list_id": "list_lists_ddl"}
+        "/contact_id": "list_contacts_ddl",
+        "/list_id": "list_lists_ddl",
+    }
     code, out, _ = cli(capsys, "operations", "--json")
     assert "create_contact" in [o["name"] for o in json.loads(out)]
 

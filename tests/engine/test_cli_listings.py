@@ -40,8 +40,9 @@ def _run_in_python(sandbox_server, api_key, data):
         connector.close()
 
 
-@pytest.mark.parametrize("data", [{"limit": 2}, {"return_all": True}, {"return_all": True, "max_items": 1},
-                                  {"email": "none@x.io"}])
+@pytest.mark.parametrize(
+    "data", [{"limit": 2}, {"return_all": True}, {"return_all": True, "max_items": 1}, {"email": "none@x.io"}]
+)
 def test_the_document_is_what_run_returns(env, capsys, sandbox_server, api_key, data):
     code, out, err = cli(capsys, "run", "list_contacts", "--input", json.dumps(data))
     assert code == 0
@@ -75,8 +76,9 @@ def test_a_listing_that_fails_on_its_first_page_writes_nothing(env, capsys):
 def test_sandbox_takes_a_rate_limit():
     args = build_parser().parse_args(["sandbox", "--rate-limit", "off", "--port", "0"])
     assert args.rate_limit == "off"
-    done = subprocess.run([sys.executable, "-m", "ac_connector.cli", "sandbox", "--help"], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ac_connector.cli", "sandbox", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--rate-limit" in done.stdout
 
 

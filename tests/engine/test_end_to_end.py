@@ -18,8 +18,9 @@ def test_auth_test_operation_reads_the_current_user(run):
 
 def test_create_then_read_a_contact_with_custom_field_values(run):
     field = run("list_custom_fields_ddl")["result"][0]["value"]
-    created = run("create_contact", {"email": "ada@example.com", "first_name": "Ada",
-                                     "field_values": [{"field": field, "value": "Blue"}]})
+    created = run(
+        "create_contact", {"email": "ada@example.com", "first_name": "Ada", "field_values": [{"field": field, "value": "Blue"}]}
+    )
     contact = created["contact"]
     assert contact["email"] == "ada@example.com" and contact["firstName"] == "Ada"
     read = run("get_contact", {"contact_id": contact["id"]})
@@ -71,22 +72,30 @@ def test_raw_http_request_adds_the_authentication(run):
 
 
 # -- bad input: a clear error naming the field, nothing sent ---------------------------------
-@pytest.mark.parametrize(("operation", "data", "pointer", "keyword"), [
-    ("create_contact", {}, "/email", "required"),
-    ("create_contact", {"email": "not-an-email"}, "/email", "format"),
-    ("create_contact", {"email": "a@example.com", "surname": "x"}, "/surname", "additionalProperties"),
-    ("create_contact", {"email": "a@example.com", "field_values": [{"field": "x1", "value": "v"}]},
-     "/field_values/0/field", "pattern"),
-    ("get_contact", {"contact_id": "1/../../users/me"}, "/contact_id", "pattern"),
-    ("get_contact", {"contact_id": 12}, "/contact_id", "type"),
-    ("add_contact_to_list", {"contact_id": "1", "list_id": "1", "status": 3}, "/status", "oneOf"),
-    ("raw_http_request", {"method": "TRACE", "path": "/users"}, "/method", "enum"),
-])
+@pytest.mark.parametrize(
+    ("operation", "data", "pointer", "keyword"),
+    [
+        ("create_contact", {}, "/email", "required"),
+        ("create_contact", {"email": "not-an-email"}, "/email", "format"),
+        ("create_contact", {"email": "a@example.com", "surname": "x"}, "/surname", "additionalProperties"),
+        (
+            "create_contact",
+            {"email": "a@example.com", "field_values": [{"field": "x1", "value": "v"}]},
+            "/field_values/0/field",
+            "pattern",
+        ),
+        ("get_contact", {"contact_id": "1/../../users/me"}, "/contact_id", "pattern"),
+        ("get_contact", {"contact_id": 12}, "/contact_id", "type"),
+        ("add_contact_to_list", {"contact_id": "1", "list_id": "1", "status": 3}, "/status", "oneOf"),
+        ("raw_http_request", {"method": "TRACE", "path": "/users"}, "/method", "enum"),
+    ],
+)
 def test_invalid_input_is_refused_before_sending(connector, auth, sandbox, operation, data, pointer, keyword):
     with pytest.raises(errors.ValidationError) as info:
         connector.run(operation, data, auth)
     assert {"pointer": pointer, "keyword": keyword} in [
-        {"pointer": e["pointer"], "keyword": e["keyword"]} for e in info.value.errors]
+        {"pointer": e["pointer"], "keyword": e["keyword"]} for e in info.value.errors
+    ]
     assert requests_sent(sandbox) == 0
 
 
@@ -120,25 +129,51 @@ def test_duplicate_email_is_already_exists_with_its_pointer(run):
     assert upstream["code"] == "duplicate" and upstream["pointer"] == "/data/attributes/email"
 
 
-@pytest.mark.parametrize(("status", "body", "expected", "text"), [
-    (422, {"errors": [{"title": "Missing attribute", "source": {"pointer": "/data/attributes/contact"}}]},
-     errors.UpstreamValidation, "Missing attribute (/data/attributes/contact)"),
-    (422, {"errors": "Bulk operation failed. Request must contain an array of fieldOption objects."},
-     errors.UpstreamValidation, "Bulk operation failed"),
-    (422, {"errors": [{"detail": "The custom field value `abc` could not be saved"}]},
-     errors.UpstreamValidation, "could not be saved"),
-    (400, {"errors": ["Field name is required", "Field type is required"]}, errors.UpstreamValidation,
-     "Field name is required; Field type is required"),
-    (400, {}, errors.UpstreamValidation, "HTTP 400"),
-    (403, {"message": "No Result found for FieldValue with id 10"}, errors.NotFound, "No Result found"),
-    (403, {"errors": [{"status": 403, "title": "Forbidden", "detail": "You do not have permission to view lists."}]},
-     errors.AuthenticationError, "You do not have permission"),
-    (404, {"errors": [{"status": 404, "title": "Not Found", "detail": "Contact not found"}]}, errors.NotFound,
-     "Contact not found"),
-    (402, {"message": "The request could not be processed due to account payment issues."}, errors.AccountError,
-     "payment"),
-    (400, {"success": 0, "message": "Rate limit exceeded.", "failureReasons": []}, errors.RateLimited, "Rate limit"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "expected", "text"),
+    [
+        (
+            422,
+            {"errors": [{"title": "Missing attribute", "source": {"pointer": "/data/attributes/contact"}}]},
+            errors.UpstreamValidation,
+            "Missing attribute (/data/attributes/contact)",
+        ),
+        (
+            422,
+            {"errors": "Bulk operation failed. Request must contain an array of fieldOption objects."},
+            errors.UpstreamValidation,
+            "Bulk operation failed",
+        ),
+        (
+            422,
+            {"errors": [{"detail": "The custom field value `abc` could not be saved"}]},
+            errors.UpstreamValidation,
+            "could not be saved",
+        ),
+        (
+            400,
+            {"errors": ["Field name is required", "Field type is required"]},
+            errors.UpstreamValidation,
+            "Field name is required; Field type is required",
+        ),
+        (400, {}, errors.UpstreamValidation, "HTTP 400"),
+        (403, {"message": "No Result found for FieldValue with id 10"}, errors.NotFound, "No Result found"),
+        (
+            403,
+            {"errors": [{"status": 403, "title": "Forbidden", "detail": "You do not have permission to view lists."}]},
+            errors.AuthenticationError,
+            "You do not have permission",
+        ),
+        (
+            404,
+            {"errors": [{"status": 404, "title": "Not Found", "detail": "Contact not found"}]},
+            errors.NotFound,
+            "Contact not found",
+        ),
+        (402, {"message": "The request could not be processed due to account payment issues."}, errors.AccountError, "payment"),
+        (400, {"success": 0, "message": "Rate limit exceeded.", "failureReasons": []}, errors.RateLimited, "Rate limit"),
+    ],
+)
 def test_each_error_shape_maps_to_its_type(connector, auth, sandbox, status, body, expected, text):
     sandbox.faults.add("POST /api/3/contacts", statuses=[status], body=body, times=1)
     with pytest.raises(expected) as info:

@@ -26,16 +26,28 @@ def test_every_error_class_is_registered_under_its_type() -> None:
     assert {"not_found", "rate_limited", "timeout", "upstream"} <= set(UPSTREAM_TYPES)
 
 
-@pytest.mark.parametrize(("status", "kind"), [(401, "authentication"), (403, "authentication"), (404, "not_found"),
-                                              (400, "upstream_validation"), (422, "upstream_validation"),
-                                              (429, "rate_limited"), (503, "server_error"), (402, "upstream"),
-                                              (418, "upstream")])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (401, "authentication"),
+        (403, "authentication"),
+        (404, "not_found"),
+        (400, "upstream_validation"),
+        (422, "upstream_validation"),
+        (429, "rate_limited"),
+        (503, "server_error"),
+        (402, "upstream"),
+        (418, "upstream"),
+    ],
+)
 def test_default_type_of_a_status(status: int, kind: str) -> None:
     assert type_for_status(status) == kind
 
 
 def test_an_unknown_type_in_a_rule_or_a_failure_is_a_load_problem(tmp_path: Path) -> None:
-    folder = minimal_connector(tmp_path, broken="""\
+    folder = minimal_connector(
+        tmp_path,
+        broken="""\
 name: broken
 title: Broken
 description: Names an error type that does not exist.
@@ -46,7 +58,8 @@ request: {method: GET, path: /users/me}
 response:
   success_when: "{{ response.body.ok }}"
   failure: {type: no_such_type, message: nope}
-""")
+""",
+    )
     manifest = folder / "connector.yaml"
     manifest.write_text(manifest.read_text().replace("type: not_found}", "type: not_fuond}", 1))
     with pytest.raises(SpecError) as caught:

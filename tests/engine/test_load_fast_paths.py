@@ -17,8 +17,14 @@ from engine import yamlfile
 from engine.loader import load_connector
 from engine.validation import check_schema
 
-YAML_FILES = sorted([ROOT / "connector.yaml", *(ROOT / "operations").glob("*.yaml"), *(ROOT / "schemas").glob("*.yaml"),
-                     *(ROOT / "engine" / "metaschemas").glob("*.yaml")])
+YAML_FILES = sorted(
+    [
+        ROOT / "connector.yaml",
+        *(ROOT / "operations").glob("*.yaml"),
+        *(ROOT / "schemas").glob("*.yaml"),
+        *(ROOT / "engine" / "metaschemas").glob("*.yaml"),
+    ]
+)
 SPEC = load_connector(ROOT)
 SCHEMAS = [s for op in SPEC.operations.values() for s in (op.input_schema, op.output_schema)]
 
@@ -43,15 +49,56 @@ def test_every_spec_schema_passes_the_meta_schema_check() -> None:
         check_schema(schema)
 
 
-keywords = st.sampled_from(sorted({"type", "properties", "items", "required", "enum", "const", "minLength", "maxLength",
-                                   "pattern", "minimum", "multipleOf", "allOf", "anyOf", "oneOf", "not", "title",
-                                   "patternProperties", "additionalProperties", "uniqueItems", "format", "default",
-                                   "dependentRequired", "minItems", "$defs", "examples", "deprecated", "if", "lookup",
-                                   "$comment", "prefixItems", "contentSchema", "minProperties"}))
-leaves = (st.none() | st.booleans() | st.integers(-2, 3) | st.floats(-1, 2, allow_nan=False)
-          | st.sampled_from(["string", "object", "nope", "^a", "(", "x", "integer"]))
-schema_like = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    keywords | st.sampled_from(["a", "b"]), inner, max_size=4), max_leaves=12)
+keywords = st.sampled_from(
+    sorted(
+        {
+            "type",
+            "properties",
+            "items",
+            "required",
+            "enum",
+            "const",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "minimum",
+            "multipleOf",
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "not",
+            "title",
+            "patternProperties",
+            "additionalProperties",
+            "uniqueItems",
+            "format",
+            "default",
+            "dependentRequired",
+            "minItems",
+            "$defs",
+            "examples",
+            "deprecated",
+            "if",
+            "lookup",
+            "$comment",
+            "prefixItems",
+            "contentSchema",
+            "minProperties",
+        }
+    )
+)
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 3)
+    | st.floats(-1, 2, allow_nan=False)
+    | st.sampled_from(["string", "object", "nope", "^a", "(", "x", "integer"])
+)
+schema_like = st.recursive(
+    leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keywords | st.sampled_from(["a", "b"]), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def _mutate(draw: st.DrawFn, value: Any) -> Any:
@@ -61,8 +108,9 @@ def _mutate(draw: st.DrawFn, value: Any) -> Any:
 @settings(max_examples=settings.default.max_examples * 4, deadline=None)  # cheap: ci 200
 @given(data=st.data())
 def test_check_schema_refuses_what_jsonschema_refuses(data: st.DataObject) -> None:
-    candidate = data.draw(schema_like | st.sampled_from(SCHEMAS).flatmap(
-        lambda s: st.composite(lambda draw: _mutate(draw, s))()))
+    candidate = data.draw(
+        schema_like | st.sampled_from(SCHEMAS).flatmap(lambda s: st.composite(lambda draw: _mutate(draw, s))())
+    )
     try:
         Draft202012Validator.check_schema(candidate)
     except SchemaError:

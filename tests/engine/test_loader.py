@@ -57,8 +57,12 @@ def test_a_valid_minimal_connector_loads(tmp_path):
 
 
 def test_misspelt_key(tmp_path):
-    p = one(problems(make_connector(tmp_path, typo=PING.replace("name: ping", "name: typo").replace(
-        "request:", "requst: {}\nrequest:"))), "typo")
+    p = one(
+        problems(
+            make_connector(tmp_path, typo=PING.replace("name: ping", "name: typo").replace("request:", "requst: {}\nrequest:"))
+        ),
+        "typo",
+    )
     assert "requst" in p["message"] and "unknown key" in p["message"]
 
 
@@ -69,8 +73,7 @@ def test_invalid_embedded_schema(tmp_path):
 
 
 def test_unknown_schema_keyword_is_a_typo(tmp_path):
-    bad = PING.replace("name: ping", "name: bad").replace("properties: {}", "properties: {a: {type: string, "
-                                                                                "titel: A}}")
+    bad = PING.replace("name: ping", "name: bad").replace("properties: {}", "properties: {a: {type: string, titel: A}}")
     p = one(problems(make_connector(tmp_path, bad=bad)), "bad")
     assert p["path"] == "/input/properties/a" and "titel" in p["message"]
 
@@ -84,7 +87,8 @@ def test_template_using_an_undeclared_input(tmp_path):
 def test_template_using_auth_outside_the_manifest(tmp_path):
     bad = PING.replace("name: ping", "name: bad").replace(
         "request: {method: GET, path: /users/me}",
-        "request: {method: GET, path: /users/me, headers: {X-Key: '{{ auth.api_key }}'}}")
+        "request: {method: GET, path: /users/me, headers: {X-Key: '{{ auth.api_key }}'}}",
+    )
     p = one(problems(make_connector(tmp_path, bad=bad)), "bad")
     assert "'auth'" in p["message"] and "cannot see" in p["message"]
 
@@ -97,7 +101,8 @@ def test_template_syntax_error(tmp_path):
 
 def _with_lookup(target: str) -> str:
     return PING.replace("name: ping", "name: bad").replace(
-        "properties: {}", f"properties: {{thing: {{type: string, lookup: {{operation: {target}}}}}}}")
+        "properties: {}", f"properties: {{thing: {{type: string, lookup: {{operation: {target}}}}}}}"
+    )
 
 
 def test_lookup_to_a_missing_operation(tmp_path):
@@ -133,12 +138,14 @@ def test_missing_idempotency(tmp_path):
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
-    found = problems(make_connector(
-        tmp_path,
-        a=PING.replace("name: ping", "name: a").replace("idempotency: safe\n", ""),
-        b=PING.replace("name: ping", "name: bbb"),
-        c=_with_lookup("nothing_ddl").replace("name: bad", "name: c"),
-    ))
+    found = problems(
+        make_connector(
+            tmp_path,
+            a=PING.replace("name: ping", "name: a").replace("idempotency: safe\n", ""),
+            b=PING.replace("name: ping", "name: bbb"),
+            c=_with_lookup("nothing_ddl").replace("name: bad", "name: c"),
+        )
+    )
     assert {p["file"] for p in found} >= {"operations/a.yaml", "operations/b.yaml", "operations/c.yaml"}
 
 
@@ -161,11 +168,10 @@ def test_engine_holds_no_activecampaign_knowledge():
             assert word not in text, f"{path.name} mentions {word}"
 
 
-
-
 def test_a_fail_step_needs_its_message(tmp_path):
     bad = PING.replace("name: ping", "name: bad").replace(
         "request: {method: GET, path: /users/me}",
-        "steps:\n  - {name: check, operation: ping}\n  - {name: stop, when: '{{ steps.later }}', fail: {pointer: /x}}")
+        "steps:\n  - {name: check, operation: ping}\n  - {name: stop, when: '{{ steps.later }}', fail: {pointer: /x}}",
+    )
     found = problems(make_connector(tmp_path, bad=bad))
     assert any(p["path"].startswith("/steps/1") and "message" in p["message"] for p in found), found

@@ -26,7 +26,8 @@ def errors_of(connector, operation: str, data: dict) -> dict[str, tuple[str, str
 
 def test_the_words_of_the_issue(connector):
     assert errors_of(connector, "create_contact", {"email": "jane"}) == {
-        "/email": ("format", "Enter an email address like jane@example.com")}
+        "/email": ("format", "Enter an email address like jane@example.com")
+    }
     deal = errors_of(connector, "create_deal", {"title": "", "value": -1, "currency": "USD"})
     assert deal["/contact_id"] == ("required", "Choose a contact")  # a dropdown: choose, not enter
     assert deal["/pipeline_id"] == ("required", "Choose a pipeline")
@@ -47,13 +48,21 @@ def test_the_cli_and_service_message_is_built_from_the_same_words(connector):
         connector.validate_input("create_contact", {"email": "jane"})
     assert caught.value.message == "Invalid input: /email: Enter an email address like jane@example.com"
     assert caught.value.to_dict()["errors"] == [
-        {"pointer": "/email", "keyword": "format", "message": "Enter an email address like jane@example.com"}]
+        {"pointer": "/email", "keyword": "format", "message": "Enter an email address like jane@example.com"}
+    ]
 
 
-@pytest.mark.parametrize(("pattern", "words"), [
-    ("^[a-z]{3}$", "Use 3 lowercase letters"), ("^[0-9]+$", "Use digits only"),
-    ("^[A-Z]{2,3}$", "Use 2 to 3 capital letters"), ("^[a-z0-9]{8,}$", "Use at least 8 lowercase letters and digits"),
-    ("^(a|b)$", None), ("^[a-z]{3}(?!\\n)$", "Use 3 lowercase letters"), ("^[0-9]+(?!\\n)$", "Use digits only"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ("^[a-z]{3}$", "Use 3 lowercase letters"),
+        ("^[0-9]+$", "Use digits only"),
+        ("^[A-Z]{2,3}$", "Use 2 to 3 capital letters"),
+        ("^[a-z0-9]{8,}$", "Use at least 8 lowercase letters and digits"),
+        ("^(a|b)$", None),
+        ("^[a-z]{3}(?!\\n)$", "Use 3 lowercase letters"),
+        ("^[0-9]+(?!\\n)$", "Use digits only"),
+    ],
+)
 def test_simple_patterns_in_words(pattern, words):
     assert describe_pattern(pattern) == words

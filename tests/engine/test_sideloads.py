@@ -60,8 +60,7 @@ def build(tmp_path: Path, listing: str) -> Path:
 
 @pytest.fixture
 def things(tmp_path, sandbox_server, sandbox, api_key):
-    c = Connector.load(build(tmp_path, LISTING.replace("SIDELOAD_OUTPUT", OUTPUT)), allow_loopback=True,
-                       limiter=NoLimit())
+    c = Connector.load(build(tmp_path, LISTING.replace("SIDELOAD_OUTPUT", OUTPUT)), allow_loopback=True, limiter=NoLimit())
     auth = c.authentication({"api_url": sandbox_server.url, "api_key": api_key})
     yield lambda data: c.run("list_things", data, auth)
     c.close()
@@ -90,8 +89,7 @@ def test_sideload_templates_see_only_the_response(tmp_path):
     bad = LISTING.replace('"{{ response.body.fieldOptions }}"', '"{{ item.options }}"').replace("SIDELOAD_OUTPUT", "")
     with pytest.raises(SpecError) as info:
         load_connector(build(tmp_path, bad))
-    assert any(p["path"] == "/pagination/sideloads/options" and "item" in p["message"]
-               for p in info.value.problems)
+    assert any(p["path"] == "/pagination/sideloads/options" and "item" in p["message"] for p in info.value.problems)
 
 
 def test_output_may_read_sideloads(tmp_path):

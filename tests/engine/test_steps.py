@@ -149,21 +149,32 @@ def test_composites_run_async_too(steps_connector, sauth):
 
 # -- load-time checks -----------------------------------------------------------------------------
 def _composite(steps: str, request: str = "") -> str:
-    return ("name: bad\ntitle: Bad\ndescription: Bad.\nidempotency: safe\n"
-            "input: {type: object, properties: {x: {type: string}}}\noutput: {type: object}\n" + request + steps)
+    return (
+        "name: bad\ntitle: Bad\ndescription: Bad.\nidempotency: safe\n"
+        "input: {type: object, properties: {x: {type: string}}}\noutput: {type: object}\n" + request + steps
+    )
 
 
-@pytest.mark.parametrize(("text", "extra", "message"), [
-    (_composite("steps: [{name: a, operation: nowhere}]\n"), {}, "unknown operation 'nowhere'"),
-    (_composite("steps: [{name: a, operation: user, input: {id: '{{ steps.b.id }}'}}, {name: b, value: 1}]\n"), {},
-     "undeclared steps.b"),
-    (_composite("steps: [{name: a, value: 1}, {name: a, value: 2}]\n"), {}, "used twice"),
-    (_composite("steps: [{name: a, operation: other}]\n"),
-     {"other": _composite("steps: [{name: a, operation: bad}]\n").replace("name: bad", "name: other")}, "a cycle"),
-    (_composite("steps: [{name: a, value: 1}]\n", "request: {method: GET, path: /x}\n"), {}, "is valid under each"),
-    (_composite(""), {}, "is not valid under any"),
-    (_composite("steps: [{name: a, value: '{{ index }}'}]\n"), {}, "uses 'index'"),
-])
+@pytest.mark.parametrize(
+    ("text", "extra", "message"),
+    [
+        (_composite("steps: [{name: a, operation: nowhere}]\n"), {}, "unknown operation 'nowhere'"),
+        (
+            _composite("steps: [{name: a, operation: user, input: {id: '{{ steps.b.id }}'}}, {name: b, value: 1}]\n"),
+            {},
+            "undeclared steps.b",
+        ),
+        (_composite("steps: [{name: a, value: 1}, {name: a, value: 2}]\n"), {}, "used twice"),
+        (
+            _composite("steps: [{name: a, operation: other}]\n"),
+            {"other": _composite("steps: [{name: a, operation: bad}]\n").replace("name: bad", "name: other")},
+            "a cycle",
+        ),
+        (_composite("steps: [{name: a, value: 1}]\n", "request: {method: GET, path: /x}\n"), {}, "is valid under each"),
+        (_composite(""), {}, "is not valid under any"),
+        (_composite("steps: [{name: a, value: '{{ index }}'}]\n"), {}, "uses 'index'"),
+    ],
+)
 def test_a_wrong_composite_fails_at_load_with_its_place(tmp_path, text, extra, message):
     root = minimal_connector(tmp_path, user=USER, bad=text, **extra)
     with pytest.raises(SpecError) as info:
@@ -223,8 +234,9 @@ response:
 
 
 def test_a_tolerated_error_type_makes_the_step_null_and_others_still_fail(tmp_path, sandbox_server, sandbox, api_key):
-    c = Connector(load_connector(minimal_connector(tmp_path, user=USER, tolerant=TOLERANT)), allow_loopback=True,
-                  limiter=NoLimit())
+    c = Connector(
+        load_connector(minimal_connector(tmp_path, user=USER, tolerant=TOLERANT)), allow_loopback=True, limiter=NoLimit()
+    )
     auth = c.authentication({"api_url": sandbox_server.url, "api_key": api_key})
     assert c.run("tolerant", {"id": "999"}, auth) == {"found": False}
     assert c.run("tolerant", {"id": "1"}, auth) == {"found": True}

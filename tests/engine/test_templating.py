@@ -16,8 +16,10 @@ def render(structure, **context):
 
 
 def test_a_whole_expression_keeps_its_type():
-    out = render({"s": "{{ input.s }}", "n": "{{ input.n }}", "l": "{{ input.l }}", "b": "{{ input.b }}"},
-                 input={"s": "0123", "n": 478, "l": [1, "2"], "b": False})
+    out = render(
+        {"s": "{{ input.s }}", "n": "{{ input.n }}", "l": "{{ input.l }}", "b": "{{ input.b }}"},
+        input={"s": "0123", "n": 478, "l": [1, "2"], "b": False},
+    )
     assert out == {"s": "0123", "n": 478, "l": [1, "2"], "b": False}
 
 
@@ -26,8 +28,9 @@ def test_a_string_that_looks_like_a_number_stays_a_string():
 
 
 def test_an_absent_optional_drops_its_key():
-    assert render({"contact": {"email": "{{ input.email }}", "phone": "{{ input.phone }}"}},
-                  input={"email": "a@example.com"}) == {"contact": {"email": "a@example.com"}}
+    assert render(
+        {"contact": {"email": "{{ input.email }}", "phone": "{{ input.phone }}"}}, input={"email": "a@example.com"}
+    ) == {"contact": {"email": "a@example.com"}}
 
 
 def test_a_missing_variable_inside_a_larger_string_is_an_error():
@@ -55,7 +58,8 @@ def test_path_segments_that_would_move_in_the_path_are_refused(bad):
 def test_each_maps_a_list_and_drops_when_absent():
     structure = {"items": {"$each": "{{ input.values }}", "as": "v", "item": {"field": "{{ v.f }}", "value": "{{ v.x }}"}}}
     assert render(structure, input={"values": [{"f": "1", "x": "A"}, {"f": "2"}]}) == {
-        "items": [{"field": "1", "value": "A"}, {"field": "2"}]}
+        "items": [{"field": "1", "value": "A"}, {"field": "2"}]
+    }
     assert render(structure, input={}) == {}
 
 
@@ -83,7 +87,10 @@ def test_computed_keys_render_as_text_and_drop_with_an_absent_input() -> None:
     query = compile_structure({"orders[{{ input.order_by }}]": "{{ input.direction }}", "{{ input.n }}": 1}, "/q", problems)
     assert problems == []
     assert render_structure(query, {"input": {"order_by": "email", "direction": "DESC", "n": 2}}) == {
-        "orders[email]": "DESC", "2": 1}  # a key is text, whatever type the input has
+        "orders[email]": "DESC",
+        "2": 1,
+    }  # a key is text, whatever type the input has
     assert render_structure(query, {"input": {"direction": "DESC"}}) == {}  # absent inputs drop their entries
     assert render_structure(query, {"input": {"order_by": "{{ 7 * 7 }}", "direction": "ASC"}}) == {
-        "orders[{{ 7 * 7 }}]": "ASC"}  # input is data, never a template
+        "orders[{{ 7 * 7 }}]": "ASC"
+    }  # input is data, never a template

@@ -22,15 +22,37 @@ from engine.loader import load_connector
 from engine.validation import format_checker, validator_for
 
 SPEC = load_connector(ROOT)
-SCHEMAS = [(f"{op.name}.{side}", schema) for op in SPEC.operations.values()
-           for side, schema in (("input", op.input_schema), ("output", op.output_schema))]
+SCHEMAS = [
+    (f"{op.name}.{side}", schema)
+    for op in SPEC.operations.values()
+    for side, schema in (("input", op.input_schema), ("output", op.output_schema))
+]
 SCHEMAS.append(("authentication", SPEC.auth.fields_schema))
 FORMATS = format_checker()
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-5, 5, allow_nan=False) | st.text(max_size=6)
-    | st.sampled_from(["1", "42", "", "a@b.co", "2024-01-02", "2024-02-30", "ASC", "DESC", "id", "x@y",
-                       "2024-01-02T03:04:05Z", "https://example.com/a", "not a uri"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(-5, 5, allow_nan=False)
+    | st.text(max_size=6)
+    | st.sampled_from(
+        [
+            "1",
+            "42",
+            "",
+            "a@b.co",
+            "2024-01-02",
+            "2024-02-30",
+            "ASC",
+            "DESC",
+            "id",
+            "x@y",
+            "2024-01-02T03:04:05Z",
+            "https://example.com/a",
+            "not a uri",
+        ]
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
     max_leaves=12,
 )
@@ -58,12 +80,16 @@ def _agree(schema: dict[str, Any], instance: Any) -> None:
         return
     if not slow:  # the same messages, pointers and keywords as jsonschema alone
         assert [(e.message, list(e.absolute_path), e.validator) for e in errors] == [
-            (e.message, list(e.absolute_path), e.validator) for e in theirs.iter_errors(instance)]
+            (e.message, list(e.absolute_path), e.validator) for e in theirs.iter_errors(instance)
+        ]
 
 
 @pytest.mark.parametrize(("name", "schema"), SCHEMAS, ids=[n for n, _ in SCHEMAS])
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-          max_examples=max(4, settings.default.max_examples // 10), deadline=None)  # ci 5, nightly 100
+@settings(
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    max_examples=max(4, settings.default.max_examples // 10),
+    deadline=None,
+)  # ci 5, nightly 100
 @given(data=st.data())
 def test_both_validators_agree(name: str, schema: dict[str, Any], data: st.DataObject) -> None:
     valid = data.draw(from_schema(schema), label="valid")
@@ -72,21 +98,27 @@ def test_both_validators_agree(name: str, schema: dict[str, Any], data: st.DataO
     _agree(schema, data.draw(json_values, label="arbitrary"))
 
 
-@pytest.mark.parametrize(("schema", "instance", "valid"), [
-    ({"type": "integer"}, True, False),
-    ({"enum": [[1, 2]]}, [True, 2], False),
-    ({"const": {"a": 1}}, {"a": 1.0}, True),
-    ({"type": "object", "additionalProperties": False, "patternProperties": {"^x-": {"type": "string"}}},
-     {"x-a": 1}, False),
-    ({"type": "string", "format": "email"}, "nope", False),
-    ({"type": "string", "format": "email"}, "a@b.co", True),
-    ({"type": "string", "format": "date"}, "2024-02-30", False),
-    ({"type": "string", "format": "date-time"}, "2024-01-02T03:04:05Z", True),
-    ({"type": "string", "format": "uri"}, "example.com", False),
-    ({"format": "email"}, 3, True),
-    ({"type": "array", "uniqueItems": True}, [1, True], True),
-    ({"oneOf": [{"const": 1}, {"type": "integer"}]}, 1, False),
-])
+@pytest.mark.parametrize(
+    ("schema", "instance", "valid"),
+    [
+        ({"type": "integer"}, True, False),
+        ({"enum": [[1, 2]]}, [True, 2], False),
+        ({"const": {"a": 1}}, {"a": 1.0}, True),
+        (
+            {"type": "object", "additionalProperties": False, "patternProperties": {"^x-": {"type": "string"}}},
+            {"x-a": 1},
+            False,
+        ),
+        ({"type": "string", "format": "email"}, "nope", False),
+        ({"type": "string", "format": "email"}, "a@b.co", True),
+        ({"type": "string", "format": "date"}, "2024-02-30", False),
+        ({"type": "string", "format": "date-time"}, "2024-01-02T03:04:05Z", True),
+        ({"type": "string", "format": "uri"}, "example.com", False),
+        ({"format": "email"}, 3, True),
+        ({"type": "array", "uniqueItems": True}, [1, True], True),
+        ({"oneOf": [{"const": 1}, {"type": "integer"}]}, 1, False),
+    ],
+)
 def test_edge_cases(schema: dict[str, Any], instance: Any, valid: bool) -> None:
     assert validator_for(schema).is_valid(instance) is valid
     _agree(schema, instance)

@@ -33,8 +33,7 @@ class Fleet:
     def start_worker(self, name: str, concurrency: int = 8, **overrides: str) -> Any:
         from tests.helpers.fleet import host_env, start_worker
 
-        worker = start_worker(name, host_env(self.tmp / name, {**self.shared, **overrides}), self.tmp,
-                              concurrency=concurrency)
+        worker = start_worker(name, host_env(self.tmp / name, {**self.shared, **overrides}), self.tmp, concurrency=concurrency)
         self.workers.append(worker)
         return worker
 
@@ -54,13 +53,18 @@ def fleet(redis_url, pg_store_url, api_key, tmp_path) -> Iterator[Fleet]:
 
     broker = redis_url.rsplit("/", 1)[0] + "/1"  # its own database: other tests' rate windows stay apart
     redis.Redis.from_url(broker).flushdb()
-    shared = {"AC_CONNECTOR_BROKER_URL": broker, "AC_CONNECTOR_STORE": pg_store_url,
-              "AC_CONNECTOR_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
-              "AC_CONNECTOR_ALLOW_LOOPBACK": "1", "AC_CONNECTOR_VISIBILITY_TIMEOUT": "20",
-              "AC_CONNECTOR_STEP_DEADLINE": "10", "AC_CONNECTOR_RECOVER_AFTER": "20",
-              # Two workers, five sandboxes, Redis and PostgreSQL share 2 cores here: a request can leave a
-              # good while after its slot was taken, so the window gets more room than the 50 ms default.
-              "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2"}
+    shared = {
+        "AC_CONNECTOR_BROKER_URL": broker,
+        "AC_CONNECTOR_STORE": pg_store_url,
+        "AC_CONNECTOR_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AC_CONNECTOR_ALLOW_LOOPBACK": "1",
+        "AC_CONNECTOR_VISIBILITY_TIMEOUT": "20",
+        "AC_CONNECTOR_STEP_DEADLINE": "10",
+        "AC_CONNECTOR_RECOVER_AFTER": "20",
+        # Two workers, five sandboxes, Redis and PostgreSQL share 2 cores here: a request can leave a
+        # good while after its slot was taken, so the window gets more room than the 50 ms default.
+        "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2",
+    }
     sandboxes = [Sandbox(api_key=api_key, rate_limit=5, rate_window=1.0) for _ in range(ACCOUNTS)]
     servers = [SandboxServer(sb).start() for sb in sandboxes]
     old = {k: os.environ.get(k) for k in ("AC_CONNECTOR_SECRET_KEY",)}
@@ -71,8 +75,9 @@ def fleet(redis_url, pg_store_url, api_key, tmp_path) -> Iterator[Fleet]:
         store.add(name, "personal", {"api_url": server.url, "api_key": api_key})
     store.close()
     client = Celery("producer", broker=broker)  # results are read from the run store
-    client.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
-                       task_default_queue="ac-connector")
+    client.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"], task_default_queue="ac-connector"
+    )
     from ac_connector.backends.postgres_runs import PostgresRunBackend
     from ac_connector.workflows import RunStore
 

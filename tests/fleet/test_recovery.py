@@ -14,8 +14,11 @@ def test_runs_whose_messages_were_lost_are_finished_by_the_sweep(fleet, connecto
     untouched = fleet.runs.create_run(untouched_flow, data)
     halfway_flow, data = prepare_run(connector, lead_workflow(fleet.accounts[1]), {"email": "half@example.com"})
     halfway = fleet.runs.create_run(halfway_flow, data)
-    auths = {fleet.accounts[1]: connector.authentication(
-        {"api_url": fleet.sandboxes_urls[1], "api_key": fleet.api_key}, name=fleet.accounts[1])}
+    auths = {
+        fleet.accounts[1]: connector.authentication(
+            {"api_url": fleet.sandboxes_urls[1], "api_key": fleet.api_key}, name=fleet.accounts[1]
+        )
+    }
     for index in (0, 1):
         assert run_step(connector, fleet.runs, halfway, index, authentications=auths.get).status == "succeeded"
     posts_before = fleet.sandboxes[1].log.count("POST", "/api/3/contacts")

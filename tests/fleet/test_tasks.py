@@ -12,12 +12,11 @@ def test_throttle_bad_input_and_a_failed_step(fleet):
     throttled.faults.add("POST /api/3/contacts", statuses=[429], headers={"Retry-After": "2"}, times=1)
     failing.faults.add("POST /api/3/deals", statuses=[422], times=1)
     sent = [
-        fleet.client.send_task("ac_connector.run_operation",
-                               ("create_contact", {"email": "throttled@example.com"}, fleet.accounts[0])),
-        fleet.client.send_task("ac_connector.run_operation",
-                               ("create_contact", {"email": "not-an-email"}, fleet.accounts[2])),
-        fleet.client.send_task("ac_connector.run_workflow",
-                               (lead_workflow(fleet.accounts[1]), {"email": "lead@example.com"})),
+        fleet.client.send_task(
+            "ac_connector.run_operation", ("create_contact", {"email": "throttled@example.com"}, fleet.accounts[0])
+        ),
+        fleet.client.send_task("ac_connector.run_operation", ("create_contact", {"email": "not-an-email"}, fleet.accounts[2])),
+        fleet.client.send_task("ac_connector.run_workflow", (lead_workflow(fleet.accounts[1]), {"email": "lead@example.com"})),
     ]
     ids = [r.id for r in sent]
     wait_until_settled(fleet.store_url, ids, timeout=60)

@@ -15,8 +15,12 @@ Script = Callable[[bytes], Iterable[bytes | float]]
 
 def response(status: str = "200 OK", body: bytes = b"{}", headers: dict[str, str] | None = None) -> bytes:
     """A whole HTTP/1.1 answer (Content-Length set, connection closed after it)."""
-    lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close",
-             *(f"{k}: {v}" for k, v in (headers or {"Content-Type": "application/json"}).items())]
+    lines = [
+        f"HTTP/1.1 {status}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in (headers or {"Content-Type": "application/json"}).items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
@@ -108,7 +112,7 @@ def trickle(raw: bytes, every: float, after: int = 0) -> Script:
         yield raw[:after]
         for i in range(after, len(raw)):
             yield every
-            yield raw[i:i + 1]
+            yield raw[i : i + 1]
 
     return script
 

@@ -48,13 +48,17 @@ def test_input_from_a_latin1_file(home, capsys, tmp_path):
     assert code == 2 and error["errors"][0]["keyword"] == "encoding" and "UTF-8" in error["message"]
 
 
-@pytest.mark.parametrize("text, keyword", [
-    ("[" * 100_000 + "]" * 100_000, "depth"),
-    ('{"user_id": "1", "x": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}", "depth"),
-    ('{"user_id": NaN}', "finite"),
-    ('{"user_id": 1e999}', "finite"),
-    ('{"user_id": ' + "9" * 5000 + "}", "json"),
-], ids=["very-deep", "just-too-deep", "nan", "1e999", "huge-int"])
+@pytest.mark.parametrize(
+    "text, keyword",
+    [
+        ("[" * 100_000 + "]" * 100_000, "depth"),
+        ('{"user_id": "1", "x": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}", "depth"),
+        ('{"user_id": NaN}', "finite"),
+        ('{"user_id": 1e999}', "finite"),
+        ('{"user_id": ' + "9" * 5000 + "}", "json"),
+    ],
+    ids=["very-deep", "just-too-deep", "nan", "1e999", "huge-int"],
+)
 def test_input_beyond_the_json_limits(home, capsys, text, keyword):
     code, error = cli(capsys, "run", "get_user", "--input", text)
     assert code == 2 and error["errors"][0]["keyword"] == keyword
@@ -134,13 +138,17 @@ def service(tmp_path_factory):
         yield client
 
 
-@pytest.mark.parametrize("body", [b"[" * 200_000 + b"]" * 200_000,
-                                  b'{"input": ' + b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1) + b"}",
-                                  b'{"input": {"user_id": NaN}}', b'{"input": {"user_id": "\\udc80"}}'],
-                         ids=["deep", "just-too-deep", "nan", "surrogate"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"input": ' + b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1) + b"}",
+        b'{"input": {"user_id": NaN}}',
+        b'{"input": {"user_id": "\\udc80"}}',
+    ],
+    ids=["deep", "just-too-deep", "nan", "surrogate"],
+)
 def test_service_bodies_beyond_the_limits_are_typed(service, body):
-    answer = service.post("/api/operations/get_user/run", content=body,
-                          headers={"content-type": "application/json"})
+    answer = service.post("/api/operations/get_user/run", content=body, headers={"content-type": "application/json"})
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.json()["error"]["type"] != "internal"
-

@@ -94,8 +94,9 @@ def test_upstream_work_never_starves_the_service(tmp_path):
     settings = ServiceSettings(port=0, home=tmp_path / "home", allow_loopback=True, offer_sandbox=False)
     with HostileServer(hang) as upstream, running(settings, limiter=NoLimit()) as (_, url):
         with httpx.Client(base_url=url, timeout=60) as client:
-            added = client.post("/api/authentications", json={"name": "slow", "type": "personal",
-                                                              "api_url": upstream.url, "api_key": KEY})
+            added = client.post(
+                "/api/authentications", json={"name": "slow", "type": "personal", "api_url": upstream.url, "api_key": KEY}
+            )
             assert added.status_code == 201, added.text
         results: list[int] = []
 

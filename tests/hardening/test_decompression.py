@@ -30,8 +30,11 @@ LIMIT = 1_000_000
 def small_limit():
     """The real specs with a 1 MB response limit, so the bomb need not be big to prove the point."""
     s = spec()
-    c = Connector(dataclasses.replace(s, defaults=dataclasses.replace(s.defaults, max_response_bytes=LIMIT)),
-                  allow_loopback=True, limiter=NoLimit())
+    c = Connector(
+        dataclasses.replace(s, defaults=dataclasses.replace(s.defaults, max_response_bytes=LIMIT)),
+        allow_loopback=True,
+        limiter=NoLimit(),
+    )
     yield c
     c.close()
 
@@ -76,9 +79,11 @@ def test_stacked_or_unknown_encodings_are_refused(small_limit, encoding):
     assert info.value.type == "invalid_response" and "encoding" in info.value.to_dict()["rule"]
 
 
-@pytest.mark.parametrize("encoding, encode", [("gzip", gz), ("deflate", zlib.compress),
-                                              ("deflate", lambda b: zlib.compress(b)[2:-4])],
-                         ids=["gzip", "deflate", "raw-deflate"])
+@pytest.mark.parametrize(
+    "encoding, encode",
+    [("gzip", gz), ("deflate", zlib.compress), ("deflate", lambda b: zlib.compress(b)[2:-4])],
+    ids=["gzip", "deflate", "raw-deflate"],
+)
 def test_one_encoding_still_works(small_limit, encoding, encode):
     output = run(small_limit, answer(encode(b'{"user": {"id": "1", "username": "z"}}'), encoding))
     assert output["user"]["username"] == "z"
@@ -87,9 +92,13 @@ def test_one_encoding_still_works(small_limit, encoding, encode):
 def test_service_request_bodies_are_bounded_too(tmp_path):
     settings = ServiceSettings(port=0, home=tmp_path / "home", offer_sandbox=False)
     with running(settings, limiter=NoLimit()) as (_, url), httpx.Client(base_url=url, timeout=30) as client:
+
         def post(body: bytes, encoding: str) -> httpx.Response:
-            return client.post("/api/operations/get_user/run", content=body,
-                               headers={"content-type": "application/json", "content-encoding": encoding})
+            return client.post(
+                "/api/operations/get_user/run",
+                content=body,
+                headers={"content-type": "application/json", "content-encoding": encoding},
+            )
 
         bomb = post(BOMB, "gzip")
         assert bomb.status_code == 413 and bomb.json()["error"]["type"] == "payload_too_large"

@@ -24,8 +24,7 @@ CALLS, ACCOUNTS = 1000, 20
 def test_a_thousand_calls_over_twenty_accounts_all_complete():
     with SandboxProcess(KEY, accounts=ACCOUNTS, contacts=0) as sandboxes:
         c = Connector(spec(), allow_loopback=True, limiter=NoLimit())
-        auths = [c.authentication({"api_url": url, "api_key": KEY}, name=f"a{i}")
-                 for i, url in enumerate(sandboxes.urls)]
+        auths = [c.authentication({"api_url": url, "api_key": KEY}, name=f"a{i}") for i, url in enumerate(sandboxes.urls)]
 
         async def all_at_once() -> list:
             calls = [c.arun("get_user", {"user_id": "1"}, auths[i % ACCOUNTS]) for i in range(CALLS)]

@@ -81,8 +81,18 @@ def _location(service, raw_path: str) -> str:
         conn.close()
 
 
-@pytest.mark.parametrize("path", ["//evil.example/", "/%2F%2Fevil.example/", "/\\evil.example/",
-                                  "/%5Cevil.example/", "/api//evil.example", "/nowhere", "/%E2%80%AE/x"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//evil.example/",
+        "/%2F%2Fevil.example/",
+        "/\\evil.example/",
+        "/%5Cevil.example/",
+        "/api//evil.example",
+        "/nowhere",
+        "/%E2%80%AE/x",
+    ],
+)
 def test_the_token_page_redirects_only_to_the_services_own_paths(token_service, path):
     location = _location(token_service, f"{path}?token={TOKEN}")
     assert location == "/"

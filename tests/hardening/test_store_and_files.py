@@ -38,13 +38,11 @@ def mode(path: Path) -> int:
 
 
 # -- 5. a stored key is bound to its name, type and URL ------------------------------------------------
-def test_a_url_edited_in_the_database_does_not_send_the_key_elsewhere(home, capsys, sandbox_server, sandbox,
-                                                                      attacker_server):
+def test_a_url_edited_in_the_database_does_not_send_the_key_elsewhere(home, capsys, sandbox_server, sandbox, attacker_server):
     code, _, err = cli(capsys, "auth", "add", "acct", "--url", sandbox_server.url, "--api-key", "bound-key-12345")
     assert code == 0, err
     with sqlite3.connect(home / "authentications.sqlite3") as db:  # someone with the file but not the data key
-        db.execute("UPDATE authentications SET fields = ? WHERE name = 'acct'",
-                   (json.dumps({"api_url": attacker_server.url}),))
+        db.execute("UPDATE authentications SET fields = ? WHERE name = 'acct'", (json.dumps({"api_url": attacker_server.url}),))
     code, out, err = cli(capsys, "run", "get_user", "--auth", "acct", "--input", '{"user_id": "1"}')
     error = json.loads(err)["error"]
     assert code == 1 and out == "" and error["type"] == "store"
@@ -72,16 +70,21 @@ def test_an_old_store_bound_to_the_name_only_is_migrated(home):
     nonce = os.urandom(12)
     blob = AESGCM(key).encrypt(nonce, json.dumps({"api_key": "old-key"}).encode(), b"old")
     with sqlite3.connect(home / "authentications.sqlite3") as db:  # the schema of the previous release
-        db.execute("CREATE TABLE authentications (name TEXT PRIMARY KEY, type TEXT NOT NULL, fields TEXT NOT NULL, "
-                   "secret_nonce BLOB NOT NULL, secret_blob BLOB NOT NULL, created REAL NOT NULL, "
-                   "updated REAL NOT NULL)")
-        db.execute("INSERT INTO authentications VALUES ('old', 'personal', ?, ?, ?, 1, 1)",
-                   (json.dumps({"api_url": "https://old.api-us1.com"}), nonce, blob))
+        db.execute(
+            "CREATE TABLE authentications (name TEXT PRIMARY KEY, type TEXT NOT NULL, fields TEXT NOT NULL, "
+            "secret_nonce BLOB NOT NULL, secret_blob BLOB NOT NULL, created REAL NOT NULL, "
+            "updated REAL NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO authentications VALUES ('old', 'personal', ?, ?, ?, 1, 1)",
+            (json.dumps({"api_url": "https://old.api-us1.com"}), nonce, blob),
+        )
     store = AuthStore(home)
     assert store.fields("old") == {"api_url": "https://old.api-us1.com", "api_key": "old-key"}
     with store._db:  # now bound to the URL as well
-        store._db.execute("UPDATE authentications SET fields = ? WHERE name = 'old'",
-                          (json.dumps({"api_url": "https://evil.example.com"}),))
+        store._db.execute(
+            "UPDATE authentications SET fields = ? WHERE name = 'old'", (json.dumps({"api_url": "https://evil.example.com"}),)
+        )
     with pytest.raises(StoreError, match="changed outside ac-connector"):
         store.fields("old")
 
@@ -123,11 +126,15 @@ def test_a_symlinked_rate_limit_folder_is_refused(tmp_path):
 
 
 # -- 12. the file rate limiter fails closed on a corrupted window file -----------------------------------
-@pytest.mark.parametrize("payload", [
-    struct.pack("<4d", math.nan, math.nan, math.nan, math.nan),
-    struct.pack("<4d", 0.0, math.inf, math.inf, math.inf),
-    b"\x01\x02\x03",
-], ids=["nan", "inf", "partial"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        struct.pack("<4d", math.nan, math.nan, math.nan, math.nan),
+        struct.pack("<4d", 0.0, math.inf, math.inf, math.inf),
+        b"\x01\x02\x03",
+    ],
+    ids=["nan", "inf", "partial"],
+)
 def test_a_corrupted_window_file_fails_closed(tmp_path, payload):
     limiter = FileLimiter(tmp_path / "rate", requests=2, per_seconds=1.0)
     key = limiter_key(("https", "acct.example.com", 443))

@@ -24,6 +24,7 @@ KEY = "hostile-test-key-0123456789"
 
 def strict_json(text: str):
     """Parse as standard JSON only: NaN and Infinity are not JSON."""
+
     def refuse(name: str):
         raise ValueError(f"not JSON: {name}")
 
@@ -48,8 +49,9 @@ RETRY_AFTERS = ["9" * 400, "NaN", "1e999", "-1", "Infinity", "Sat, 01 Jan 9999 0
 
 @pytest.mark.parametrize("value", RETRY_AFTERS, ids=["400-digits", "nan", "1e999", "negative", "inf", "year-9999"])
 def test_retry_after_is_bounded_and_serialisable(conn, value):
-    raw = response("429 Too Many Requests", b'{"message": "slow down"}',
-                   {"Content-Type": "application/json", "Retry-After": value})
+    raw = response(
+        "429 Too Many Requests", b'{"message": "slow down"}', {"Content-Type": "application/json", "Retry-After": value}
+    )
     with pytest.raises(RateLimited) as info:
         run_against(conn, raw)
     retry_after = info.value.retry_after
@@ -57,8 +59,9 @@ def test_retry_after_is_bounded_and_serialisable(conn, value):
     strict_json(json.dumps(info.value.to_dict(), allow_nan=True))
 
 
-@pytest.mark.parametrize("body", [b'{"user": {"id": NaN}}', b'{"user": {"id": 1e999}}',
-                                  b'{"user": {"id": -Infinity}}'], ids=["nan", "1e999", "-inf"])
+@pytest.mark.parametrize(
+    "body", [b'{"user": {"id": NaN}}', b'{"user": {"id": 1e999}}', b'{"user": {"id": -Infinity}}'], ids=["nan", "1e999", "-inf"]
+)
 def test_non_finite_numbers_are_a_typed_error(conn, body):
     with pytest.raises(InvalidResponse) as info:
         run_against(conn, response(body=body))
@@ -95,8 +98,11 @@ def test_invalid_idna_location_is_a_typed_error(conn):
 
 @pytest.mark.parametrize("location", ["http://\udcff.example/", "http://a..b/", "http://[::1/", "//\u2100.com"])
 def test_odd_locations_are_typed_errors(conn, location):
-    raw = response("301 Moved", b"", {"Location": location.encode("utf-8", "surrogateescape").decode("latin-1"),
-                                      "Content-Type": "text/plain"})
+    raw = response(
+        "301 Moved",
+        b"",
+        {"Location": location.encode("utf-8", "surrogateescape").decode("latin-1"), "Content-Type": "text/plain"},
+    )
     with pytest.raises(ConnectorError) as info:
         run_against(conn, raw)
     assert info.value.type == "redirect_blocked"
@@ -111,12 +117,16 @@ def env(tmp_path, monkeypatch):
     return monkeypatch
 
 
-@pytest.mark.parametrize("raw", [
-    response(body=b'{"user": {"id": NaN}}'),
-    response("429 Too Many Requests", b"{}", {"Retry-After": "9" * 400}),
-    response(body=b'{"user": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
-    response(body=b'{"user": {"id": "1", "username": "\\ud800"}}'),
-], ids=["nan", "retry-after", "deep", "surrogate"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        response(body=b'{"user": {"id": NaN}}'),
+        response("429 Too Many Requests", b"{}", {"Retry-After": "9" * 400}),
+        response(body=b'{"user": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+        response(body=b'{"user": {"id": "1", "username": "\\ud800"}}'),
+    ],
+    ids=["nan", "retry-after", "deep", "surrogate"],
+)
 def test_the_cli_always_writes_valid_json(env, capsys, raw):
     with HostileServer(always(raw)) as server:
         env.setenv("AC_API_URL", server.url)
@@ -129,22 +139,29 @@ def test_the_cli_always_writes_valid_json(env, capsys, raw):
         assert captured.out == "" and strict_json(captured.err)["error"]["type"] != "internal"
 
 
-@pytest.mark.parametrize("raw, status", [
-    (response(body=b'{"user": {"id": NaN}}'), 502),
-    (response("429 Too Many Requests", b"{}", {"Retry-After": "9" * 400}), 429),
-    (response("429 Too Many Requests", b"{}", {"Retry-After": "1e999"}), 429),
-    (response(body=b'{"user": ' + b"[" * 5000 + b"]" * 5000 + b"}"), 502),
-    (response(body=b'{"user": {"id": "1", "username": "\\ud800"}}'), 200),
-], ids=["nan", "retry-after-digits", "retry-after-1e999", "deep", "surrogate"])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (response(body=b'{"user": {"id": NaN}}'), 502),
+        (response("429 Too Many Requests", b"{}", {"Retry-After": "9" * 400}), 429),
+        (response("429 Too Many Requests", b"{}", {"Retry-After": "1e999"}), 429),
+        (response(body=b'{"user": ' + b"[" * 5000 + b"]" * 5000 + b"}"), 502),
+        (response(body=b'{"user": {"id": "1", "username": "\\ud800"}}'), 200),
+    ],
+    ids=["nan", "retry-after-digits", "retry-after-1e999", "deep", "surrogate"],
+)
 def test_the_service_never_answers_500(tmp_path, raw, status):
     settings = ServiceSettings(port=0, home=tmp_path / "home", allow_loopback=True, offer_sandbox=False)
-    with (HostileServer(always(raw)) as upstream, running(settings, limiter=_no_limit()) as (_, url),
-          httpx.Client(base_url=url, timeout=30) as client):
-        added = client.post("/api/authentications", json={"name": "h", "type": "personal",
-                                                          "api_url": upstream.url, "api_key": KEY})
+    with (
+        HostileServer(always(raw)) as upstream,
+        running(settings, limiter=_no_limit()) as (_, url),
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        added = client.post(
+            "/api/authentications", json={"name": "h", "type": "personal", "api_url": upstream.url, "api_key": KEY}
+        )
         assert added.status_code == 201, added.text
-        answer = client.post("/api/operations/get_user/run",
-                             json={"input": {"user_id": "1"}, "authentication": "h"})
+        answer = client.post("/api/operations/get_user/run", json={"input": {"user_id": "1"}, "authentication": "h"})
     assert answer.status_code == status, answer.text
     strict_json(answer.text)
     if status == 429:

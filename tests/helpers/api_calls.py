@@ -19,8 +19,7 @@ def last(sandbox: Any, method: str) -> Any:
     return api_requests(sandbox, method)[-1]
 
 
-def refused_before_sending(run: Callable[[str, Any], Any], sandbox: Any, operation: str,
-                           data: dict) -> list[tuple[str, str]]:
+def refused_before_sending(run: Callable[[str, Any], Any], sandbox: Any, operation: str, data: dict) -> list[tuple[str, str]]:
     """Run ``operation`` expecting a ValidationError and no request upstream; its (pointer, keyword) pairs."""
     with pytest.raises(ValidationError) as info:
         run(operation, data)
@@ -30,5 +29,6 @@ def refused_before_sending(run: Callable[[str, Any], Any], sandbox: Any, operati
 
 def new_deal(run: Callable[[str, Any], Any], title: str = "Test deal") -> str:
     """A deal in the seeded pipeline 1 for contact 1; its id."""
-    return run("create_deal", {"title": title, "value": 10, "currency": "usd", "contact_id": "1",
-                               "pipeline_id": "1"})["deal"]["id"]
+    return run("create_deal", {"title": title, "value": 10, "currency": "usd", "contact_id": "1", "pipeline_id": "1"})["deal"][
+        "id"
+    ]

@@ -21,10 +21,22 @@ def builder_page(browser: Any, served: Any, *, width: int = 1400, height: int = 
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.on("request", lambda r: problems.append(f"external request: {r.url}")
-            if not (r.url.startswith(served.url) or r.url.startswith(("blob:", "data:"))) else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda r: (
+            problems.append(f"external request: {r.url}")
+            if not (r.url.startswith(served.url) or r.url.startswith(("blob:", "data:")))
+            else None
+        ),
+    )
     page.goto(served.url + "/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
     try:
@@ -58,6 +70,7 @@ def tab_to(page: Any, matches: Any, *, limit: int = 80, backwards: bool = False)
 def named(text: str | re.Pattern[str]) -> Any:
     def check(now: dict[str, Any]) -> bool:
         return bool(re.search(text, now["name"])) if isinstance(text, re.Pattern) else now["name"] == text
+
     return check
 
 
@@ -67,8 +80,11 @@ def axe_violations(page: Any, context: Any = None) -> list[str]:
 
     results = Axe().run(page, context=context)
     found = results.response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in found if v.get("impact") in SERIOUS]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v.get("impact") in SERIOUS
+    ]
 
 
 def fake_key_for(served: Any, prefix: str) -> str:

@@ -55,17 +55,37 @@ def host_env(home: Path, shared: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def start_worker(name: str, env: Mapping[str, str], log_dir: Path, *, concurrency: int = 8,
-                 ready_timeout: float = 60, wait: bool = True) -> Worker:
+def start_worker(
+    name: str, env: Mapping[str, str], log_dir: Path, *, concurrency: int = 8, ready_timeout: float = 60, wait: bool = True
+) -> Worker:
     """Start a worker (thread pool: one process, so SIGKILL takes the whole "host") and wait until it consumes
     (``wait=False``: call ``wait_ready`` later, so several start at once)."""
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ac_connector.celery", "worker", "--pool", "threads",
-             "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ac_connector.celery",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     worker = Worker(name, process, log_path, dict(env))
     if wait:
         wait_ready(worker, ready_timeout)

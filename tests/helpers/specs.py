@@ -25,7 +25,8 @@ def minimal_connector(folder: Path, **operations: str) -> Path:
     """The real connector.yaml (its auth test renamed to ``ping``) and schemas, the ``ping`` operation and
     the given ones (name -> YAML text) in ``folder``."""
     (folder / "connector.yaml").write_text(
-        (ROOT / "connector.yaml").read_text().replace("test_operation: get_current_user", "test_operation: ping"))
+        (ROOT / "connector.yaml").read_text().replace("test_operation: get_current_user", "test_operation: ping")
+    )
     shutil.copytree(ROOT / "schemas", folder / "schemas")
     (folder / "operations").mkdir()
     for name, text in {"ping": PING, **operations}.items():
@@ -40,5 +41,5 @@ def mutate(draw: st.DrawFn, value: Any, replacements: st.SearchStrategy[Any]) ->
         return {**value, key: mutate(draw, value[key], replacements)}
     if isinstance(value, list) and value and draw(st.booleans()):
         i = draw(st.integers(0, len(value) - 1))
-        return [*value[:i], mutate(draw, value[i], replacements), *value[i + 1:]]
+        return [*value[:i], mutate(draw, value[i], replacements), *value[i + 1 :]]
     return draw(replacements)

@@ -21,20 +21,53 @@ UNSAFE_ROUTES = ("POST /api/3/contacts", "POST /api/3/deals", "POST /api/3/deals
 LEAD_WORKFLOW: dict[str, Any] = {
     "version": 1,
     "name": "New lead",
-    "trigger": {"type": "manual", "input_schema": {"type": "object", "required": ["email"],
-                                                   "properties": {"email": {"type": "string"}}}},
+    "trigger": {
+        "type": "manual",
+        "input_schema": {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}},
+    },
     "steps": [
-        {"id": "contact", "name": "Create contact", "operation": "create_contact", "authentication": "ACCOUNT",
-         "input": {"email": "$.trigger.email"}},
-        {"id": "subscribe", "name": "Subscribe", "operation": "add_contact_to_list", "authentication": "ACCOUNT",
-         "input": {"contact_id": "$.steps.contact.contact.id", "list_id": "1"}},
-        {"id": "deal", "name": "Open a deal", "operation": "create_deal", "authentication": "ACCOUNT",
-         "input": {"title": "Deal for {$.steps.contact.contact.email}", "value": 100, "currency": "usd",
-                   "contact_id": "$.steps.contact.contact.id", "pipeline_id": "1", "owner_id": "1"}},
-        {"id": "note", "name": "Note", "operation": "create_deal_note", "authentication": "ACCOUNT",
-         "input": {"deal_id": "$.steps.deal.deal.id", "note": "Lead {$.steps.contact.contact.email} arrived"}},
-        {"id": "read", "name": "Read back", "operation": "get_contact", "authentication": "ACCOUNT",
-         "input": {"contact_id": "$.steps.contact.contact.id"}},
+        {
+            "id": "contact",
+            "name": "Create contact",
+            "operation": "create_contact",
+            "authentication": "ACCOUNT",
+            "input": {"email": "$.trigger.email"},
+        },
+        {
+            "id": "subscribe",
+            "name": "Subscribe",
+            "operation": "add_contact_to_list",
+            "authentication": "ACCOUNT",
+            "input": {"contact_id": "$.steps.contact.contact.id", "list_id": "1"},
+        },
+        {
+            "id": "deal",
+            "name": "Open a deal",
+            "operation": "create_deal",
+            "authentication": "ACCOUNT",
+            "input": {
+                "title": "Deal for {$.steps.contact.contact.email}",
+                "value": 100,
+                "currency": "usd",
+                "contact_id": "$.steps.contact.contact.id",
+                "pipeline_id": "1",
+                "owner_id": "1",
+            },
+        },
+        {
+            "id": "note",
+            "name": "Note",
+            "operation": "create_deal_note",
+            "authentication": "ACCOUNT",
+            "input": {"deal_id": "$.steps.deal.deal.id", "note": "Lead {$.steps.contact.contact.email} arrived"},
+        },
+        {
+            "id": "read",
+            "name": "Read back",
+            "operation": "get_contact",
+            "authentication": "ACCOUNT",
+            "input": {"contact_id": "$.steps.contact.contact.id"},
+        },
     ],
 }
 
@@ -66,8 +99,7 @@ def mixed_steps(count: int, accounts: Sequence[str], tag: str | None = None) -> 
         elif kind == "update":
             steps.append(("update_contact", {"contact_id": contact_id, "first_name": f"U{i}"}, account))
         else:
-            steps.append(("create_or_update_contact", {"email": f"u{i % 7}-{tag}@example.com", "last_name": f"L{i}"},
-                          account))
+            steps.append(("create_or_update_contact", {"email": f"u{i % 7}-{tag}@example.com", "last_name": f"L{i}"}, account))
     return steps
 
 
@@ -78,18 +110,25 @@ class Audit:
     runs: int = 0
     steps: int = 0
     statuses: Counter = field(default_factory=Counter)
-    lost: list[str] = field(default_factory=list)               # submitted, but no run or not finished
+    lost: list[str] = field(default_factory=list)  # submitted, but no run or not finished
     safe_not_succeeded: list[tuple[str, int, str]] = field(default_factory=list)
     unknown_not_unsafe: list[tuple[str, int, str]] = field(default_factory=list)
     unsafe_sent_twice: list[str] = field(default_factory=list)
-    throttled: int = 0                                          # 429s the accounts answered
+    throttled: int = 0  # 429s the accounts answered
     requests: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"runs": self.runs, "steps": self.steps, "statuses": dict(self.statuses), "lost": len(self.lost),
-                "safe_not_succeeded": len(self.safe_not_succeeded), "unknown_not_unsafe": len(self.unknown_not_unsafe),
-                "unsafe_sent_twice": len(self.unsafe_sent_twice), "throttled_429": self.throttled,
-                "requests": self.requests}
+        return {
+            "runs": self.runs,
+            "steps": self.steps,
+            "statuses": dict(self.statuses),
+            "lost": len(self.lost),
+            "safe_not_succeeded": len(self.safe_not_succeeded),
+            "unknown_not_unsafe": len(self.unknown_not_unsafe),
+            "unsafe_sent_twice": len(self.unsafe_sent_twice),
+            "throttled_429": self.throttled,
+            "requests": self.requests,
+        }
 
 
 def store_rows(store_url: str, run_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -102,8 +141,8 @@ def store_rows(store_url: str, run_ids: Iterable[str]) -> dict[str, dict[str, An
         for run_id, status in conn.execute("SELECT id, status FROM runs WHERE id = ANY(%s)", (ids,)):
             out[run_id] = {"status": status, "steps": []}
         for run_id, idx, operation, status, error in conn.execute(
-                "SELECT run_id, idx, operation, status, error FROM run_steps WHERE run_id = ANY(%s) "
-                "ORDER BY run_id, idx", (ids,)):
+            "SELECT run_id, idx, operation, status, error FROM run_steps WHERE run_id = ANY(%s) ORDER BY run_id, idx", (ids,)
+        ):
             if run_id not in out:
                 continue  # created between the two reads: seen complete by the next poll
             out[run_id]["steps"].append((idx, operation, status))
@@ -123,8 +162,9 @@ def wait_until_settled(store_url: str, run_ids: Sequence[str], timeout: float, p
     return time.monotonic() - started
 
 
-def audit(store_url: str, run_ids: Sequence[str], logs: Sequence[Sequence[Mapping[str, Any]]],
-          idempotency: Mapping[str, str]) -> Audit:
+def audit(
+    store_url: str, run_ids: Sequence[str], logs: Sequence[Sequence[Mapping[str, Any]]], idempotency: Mapping[str, str]
+) -> Audit:
     """Check the run store and the request logs: nothing lost, safe steps succeeded once, no unsafe repeat."""
     result = Audit(runs=len(run_ids))
     rows = store_rows(store_url, run_ids)
@@ -142,8 +182,9 @@ def audit(store_url: str, run_ids: Sequence[str], logs: Sequence[Sequence[Mappin
                 result.unknown_not_unsafe.append((run_id, idx, operation))
             if not unsafe and not stopped and status != "succeeded":
                 error = row.get("errors", {}).get(idx) or {}
-                result.safe_not_succeeded.append((run_id, idx, f"{operation}: {error.get('type')}: "
-                                                                f"{str(error.get('message'))[:200]}"))
+                result.safe_not_succeeded.append(
+                    (run_id, idx, f"{operation}: {error.get('type')}: {str(error.get('message'))[:200]}")
+                )
             if status in ("failed", "outcome_unknown"):
                 stopped = True  # later steps stay pending: the run stopped there on purpose
     for account, log in enumerate(logs):

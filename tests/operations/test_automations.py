@@ -17,23 +17,30 @@ from engine.errors import AuthenticationError, OutcomeUnknown, UpstreamValidatio
 # -- list ------------------------------------------------------------------------------------
 def test_list_automations(run, sandbox):
     out = run("list_automations")
-    assert [a["name"] for a in out["automations"]] == ["Welcome Series", "Abandoned Cart Follow-up",
-                                                       "Old Newsletter Drip", "Draft Onboarding"]
+    assert [a["name"] for a in out["automations"]] == [
+        "Welcome Series",
+        "Abandoned Cart Follow-up",
+        "Old Newsletter Drip",
+        "Draft Onboarding",
+    ]
     assert [a["status"] for a in out["automations"]] == ["1", "1", "2", "0"]
     assert (out["total"], out["has_more"], out["next_offset"]) == (4, False, None)
     assert api_requests(sandbox, "GET")[-1].query == {"limit": ["20"], "offset": ["0"]}
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({"status": "1"}, ["1", "2"]),
-    ({"status": "2"}, ["3"]),
-    ({"status": "0"}, ["4"]),
-    ({"status": "inactive"}, ["3", "4"]),
-    ({"status": "any"}, ["1", "2", "3", "4"]),
-    ({"name": "NEWSLETTER"}, ["3"]),
-    ({"name": "e", "status": "1"}, ["1", "2"]),
-    ({"name": "cart", "status": "2"}, []),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"status": "1"}, ["1", "2"]),
+        ({"status": "2"}, ["3"]),
+        ({"status": "0"}, ["4"]),
+        ({"status": "inactive"}, ["3", "4"]),
+        ({"status": "any"}, ["1", "2", "3", "4"]),
+        ({"name": "NEWSLETTER"}, ["3"]),
+        ({"name": "e", "status": "1"}, ["1", "2"]),
+        ({"name": "cart", "status": "2"}, []),
+    ],
+)
 def test_list_automations_filters(run, data, expected):
     out = run("list_automations", data)
     assert [a["id"] for a in out["automations"]] == expected
@@ -69,9 +76,16 @@ def add_automations(sandbox, count: int) -> None:
     """Automations cannot be created over the API, so these go straight into the sandbox account."""
     with sandbox.lock:
         for n in range(count):
-            sandbox.store["automations"].insert({
-                "name": f"Generated {n + 1}", "cdate": "2024-02-01T10:00:00-05:00",
-                "mdate": "2024-02-01T10:00:00-05:00", "status": "1" if n % 2 else "2", "entered": 0, "exited": 0})
+            sandbox.store["automations"].insert(
+                {
+                    "name": f"Generated {n + 1}",
+                    "cdate": "2024-02-01T10:00:00-05:00",
+                    "mdate": "2024-02-01T10:00:00-05:00",
+                    "status": "1" if n % 2 else "2",
+                    "entered": 0,
+                    "exited": 0,
+                }
+            )
 
 
 def test_list_automations_return_all_pages_past_100(run, sandbox):
@@ -93,12 +107,15 @@ def test_automation_dropdown_pages_past_100(connector, auth, sandbox):
     assert last["result"][-1] == {"text": "Generated 230", "value": "234"}
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"status": "active"}, "/status", "oneOf"),
-    ({"limit": 0}, "/limit", "minimum"),
-    ({"max_items": 0}, "/max_items", "minimum"),
-    ({"name": 5}, "/name", "type"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"status": "active"}, "/status", "oneOf"),
+        ({"limit": 0}, "/limit", "minimum"),
+        ({"max_items": 0}, "/max_items", "minimum"),
+        ({"name": 5}, "/name", "type"),
+    ],
+)
 def test_list_automations_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "list_automations", data)
 
@@ -106,10 +123,15 @@ def test_list_automations_refuses_bad_input_before_sending(run, sandbox, data, p
 # -- dropdown --------------------------------------------------------------------------------
 def test_automation_dropdown_marks_inactive_ones(connector, auth):
     out = connector.options("add_contact_to_automation", "automation_id", {}, auth)
-    assert out == {"result": [{"text": "Welcome Series", "value": "1"},
-                              {"text": "Abandoned Cart Follow-up", "value": "2"},
-                              {"text": "Old Newsletter Drip (inactive)", "value": "3"},
-                              {"text": "Draft Onboarding (inactive)", "value": "4"}], "next_offset": None}
+    assert out == {
+        "result": [
+            {"text": "Welcome Series", "value": "1"},
+            {"text": "Abandoned Cart Follow-up", "value": "2"},
+            {"text": "Old Newsletter Drip (inactive)", "value": "3"},
+            {"text": "Draft Onboarding (inactive)", "value": "4"},
+        ],
+        "next_offset": None,
+    }
 
 
 def test_automation_dropdown_search(connector, auth):
@@ -138,10 +160,13 @@ def test_add_contact_to_an_inactive_automation_is_refused_with_activecampaigns_m
     assert run("get_contact", {"contact_id": "1"})["contactAutomations"] == []
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"contact_id": "999", "automation_id": "1"}, "No contact with id 999 exists."),
-    ({"contact_id": "1", "automation_id": "999"}, "No automation with id 999 exists."),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"contact_id": "999", "automation_id": "1"}, "No contact with id 999 exists."),
+        ({"contact_id": "1", "automation_id": "999"}, "No automation with id 999 exists."),
+    ],
+)
 def test_add_contact_to_automation_with_unknown_ids_is_activecampaigns_422(run, data, message):
     with pytest.raises(UpstreamValidation) as info:
         run("add_contact_to_automation", data)
@@ -156,12 +181,15 @@ def test_add_contact_to_automation_is_not_retried_after_a_server_error(run, sand
     assert len(api_requests(sandbox, "POST")) == 1
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"contact_id": "1"}, "/automation_id", "required"),
-    ({"automation_id": "1"}, "/contact_id", "required"),
-    ({"contact_id": "1", "automation_id": "welcome"}, "/automation_id", "pattern"),
-    ({"contact_id": 1, "automation_id": "1"}, "/contact_id", "type"),
-    ({"contact_id": "1", "automation_id": "1", "start_at": "x"}, "/start_at", "additionalProperties"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"contact_id": "1"}, "/automation_id", "required"),
+        ({"automation_id": "1"}, "/contact_id", "required"),
+        ({"contact_id": "1", "automation_id": "welcome"}, "/automation_id", "pattern"),
+        ({"contact_id": 1, "automation_id": "1"}, "/contact_id", "type"),
+        ({"contact_id": "1", "automation_id": "1", "start_at": "x"}, "/start_at", "additionalProperties"),
+    ],
+)
 def test_add_contact_to_automation_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "add_contact_to_automation", data)

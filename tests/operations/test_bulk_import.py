@@ -17,14 +17,23 @@ def _contacts(n: int, prefix: str = "bulk") -> list[dict]:
 
 def test_many_contacts_go_in_batches_of_250_and_are_all_reported(run, sandbox):
     contacts = _contacts(600)
-    contacts[7] = {"email": "bulk7@example.com", "first_name": "Seven", "tags": ["Imported", "customer"],
-                   "list_ids": ["2"], "field_values": [{"field_id": "1", "value": "11-50"}]}
+    contacts[7] = {
+        "email": "bulk7@example.com",
+        "first_name": "Seven",
+        "tags": ["Imported", "customer"],
+        "list_ids": ["2"],
+        "field_values": [{"field_id": "1", "value": "11-50"}],
+    }
     out = run("bulk_import_contacts", {"contacts": contacts})
     sent = api_requests(sandbox, "POST", "/api/3/import/bulk_import")
     assert [len(r.body["contacts"]) for r in sent] == [250, 250, 100]
-    assert sent[0].body["contacts"][7] == {"email": "bulk7@example.com", "first_name": "Seven",
-                                           "tags": ["Imported", "customer"], "fields": [{"id": 1, "value": "11-50"}],
-                                           "subscribe": [{"listid": 2}]}
+    assert sent[0].body["contacts"][7] == {
+        "email": "bulk7@example.com",
+        "first_name": "Seven",
+        "tags": ["Imported", "customer"],
+        "fields": [{"id": 1, "value": "11-50"}],
+        "subscribe": [{"listid": 2}],
+    }
     assert (out["accepted"], out["refused"]) == (600, 0)
     assert [c["email"] for c in out["contacts"]] == [c["email"] for c in contacts]
     assert len(out["batches"]) == 3 and all(b["batch_id"] for b in out["batches"])
@@ -46,8 +55,7 @@ def test_an_interrupted_batch_reports_its_contacts_refused(run, sandbox, monkeyp
     monkeypatch.setattr(sandbox, "interrupt_imports", 1)
     out = run("bulk_import_contacts", {"contacts": _contacts(260)})
     assert (out["accepted"], out["refused"]) == (10, 250)
-    assert out["contacts"][0] == {"email": "bulk0@example.com", "accepted": False,
-                                  "reason": "the import was interrupted"}
+    assert out["contacts"][0] == {"email": "bulk0@example.com", "accepted": False, "reason": "the import was interrupted"}
     assert out["contacts"][259] == {"email": "bulk259@example.com", "accepted": True}
 
 
@@ -61,8 +69,15 @@ def test_the_command_line_streams_a_json_lines_file(tmp_path, monkeypatch, capsy
     assert cli(["import-contacts", str(source), "--chunk", "2"]) == 0
     captured = capsys.readouterr()
     reports = [json.loads(line) for line in captured.out.splitlines()]
-    assert [(r["line"], r["accepted"]) for r in reports] == [(1, True), (2, True), (3, True), (4, True), (5, True),
-                                                             (7, False), (8, False)]
+    assert [(r["line"], r["accepted"]) for r in reports] == [
+        (1, True),
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, True),
+        (7, False),
+        (8, False),
+    ]
     assert reports[-1]["email"] == "nope" and reports[-1]["reason"].startswith("/email")
     assert "accepted 5, refused 2" in captured.err
     assert [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")] == [2, 2, 1]
@@ -92,8 +107,7 @@ def test_activecampaigns_400_rate_limit_is_waited_out_and_the_batch_sent_again(s
 
 def test_big_contacts_make_smaller_batches_under_the_byte_limit(run, sandbox):
     """250 contacts of about 2 KB each would pass 400,000 bytes: the batches are cut by size as well."""
-    contacts = [{"email": f"big{i}@example.com", "field_values": [{"field_id": "1", "value": "x" * 2000}]}
-                for i in range(250)]
+    contacts = [{"email": f"big{i}@example.com", "field_values": [{"field_id": "1", "value": "x" * 2000}]} for i in range(250)]
     out = run("bulk_import_contacts", {"contacts": contacts})
     sizes = [len(r.body["contacts"]) for r in api_requests(sandbox, "POST")]
     assert sum(sizes) == 250 and len(sizes) > 1 and out["accepted"] == 250

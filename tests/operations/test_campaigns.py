@@ -33,11 +33,14 @@ def test_get_campaign_that_does_not_exist_is_not_found(run):
     assert "No Result found for Campaign with id 2000" in info.value.message and info.value.status == 404
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({}, "/campaign_id", "required"),
-    ({"campaign_id": "../users/me"}, "/campaign_id", "pattern"),
-    ({"campaign_id": 1}, "/campaign_id", "type"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({}, "/campaign_id", "required"),
+        ({"campaign_id": "../users/me"}, "/campaign_id", "pattern"),
+        ({"campaign_id": 1}, "/campaign_id", "type"),
+    ],
+)
 def test_get_campaign_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "get_campaign", data)
 
@@ -45,15 +48,20 @@ def test_get_campaign_refuses_bad_input_before_sending(run, sandbox, data, point
 def test_campaigns_ddl_lists_newest_sends_first_with_their_dates(run, connector, auth, sandbox):
     choices = connector.options("get_campaign", "campaign_id", {}, auth)
     assert api_requests(sandbox, "GET")[-1].query["orders[sdate]"] == ["DESC"]
-    assert choices == {"result": [
-        {"text": "Welcome Email", "value": "3"},
-        {"text": "Product Launch (last sent 2024-01-15)", "value": "2"},
-        {"text": "Spring Newsletter (last sent 2024-01-15)", "value": "1"}], "next_offset": None}
+    assert choices == {
+        "result": [
+            {"text": "Welcome Email", "value": "3"},
+            {"text": "Product Launch (last sent 2024-01-15)", "value": "2"},
+            {"text": "Spring Newsletter (last sent 2024-01-15)", "value": "1"},
+        ],
+        "next_offset": None,
+    }
 
 
 def test_campaigns_ddl_search(run):
     assert run("list_campaigns_ddl", {"search": "launch"})["result"] == [
-        {"text": "Product Launch (last sent 2024-01-15)", "value": "2"}]
+        {"text": "Product Launch (last sent 2024-01-15)", "value": "2"}
+    ]
     assert run("list_campaigns_ddl", {"search": "no such campaign"})["result"] == []
 
 

@@ -36,9 +36,17 @@ def test_every_example_runs_against_the_seeded_sandbox(run, operation, index):
 
 def test_operations_doc_is_up_to_date():
     current = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    fresh = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'scripts'); "
-                            "import operations_doc; print(operations_doc.render(), end='')"],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'scripts'); import operations_doc; print(operations_doc.render(), end='')",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert current == fresh, "run: python scripts/operations_doc.py"
 
 

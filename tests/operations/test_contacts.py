@@ -21,11 +21,18 @@ def last_body(sandbox, method: str):
 
 def make_field(run, title: str, kind: str, options: tuple[str, ...] = ()) -> str:
     """A custom field of one type (with options for the choice types), made over the API."""
-    field = run("raw_http_request", {"method": "POST", "path": "/fields",
-                                     "body": {"field": {"title": title, "type": kind}}})["body"]["field"]
+    field = run("raw_http_request", {"method": "POST", "path": "/fields", "body": {"field": {"title": title, "type": kind}}})[
+        "body"
+    ]["field"]
     if options:
-        run("raw_http_request", {"method": "POST", "path": "/fieldOption/bulk", "body": {"fieldOptions": [
-            {"field": field["id"], "value": o, "label": o} for o in options]}})
+        run(
+            "raw_http_request",
+            {
+                "method": "POST",
+                "path": "/fieldOption/bulk",
+                "body": {"fieldOptions": [{"field": field["id"], "value": o, "label": o} for o in options]},
+            },
+        )
     return field["id"]
 
 
@@ -58,11 +65,20 @@ def test_create_contact_with_custom_field_values_of_every_type(run, sandbox):
         "checkbox": make_field(run, "Channels", "checkbox", ("Email", "Phone", "SMS")),
         "listbox": make_field(run, "Interests", "listbox", ("Books", "Music")),
     }
-    given = {"text": "Blue", "textarea": "Line one\nLine two", "date": "1990-04-12",
-             "datetime": "2024-11-01T13:05:00-05:00", "dropdown": "51-200", "radio": "Pro",
-             "checkbox": ["Email", "SMS"], "listbox": ["Music"]}
-    out = run("create_contact", {"email": "ada@example.com", "field_values": [
-        {"field": ids[kind], "value": value} for kind, value in given.items()]})
+    given = {
+        "text": "Blue",
+        "textarea": "Line one\nLine two",
+        "date": "1990-04-12",
+        "datetime": "2024-11-01T13:05:00-05:00",
+        "dropdown": "51-200",
+        "radio": "Pro",
+        "checkbox": ["Email", "SMS"],
+        "listbox": ["Music"],
+    }
+    out = run(
+        "create_contact",
+        {"email": "ada@example.com", "field_values": [{"field": ids[kind], "value": value} for kind, value in given.items()]},
+    )
     sent = {fv["field"]: fv["value"] for fv in last_body(sandbox, "POST")["contact"]["fieldValues"]}
     assert sent[ids["checkbox"]] == "||Email||SMS||" and sent[ids["listbox"]] == "||Music||"
     assert sent[ids["text"]] == "Blue" and sent[ids["date"]] == "1990-04-12"
@@ -89,8 +105,9 @@ def test_create_contact_with_an_unknown_custom_field_is_activecampaigns_422(run)
 
 # -- create or update (sync) -----------------------------------------------------------------
 def test_create_or_update_contact_creates_then_updates_the_same_contact(run, sandbox):
-    created = run("create_or_update_contact", {"email": "ada@example.com", "first_name": "Ada",
-                                               "last_name": "Lovelace"})["contact"]
+    created = run("create_or_update_contact", {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"})[
+        "contact"
+    ]
     assert api_requests(sandbox, "POST")[-1].path == "/api/3/contact/sync"
     updated = run("create_or_update_contact", {"email": "ada@example.com", "phone": "+44 20 7946 0000"})["contact"]
     assert last_body(sandbox, "POST") == {"contact": {"email": "ada@example.com", "phone": "+44 20 7946 0000"}}
@@ -103,8 +120,13 @@ def test_create_or_update_contact_creates_then_updates_the_same_contact(run, san
 
 def test_create_or_update_contact_sets_custom_field_values_of_an_existing_contact(run, sandbox):
     channels = make_field(run, "Channels", "checkbox", ("Email", "Phone"))
-    out = run("create_or_update_contact", {"email": JANE["email"], "field_values": [
-        {"field": "1", "value": "51-200"}, {"field": channels, "value": ["Email", "Phone"]}]})
+    out = run(
+        "create_or_update_contact",
+        {
+            "email": JANE["email"],
+            "field_values": [{"field": "1", "value": "51-200"}, {"field": channels, "value": ["Email", "Phone"]}],
+        },
+    )
     assert out["contact"]["id"] == JANE["id"]
     stored = values_of(run, JANE["id"])
     assert stored == {"1": "51-200", channels: "||Email||Phone||"}  # updated in place, not duplicated
@@ -147,8 +169,15 @@ def test_update_contact_sends_and_changes_only_the_fields_given(run, sandbox):
 
 def test_update_contact_email_and_custom_field_values(run):
     channels = make_field(run, "Channels", "listbox", ("Email", "Phone"))
-    run("update_contact", {"contact_id": JOHN["id"], "email": "john@example.org", "first_name": "Johnny",
-                           "field_values": [{"field": channels, "value": ["Phone"]}, {"field": "2", "value": "1985-02-01"}]})
+    run(
+        "update_contact",
+        {
+            "contact_id": JOHN["id"],
+            "email": "john@example.org",
+            "first_name": "Johnny",
+            "field_values": [{"field": channels, "value": ["Phone"]}, {"field": "2", "value": "1985-02-01"}],
+        },
+    )
     stored = run("get_contact", {"contact_id": JOHN["id"]})
     assert (stored["contact"]["email"], stored["contact"]["firstName"]) == ("john@example.org", "Johnny")
     assert values_of(run, JOHN["id"]) == {channels: "||Phone||", "2": "1985-02-01"}
@@ -183,37 +212,48 @@ def test_delete_contact_not_found(run):
 
 
 # -- bad input: refused with the field's pointer, nothing sent -------------------------------
-@pytest.mark.parametrize(("operation", "data", "pointer", "keyword"), [
-    ("create_contact", {"first_name": "Ada"}, "/email", "required"),
-    ("create_contact", {"email": "ada at example.com"}, "/email", "format"),
-    ("create_contact", {"email": "a@example.com", "field_values": [{"field": "1", "value": []}]},
-     "/field_values/0/value", "oneOf"),
-    ("create_contact", {"email": "a@example.com", "field_values": [{"field": "1"}]}, "/field_values/0/value",
-     "required"),
-    ("create_or_update_contact", {"first_name": "Ada"}, "/email", "required"),
-    ("create_or_update_contact", {"email": "a@example.com", "field_values": [{"field": "one", "value": "x"}]},
-     "/field_values/0/field", "pattern"),
-    ("update_contact", {"first_name": "Ada"}, "/contact_id", "required"),
-    ("update_contact", {"contact_id": "2/../1", "first_name": "Ada"}, "/contact_id", "pattern"),
-    ("update_contact", {"contact_id": "2", "email": "not-an-email"}, "/email", "format"),
-    ("update_contact", {"contact_id": "2", "last_name": "x" * 256}, "/last_name", "maxLength"),
-    ("delete_contact", {"contact_id": 2}, "/contact_id", "type"),
-    ("delete_contact", {}, "/contact_id", "required"),
-    ("list_contacts", {"created_after": "last week"}, "/created_after", "format"),
-    ("list_contacts", {"updated_before": "2024-13-01"}, "/updated_before", "format"),
-    ("list_contacts", {"status": 7}, "/status", "oneOf"),
-    ("list_contacts", {"order_by": "score"}, "/order_by", "oneOf"),
-    ("list_contacts", {"limit": 500}, "/limit", "maximum"),
-    ("list_contacts", {"email": "jane"}, "/email", "format"),
-    ("list_contacts", {"list_id": "newsletter"}, "/list_id", "pattern"),
-    ("delete_contact_note", {"contact_id": "1"}, "/note_id", "required"),
-    ("list_contact_notes_ddl", {}, "/contact_id", "required"),
-])
+@pytest.mark.parametrize(
+    ("operation", "data", "pointer", "keyword"),
+    [
+        ("create_contact", {"first_name": "Ada"}, "/email", "required"),
+        ("create_contact", {"email": "ada at example.com"}, "/email", "format"),
+        (
+            "create_contact",
+            {"email": "a@example.com", "field_values": [{"field": "1", "value": []}]},
+            "/field_values/0/value",
+            "oneOf",
+        ),
+        ("create_contact", {"email": "a@example.com", "field_values": [{"field": "1"}]}, "/field_values/0/value", "required"),
+        ("create_or_update_contact", {"first_name": "Ada"}, "/email", "required"),
+        (
+            "create_or_update_contact",
+            {"email": "a@example.com", "field_values": [{"field": "one", "value": "x"}]},
+            "/field_values/0/field",
+            "pattern",
+        ),
+        ("update_contact", {"first_name": "Ada"}, "/contact_id", "required"),
+        ("update_contact", {"contact_id": "2/../1", "first_name": "Ada"}, "/contact_id", "pattern"),
+        ("update_contact", {"contact_id": "2", "email": "not-an-email"}, "/email", "format"),
+        ("update_contact", {"contact_id": "2", "last_name": "x" * 256}, "/last_name", "maxLength"),
+        ("delete_contact", {"contact_id": 2}, "/contact_id", "type"),
+        ("delete_contact", {}, "/contact_id", "required"),
+        ("list_contacts", {"created_after": "last week"}, "/created_after", "format"),
+        ("list_contacts", {"updated_before": "2024-13-01"}, "/updated_before", "format"),
+        ("list_contacts", {"status": 7}, "/status", "oneOf"),
+        ("list_contacts", {"order_by": "score"}, "/order_by", "oneOf"),
+        ("list_contacts", {"limit": 500}, "/limit", "maximum"),
+        ("list_contacts", {"email": "jane"}, "/email", "format"),
+        ("list_contacts", {"list_id": "newsletter"}, "/list_id", "pattern"),
+        ("delete_contact_note", {"contact_id": "1"}, "/note_id", "required"),
+        ("list_contact_notes_ddl", {}, "/contact_id", "required"),
+    ],
+)
 def test_bad_input_is_refused_before_sending(connector, auth, sandbox, operation, data, pointer, keyword):
     with pytest.raises(ValidationError) as info:
         connector.run(operation, data, auth)
     assert {"pointer": pointer, "keyword": keyword} in [
-        {"pointer": e["pointer"], "keyword": e["keyword"]} for e in info.value.errors]
+        {"pointer": e["pointer"], "keyword": e["keyword"]} for e in info.value.errors
+    ]
     assert pointer in info.value.message
     assert api_requests(sandbox) == []
 
@@ -222,26 +262,31 @@ def test_bad_input_is_refused_before_sending(connector, auth, sandbox, operation
 @pytest.fixture
 def three_contacts(run):
     """The two seeded contacts (created 2024-01-16, Jane on list 1 with tag 1) and one created now."""
-    ada = run("create_contact", {"email": "ada@math.example.org", "first_name": "Ada", "last_name": "Byron",
-                                 "phone": "+44 20 7946 0000"})["contact"]
+    ada = run(
+        "create_contact",
+        {"email": "ada@math.example.org", "first_name": "Ada", "last_name": "Byron", "phone": "+44 20 7946 0000"},
+    )["contact"]
     return ada["id"]
 
 
-@pytest.mark.parametrize(("data", "sent", "expected"), [
-    ({"email": "john.smith@example.com"}, {"email": "john.smith@example.com"}, ["2"]),
-    ({"email_like": "@example.com"}, {"email_like": "@example.com"}, ["1", "2"]),
-    ({"search": "byron"}, {"search": "byron"}, ["3"]),
-    ({"list_id": "1"}, {"listid": "1"}, ["1"]),
-    ({"list_id": "1", "status": 1}, {"listid": "1", "status": "1"}, ["1"]),
-    ({"list_id": "1", "status": 2}, {"listid": "1", "status": "2"}, []),
-    ({"tag_id": "1"}, {"tagid": "1"}, ["1"]),
-    ({"created_before": "2024-02-01"}, {"filters[created_before]": "2024-02-01"}, ["1", "2"]),
-    ({"created_after": "2025-01-01"}, {"filters[created_after]": "2025-01-01"}, ["3"]),
-    ({"updated_after": "2025-01-01"}, {"filters[updated_after]": "2025-01-01"}, ["3"]),
-    ({"phone": "+44"}, {"phone": "+44"}, ["3"]),
-    ({"id_greater": "1"}, {"id_greater": "1"}, ["2", "3"]),
-    ({"id_less": "3"}, {"id_less": "3"}, ["1", "2"]),
-])
+@pytest.mark.parametrize(
+    ("data", "sent", "expected"),
+    [
+        ({"email": "john.smith@example.com"}, {"email": "john.smith@example.com"}, ["2"]),
+        ({"email_like": "@example.com"}, {"email_like": "@example.com"}, ["1", "2"]),
+        ({"search": "byron"}, {"search": "byron"}, ["3"]),
+        ({"list_id": "1"}, {"listid": "1"}, ["1"]),
+        ({"list_id": "1", "status": 1}, {"listid": "1", "status": "1"}, ["1"]),
+        ({"list_id": "1", "status": 2}, {"listid": "1", "status": "2"}, []),
+        ({"tag_id": "1"}, {"tagid": "1"}, ["1"]),
+        ({"created_before": "2024-02-01"}, {"filters[created_before]": "2024-02-01"}, ["1", "2"]),
+        ({"created_after": "2025-01-01"}, {"filters[created_after]": "2025-01-01"}, ["3"]),
+        ({"updated_after": "2025-01-01"}, {"filters[updated_after]": "2025-01-01"}, ["3"]),
+        ({"phone": "+44"}, {"phone": "+44"}, ["3"]),
+        ({"id_greater": "1"}, {"id_greater": "1"}, ["2", "3"]),
+        ({"id_less": "3"}, {"id_less": "3"}, ["1", "2"]),
+    ],
+)
 def test_list_contacts_filters(run, sandbox, three_contacts, data, sent, expected):
     out = run("list_contacts", data)
     query = api_requests(sandbox, "GET", "/api/3/contacts")[-1].query
@@ -262,12 +307,15 @@ def test_list_contacts_by_automation(run, sandbox):
     assert [c["id"] for c in out["contacts"]] == [JOHN["id"]]
 
 
-@pytest.mark.parametrize(("order_by", "direction", "key"), [
-    ("email", "DESC", lambda c: c["email"]),
-    ("first_name", "ASC", lambda c: c["firstName"]),
-    ("last_name", "DESC", lambda c: c["lastName"]),
-    ("id", "DESC", lambda c: int(c["id"])),
-])
+@pytest.mark.parametrize(
+    ("order_by", "direction", "key"),
+    [
+        ("email", "DESC", lambda c: c["email"]),
+        ("first_name", "ASC", lambda c: c["firstName"]),
+        ("last_name", "DESC", lambda c: c["lastName"]),
+        ("id", "DESC", lambda c: int(c["id"])),
+    ],
+)
 def test_list_contacts_orders(run, sandbox, three_contacts, order_by, direction, key):
     out = run("list_contacts", {"order_by": order_by, "order_direction": direction})
     query = api_requests(sandbox, "GET")[-1].query
@@ -297,8 +345,7 @@ def test_list_contacts_return_all_pages_after_the_last_id(run, sandbox):
     assert out["has_more"] is False and out["total"] == 252
     pages = api_requests(sandbox, "GET", "/api/3/contacts")
     assert len(pages) == 3
-    assert all(p.query["orders[id]"] == ["ASC"] and p.query["limit"] == ["100"] and "offset" not in p.query
-               for p in pages)
+    assert all(p.query["orders[id]"] == ["ASC"] and p.query["limit"] == ["100"] and "offset" not in p.query for p in pages)
     assert "id_greater" not in pages[0].query
     assert [p.query["id_greater"] for p in pages[1:]] == [[str(ids[99])], [str(ids[199])]]
 
@@ -349,12 +396,17 @@ def test_list_contacts_return_all_in_a_chosen_order_pages_by_offset(run, sandbox
 def test_contact_dropdown_shows_name_and_email(connector, auth, run):
     run("create_contact", {"email": "no.name@example.com"})
     out = connector.options("get_contact", "contact_id", {}, auth)
-    assert out == {"result": [
-        {"text": "Jane Doe <jane.doe@example.com>", "value": "1"},
-        {"text": "John Smith <john.smith@example.com>", "value": "2"},
-        {"text": "no.name@example.com", "value": "3"}], "next_offset": None}
+    assert out == {
+        "result": [
+            {"text": "Jane Doe <jane.doe@example.com>", "value": "1"},
+            {"text": "John Smith <john.smith@example.com>", "value": "2"},
+            {"text": "no.name@example.com", "value": "3"},
+        ],
+        "next_offset": None,
+    }
     assert connector.options("update_contact", "contact_id", {}, auth, search="smith")["result"] == [
-        {"text": "John Smith <john.smith@example.com>", "value": "2"}]
+        {"text": "John Smith <john.smith@example.com>", "value": "2"}
+    ]
 
 
 def test_contact_dropdown_pages_past_100(connector, auth, sandbox):
@@ -377,14 +429,15 @@ def test_tag_dropdown(connector, auth, run):
     run("raw_http_request", {"method": "POST", "path": "/tags", "body": {"tag": {"tag": "VIP", "tagType": "contact"}}})
     out = connector.options("list_contacts", "tag_id", {}, auth)
     assert out["result"] == [{"text": "customer", "value": "1"}, {"text": "VIP", "value": "2"}]
-    assert connector.options("list_contacts", "tag_id", {}, auth, search="vi")["result"] == [
-        {"text": "VIP", "value": "2"}]
+    assert connector.options("list_contacts", "tag_id", {}, auth, search="vi")["result"] == [{"text": "VIP", "value": "2"}]
 
 
 # -- contact notes ---------------------------------------------------------------------------
 def add_note(run, contact_id: str, text: str) -> str:
-    return run("raw_http_request", {"method": "POST", "path": "/notes", "body": {
-        "note": {"note": text, "relid": contact_id, "reltype": "Subscriber"}}})["body"]["note"]["id"]
+    return run(
+        "raw_http_request",
+        {"method": "POST", "path": "/notes", "body": {"note": {"note": text, "relid": contact_id, "reltype": "Subscriber"}}},
+    )["body"]["note"]["id"]
 
 
 def test_delete_contact_note_picked_from_the_contacts_notes(connector, auth, run, sandbox):
@@ -395,8 +448,10 @@ def test_delete_contact_note_picked_from_the_contacts_notes(connector, auth, run
     assert [c["value"] for c in choices] == [first, second]
     assert choices[0]["text"].startswith("Called Jane about the renewal. She wants a quote")
     assert choices[0]["text"].endswith(")") and len(choices[0]["text"]) < 80
-    assert [c["value"] for c in connector.options("delete_contact_note", "note_id", {"contact_id": JANE["id"]},
-                                                  auth, search="QUOTE")["result"]] == [first, second]
+    assert [
+        c["value"]
+        for c in connector.options("delete_contact_note", "note_id", {"contact_id": JANE["id"]}, auth, search="QUOTE")["result"]
+    ] == [first, second]
 
     assert run("delete_contact_note", {"contact_id": JANE["id"], "note_id": first}) == {"deleted": True, "id": first}
     assert api_requests(sandbox, "DELETE")[-1].path == f"/api/3/notes/{first}"
@@ -419,10 +474,23 @@ def test_note_dropdown_needs_a_contact(connector, auth, sandbox):
 
 # -- the examples shown in the docs run on the seeded account ---------------------------------
 FAMILY = (
-    "create_contact", "create_or_update_contact", "get_contact", "update_contact", "delete_contact",
-    "list_contacts", "list_contacts_ddl", "list_tags_ddl", "list_contact_notes_ddl", "delete_contact_note",
-    "list_automations", "list_automations_ddl", "add_contact_to_automation", "create_list", "list_lists",
-    "list_lists_ddl", "add_contact_to_list",
+    "create_contact",
+    "create_or_update_contact",
+    "get_contact",
+    "update_contact",
+    "delete_contact",
+    "list_contacts",
+    "list_contacts_ddl",
+    "list_tags_ddl",
+    "list_contact_notes_ddl",
+    "delete_contact_note",
+    "list_automations",
+    "list_automations_ddl",
+    "add_contact_to_automation",
+    "create_list",
+    "list_lists",
+    "list_lists_ddl",
+    "add_contact_to_list",
 )
 
 
@@ -448,8 +516,9 @@ def test_every_id_field_of_the_family_has_a_dropdown(connector):
         id_fields = {f"/{k}" for k, v in properties.items() if v.get("pattern") == "^[0-9]+(?!\\n)$"}
         for k, v in properties.items():
             item = v.get("items", {}) if v.get("type") == "array" else {}
-            id_fields |= {f"/{k}/-/{sub}" for sub, s in item.get("properties", {}).items()
-                          if s.get("pattern") == "^[0-9]+(?!\\n)$"}
+            id_fields |= {
+                f"/{k}/-/{sub}" for sub, s in item.get("properties", {}).items() if s.get("pattern") == "^[0-9]+(?!\\n)$"
+            }
         assert id_fields <= with_lookup, (name, id_fields - with_lookup)
 
 
@@ -466,20 +535,20 @@ def test_list_contacts_return_all_from_an_offset_pages_by_offset(run, sandbox):
 # phone only contacts"; allowNullEmail "Option to allow phone-only contacts".
 def test_a_phone_only_contact_is_created_with_allow_null_email(run, sandbox):
     out = run("create_contact", {"allow_null_email": True, "phone": "+1 312 555 0142", "first_name": "Pat"})
-    assert api_requests(sandbox, "POST")[-1].body == {"contact": {
-        "firstName": "Pat", "phone": "+1 312 555 0142", "allowNullEmail": True}}
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "contact": {"firstName": "Pat", "phone": "+1 312 555 0142", "allowNullEmail": True}
+    }
     contact = run("get_contact", {"contact_id": out["contact"]["id"]})["contact"]
     assert (contact["email"], contact["phone"], contact["firstName"]) == ("", "+1 312 555 0142", "Pat")
 
 
 def test_a_phone_only_contact_is_synced_twice_into_one(run, sandbox):
-    first = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142",
-                                             "first_name": "Pat"})
+    first = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142", "first_name": "Pat"})
     assert api_requests(sandbox, "POST")[-1].status == 201
-    again = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142",
-                                             "last_name": "Lee"})
-    assert api_requests(sandbox, "POST")[-1].body == {"contact": {"lastName": "Lee", "phone": "+1 312 555 0142",
-                                                                  "allowNullEmail": True}}
+    again = run("create_or_update_contact", {"allow_null_email": True, "phone": "+1 312 555 0142", "last_name": "Lee"})
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "contact": {"lastName": "Lee", "phone": "+1 312 555 0142", "allowNullEmail": True}
+    }
     assert api_requests(sandbox, "POST")[-1].status == 200
     assert again["contact"]["id"] == first["contact"]["id"] and again["contact"]["email_empty"] is True
     contact = run("get_contact", {"contact_id": first["contact"]["id"]})["contact"]

@@ -23,8 +23,10 @@ def test_get_or_create_returns_an_existing_contact_unchanged(run, sandbox):
 
 
 def test_get_or_create_creates_when_missing(run, sandbox):
-    out = run("get_or_create_contact", {"email": "new.lead@example.com", "first_name": "New",
-                                        "field_values": [{"field": "1", "value": "1-10"}]})
+    out = run(
+        "get_or_create_contact",
+        {"email": "new.lead@example.com", "first_name": "New", "field_values": [{"field": "1", "value": "1-10"}]},
+    )
     assert out["created"] is True and out["contact"]["firstName"] == "New"
     assert api_requests(sandbox, "POST")[-1].path == "/api/3/contact/sync"
     again = run("get_or_create_contact", {"email": "new.lead@example.com"})
@@ -37,8 +39,9 @@ def test_two_racing_get_or_create_calls_leave_one_contact(connector, auth, sandb
     email = "race@example.com"
 
     async def both():
-        return await asyncio.gather(*(connector.arun("get_or_create_contact", {"email": email, "first_name": n}, auth)
-                                      for n in ("A", "B")))
+        return await asyncio.gather(
+            *(connector.arun("get_or_create_contact", {"email": email, "first_name": n}, auth) for n in ("A", "B"))
+        )
 
     sandbox.faults.add("GET /api/3/contacts", [], delay_headers=0.5, times=2)
     outs = asyncio.run(both())

@@ -34,12 +34,29 @@ def test_create_custom_field_of_every_type(run, sandbox, type_):
 
 
 def test_create_custom_field_sends_every_given_setting(run, sandbox):
-    out = run("create_custom_field", {"title": "Renewal date", "field_type": "date", "description": "When it renews",
-                                      "default_value": "2025-01-01", "personalization_tag": "RENEWAL",
-                                      "visible": False, "order": 7})
-    assert last_body(sandbox, "POST") == {"field": {
-        "title": "Renewal date", "type": "date", "descript": "When it renews", "defval": "2025-01-01",
-        "perstag": "RENEWAL", "visible": 0, "ordernum": 7}}
+    out = run(
+        "create_custom_field",
+        {
+            "title": "Renewal date",
+            "field_type": "date",
+            "description": "When it renews",
+            "default_value": "2025-01-01",
+            "personalization_tag": "RENEWAL",
+            "visible": False,
+            "order": 7,
+        },
+    )
+    assert last_body(sandbox, "POST") == {
+        "field": {
+            "title": "Renewal date",
+            "type": "date",
+            "descript": "When it renews",
+            "defval": "2025-01-01",
+            "perstag": "RENEWAL",
+            "visible": 0,
+            "ordernum": 7,
+        }
+    }
     field = out["field"]
     assert field["perstag"] == "RENEWAL" and field["descript"] == "When it renews"
     assert str(field["visible"]) == "0" and str(field["ordernum"]) == "7"
@@ -53,15 +70,18 @@ def test_duplicate_field_title_is_already_exists_with_activecampaigns_words(run)
     assert info.value.status == 422
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"title": "X"}, "/field_type", "required"),
-    ({"title": "X", "field_type": "multiselect"}, "/field_type", "oneOf"),
-    ({"title": "X", "type": "text"}, "/type", "additionalProperties"),
-    ({"title": "", "field_type": "text"}, "/title", "minLength"),
-    ({"title": "X", "field_type": "text", "personalization_tag": "has space"}, "/personalization_tag", "pattern"),
-    ({"title": "X", "field_type": "text", "order": 0}, "/order", "minimum"),
-    ({"title": "X", "field_type": "text", "colour": "red"}, "/colour", "additionalProperties"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"title": "X"}, "/field_type", "required"),
+        ({"title": "X", "field_type": "multiselect"}, "/field_type", "oneOf"),
+        ({"title": "X", "type": "text"}, "/type", "additionalProperties"),
+        ({"title": "", "field_type": "text"}, "/title", "minLength"),
+        ({"title": "X", "field_type": "text", "personalization_tag": "has space"}, "/personalization_tag", "pattern"),
+        ({"title": "X", "field_type": "text", "order": 0}, "/order", "minimum"),
+        ({"title": "X", "field_type": "text", "colour": "red"}, "/colour", "additionalProperties"),
+    ],
+)
 def test_create_custom_field_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_custom_field", data)
 
@@ -69,15 +89,25 @@ def test_create_custom_field_refuses_bad_input_before_sending(run, sandbox, data
 # -- create_custom_field_option ------------------------------------------------------------
 def test_create_several_options_in_one_bulk_request(run, sandbox):
     field_id = new_field(run, "Plan", "dropdown")
-    out = run("create_custom_field_option", {"field_id": field_id, "options": [
-        {"value": "basic"}, {"value": "pro", "label": "Professional", "is_default": True, "order": 5}]})
-    assert last_body(sandbox, "POST") == {"fieldOptions": [
-        {"field": field_id, "value": "basic", "label": "basic", "isdefault": False},
-        {"field": field_id, "value": "pro", "label": "Professional", "isdefault": True, "orderid": 5}]}
+    out = run(
+        "create_custom_field_option",
+        {
+            "field_id": field_id,
+            "options": [{"value": "basic"}, {"value": "pro", "label": "Professional", "is_default": True, "order": 5}],
+        },
+    )
+    assert last_body(sandbox, "POST") == {
+        "fieldOptions": [
+            {"field": field_id, "value": "basic", "label": "basic", "isdefault": False},
+            {"field": field_id, "value": "pro", "label": "Professional", "isdefault": True, "orderid": 5},
+        ]
+    }
     assert api_requests(sandbox, "POST", "/api/3/fieldOption/bulk")
     created = out["fieldOptions"]
     assert [(o["value"], o["label"], str(o["isdefault"])) for o in created] == [
-        ("basic", "basic", "0"), ("pro", "Professional", "1")]
+        ("basic", "basic", "0"),
+        ("pro", "Professional", "1"),
+    ]
     assert all(str(o["field"]) == field_id for o in created)
     listed = run("list_custom_fields", {"return_all": True})
     mine = [o for o in listed["fieldOptions"] if str(o["field"]) == field_id]
@@ -99,13 +129,16 @@ def test_option_for_a_field_that_does_not_exist_is_activecampaigns_422(run):
     assert info.value.status == 422 and "Bulk operation failed" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"field_id": "1", "options": []}, "/options", "minItems"),
-    ({"field_id": "1", "options": [{"label": "no value"}]}, "/options/0/value", "required"),
-    ({"field_id": "1", "options": [{"value": ""}]}, "/options/0/value", "minLength"),
-    ({"field_id": "one", "options": [{"value": "A"}]}, "/field_id", "pattern"),
-    ({"options": [{"value": "A"}]}, "/field_id", "required"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"field_id": "1", "options": []}, "/options", "minItems"),
+        ({"field_id": "1", "options": [{"label": "no value"}]}, "/options/0/value", "required"),
+        ({"field_id": "1", "options": [{"value": ""}]}, "/options/0/value", "minLength"),
+        ({"field_id": "one", "options": [{"value": "A"}]}, "/field_id", "pattern"),
+        ({"options": [{"value": "A"}]}, "/field_id", "required"),
+    ],
+)
 def test_create_option_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_custom_field_option", data)
 
@@ -121,22 +154,27 @@ def test_option_field_dropdown_offers_only_fields_that_take_options(run, connect
 
 
 # -- values of every type ------------------------------------------------------------------
-@pytest.mark.parametrize(("type_", "options", "value", "sent"), [
-    ("text", None, "Blue", "Blue"),
-    ("textarea", None, "line one\nline two", "line one\nline two"),
-    ("hidden", None, "internal-7", "internal-7"),
-    ("date", None, "2024-12-31", "2024-12-31"),
-    ("number", None, 42, "42"),
-    ("dropdown", ["S", "M", "L"], "M", "M"),
-    ("radio", ["Yes", "No"], "No", "No"),
-    ("checkbox", ["Email", "Phone", "Post"], ["Email", "Post"], "||Email||Post||"),
-    ("listbox", ["Red", "Green"], ["Green"], "||Green||"),
-])
+@pytest.mark.parametrize(
+    ("type_", "options", "value", "sent"),
+    [
+        ("text", None, "Blue", "Blue"),
+        ("textarea", None, "line one\nline two", "line one\nline two"),
+        ("hidden", None, "internal-7", "internal-7"),
+        ("date", None, "2024-12-31", "2024-12-31"),
+        ("number", None, 42, "42"),
+        ("dropdown", ["S", "M", "L"], "M", "M"),
+        ("radio", ["Yes", "No"], "No", "No"),
+        ("checkbox", ["Email", "Phone", "Post"], ["Email", "Post"], "||Email||Post||"),
+        ("listbox", ["Red", "Green"], ["Green"], "||Green||"),
+    ],
+)
 def test_create_and_read_a_value_of_every_field_type(run, sandbox, type_, options, value, sent):
     field_id = new_field(run, f"Field {type_}", type_, options)
     out = run("create_custom_field_value", {"contact_id": "2", "field_id": field_id, "value": value})
-    assert last_body(sandbox, "POST") == {"fieldValue": {"contact": "2", "field": field_id, "value": sent},
-                                          "useDefaults": False}
+    assert last_body(sandbox, "POST") == {
+        "fieldValue": {"contact": "2", "field": field_id, "value": sent},
+        "useDefaults": False,
+    }
     created = out["fieldValue"]
     assert str(created["contact"]) == "2" and str(created["field"]) == field_id and created["value"] == sent
     assert [c["id"] for c in out["contacts"]] == ["2"]
@@ -153,8 +191,7 @@ def test_datetime_value_keeps_its_instant_in_the_account_zone(run):
 
 
 def test_use_defaults_is_sent_at_the_top_level(run, sandbox):
-    run("create_custom_field_value", {"contact_id": "2", "field_id": "2", "value": "1990-04-01",
-                                      "use_defaults": True})
+    run("create_custom_field_value", {"contact_id": "2", "field_id": "2", "value": "1990-04-01", "use_defaults": True})
     body = last_body(sandbox, "POST")
     assert body["useDefaults"] is True and "useDefaults" not in body["fieldValue"]
 
@@ -172,13 +209,16 @@ def test_a_datetime_activecampaign_cannot_read_is_its_422(run):
     assert "could not be saved to the custom field of type `datetime`" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"contact_id": "1", "field_id": "1"}, "/value", "required"),
-    ({"contact_id": "1", "field_id": "1", "value": []}, "/value", "oneOf"),
-    ({"contact_id": "1", "field_id": "1", "value": {"a": 1}}, "/value", "oneOf"),
-    ({"contact_id": "1", "field_id": "1", "value": True}, "/value", "oneOf"),
-    ({"contact_id": "x", "field_id": "1", "value": "a"}, "/contact_id", "pattern"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"contact_id": "1", "field_id": "1"}, "/value", "required"),
+        ({"contact_id": "1", "field_id": "1", "value": []}, "/value", "oneOf"),
+        ({"contact_id": "1", "field_id": "1", "value": {"a": 1}}, "/value", "oneOf"),
+        ({"contact_id": "1", "field_id": "1", "value": True}, "/value", "oneOf"),
+        ({"contact_id": "x", "field_id": "1", "value": "a"}, "/contact_id", "pattern"),
+    ],
+)
 def test_create_value_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_custom_field_value", data)
 
@@ -195,19 +235,19 @@ def test_update_value_changes_it_and_sends_the_whole_body(run, sandbox):
     field_id = new_field(run, "Channels", "checkbox", ["Email", "SMS", "Phone"])
     created = run("create_custom_field_value", {"contact_id": "2", "field_id": field_id, "value": ["Email"]})
     value_id = created["fieldValue"]["id"]
-    out = run("update_custom_field_value", {"field_value_id": value_id, "contact_id": "2", "field_id": field_id,
-                                            "value": ["SMS", "Phone"]})
+    out = run(
+        "update_custom_field_value",
+        {"field_value_id": value_id, "contact_id": "2", "field_id": field_id, "value": ["SMS", "Phone"]},
+    )
     request = api_requests(sandbox, "PUT")[-1]
     assert request.path == f"/api/3/fieldValues/{value_id}"
-    assert request.body == {"fieldValue": {"contact": "2", "field": field_id, "value": "||SMS||Phone||"},
-                            "useDefaults": False}
+    assert request.body == {"fieldValue": {"contact": "2", "field": field_id, "value": "||SMS||Phone||"}, "useDefaults": False}
     assert out["fieldValue"]["value"] == "||SMS||Phone||"
     assert run("get_custom_field_value", {"field_value_id": value_id})["fieldValue"]["value"] == "||SMS||Phone||"
 
 
 def test_update_seeded_dropdown_value(run):
-    out = run("update_custom_field_value", {"field_value_id": "1", "contact_id": "1", "field_id": "1",
-                                            "value": "51-200"})
+    out = run("update_custom_field_value", {"field_value_id": "1", "contact_id": "1", "field_id": "1", "value": "51-200"})
     assert out["fieldValue"]["value"] == "51-200"
     values = run("list_custom_field_values", {"field_id": "1"})["fieldValues"]
     assert [(v["id"], v["value"]) for v in values] == [("1", "51-200")]
@@ -215,8 +255,7 @@ def test_update_seeded_dropdown_value(run):
 
 def test_update_value_that_does_not_exist_is_not_found(run):
     with pytest.raises(NotFound):
-        run("update_custom_field_value", {"field_value_id": "777", "contact_id": "1", "field_id": "1",
-                                          "value": "1-10"})
+        run("update_custom_field_value", {"field_value_id": "777", "contact_id": "1", "field_id": "1", "value": "1-10"})
 
 
 def test_update_value_refuses_missing_contact_before_sending(run, sandbox):
@@ -265,7 +304,11 @@ def test_list_values_filters_by_field_and_value(run, sandbox):
     run("create_custom_field_value", {"contact_id": "2", "field_id": field_id, "value": "silver"})
     out = run("list_custom_field_values", {"field_id": field_id, "value": "silver"})
     assert api_requests(sandbox, "GET")[-1].query == {
-        "filters[fieldid]": [field_id], "filters[val]": ["silver"], "limit": ["20"], "offset": ["0"]}
+        "filters[fieldid]": [field_id],
+        "filters[val]": ["silver"],
+        "limit": ["20"],
+        "offset": ["0"],
+    }
     assert [(v["contact"], v["value"]) for v in out["fieldValues"]] == [("2", "silver")]
     assert run("list_custom_field_values", {"field_id": field_id})["total"] == 2
 

@@ -10,11 +10,15 @@ from engine.errors import NotFound, UpstreamValidation
 
 
 def test_list_deal_custom_fields_with_types_and_options(run, sandbox):
-    sandbox.store["dealCustomFieldMeta"].insert({"fieldLabel": "Segment", "fieldType": "multiselect",
-                                                 "fieldOptions": ["SMB", "Enterprise"]})
+    sandbox.store["dealCustomFieldMeta"].insert(
+        {"fieldLabel": "Segment", "fieldType": "multiselect", "fieldOptions": ["SMB", "Enterprise"]}
+    )
     fields = run("list_deal_custom_fields", {"return_all": True})["fields"]
     assert [(f["fieldLabel"], f["fieldType"]) for f in fields] == [
-        ("Close reason", "text"), ("Expected close date", "date"), ("Segment", "multiselect")]
+        ("Close reason", "text"),
+        ("Expected close date", "date"),
+        ("Segment", "multiselect"),
+    ]
     assert fields[2]["fieldOptions"] == ["SMB", "Enterprise"]
 
 
@@ -23,7 +27,8 @@ def test_set_by_field_creates_then_updates(run, sandbox):
     first = run("set_deal_custom_field_value", {"deal_id": deal, "field_id": "2", "value": "2025-06-30"})
     assert first["created"] is True and first["dealCustomFieldDatum"]["fieldValue"] == "2025-06-30"
     assert api_requests(sandbox, "POST", "/api/3/dealCustomFieldData")[-1].body == {
-        "dealCustomFieldDatum": {"dealId": int(deal), "customFieldId": 2, "fieldValue": "2025-06-30"}}
+        "dealCustomFieldDatum": {"dealId": int(deal), "customFieldId": 2, "fieldValue": "2025-06-30"}
+    }
     second = run("set_deal_custom_field_value", {"deal_id": deal, "field_id": "2", "value": "2025-07-31"})
     assert second["created"] is False
     assert second["dealCustomFieldDatum"]["id"] == first["dealCustomFieldDatum"]["id"]
@@ -32,8 +37,17 @@ def test_set_by_field_creates_then_updates(run, sandbox):
 
 
 def test_values_set_with_the_deal_and_by_value_are_one_set(run):
-    deal = run("create_deal", {"title": "Typed", "value": 5, "currency": "usd", "contact_id": "1",
-                               "pipeline_id": "1", "custom_fields": [{"field_id": "1", "value": "Price"}]})["deal"]
+    deal = run(
+        "create_deal",
+        {
+            "title": "Typed",
+            "value": 5,
+            "currency": "usd",
+            "contact_id": "1",
+            "pipeline_id": "1",
+            "custom_fields": [{"field_id": "1", "value": "Price"}],
+        },
+    )["deal"]
     values = run("list_deal_custom_field_values", {"deal_id": deal["id"]})["values"]
     assert [(v["customFieldId"], v["fieldValue"]) for v in values] == [(1, "Price")]
     updated = run("update_deal_custom_field_value", {"value_id": values[0]["id"], "value": "Timing"})
@@ -61,8 +75,9 @@ def test_set_for_a_missing_deal_is_not_found(run, sandbox):
 
 
 def test_a_list_of_options_goes_as_a_list(run, sandbox):
-    field = sandbox.store["dealCustomFieldMeta"].insert({"fieldLabel": "Segment", "fieldType": "multiselect",
-                                                         "fieldOptions": ["SMB", "Enterprise"]})
+    field = sandbox.store["dealCustomFieldMeta"].insert(
+        {"fieldLabel": "Segment", "fieldType": "multiselect", "fieldOptions": ["SMB", "Enterprise"]}
+    )
     out = run("set_deal_custom_field_value", {"deal_id": "1", "field_id": field["id"], "value": ["SMB", "Enterprise"]})
     assert out["dealCustomFieldDatum"]["fieldValue"] == ["SMB", "Enterprise"]
 
@@ -74,17 +89,24 @@ def test_a_number_goes_as_text_as_the_description_types_it(run, sandbox):
     out = run("create_deal_custom_field_value", {"deal_id": "1", "field_id": number["id"], "value": 100.99})
     assert out["dealCustomFieldDatum"]["fieldValue"] == "100.99"
     run("update_deal_custom_field_value", {"value_id": out["dealCustomFieldDatum"]["id"], "value": 12.0})
-    run("create_deal", {"title": "Cents", "value": 5, "currency": "usd", "contact_id": "1", "pipeline_id": "1",
-                        "custom_fields": [{"field_id": money["id"], "value": 9999, "currency": "cad"}]})
+    run(
+        "create_deal",
+        {
+            "title": "Cents",
+            "value": 5,
+            "currency": "usd",
+            "contact_id": "1",
+            "pipeline_id": "1",
+            "custom_fields": [{"field_id": money["id"], "value": 9999, "currency": "cad"}],
+        },
+    )
     sent = [r.body for r in api_requests(sandbox) if r.method in ("POST", "PUT")]
     assert sent[0]["dealCustomFieldDatum"]["fieldValue"] == "100.99"
     assert sent[1] == {"dealCustomFieldDatum": {"fieldValue": "12"}}  # a whole number without ".0"
-    assert sent[2]["deal"]["fields"] == [{"customFieldId": int(money["id"]), "fieldValue": "9999",
-                                          "fieldCurrency": "cad"}]
+    assert sent[2]["deal"]["fields"] == [{"customFieldId": int(money["id"]), "fieldValue": "9999", "fieldCurrency": "cad"}]
 
 
 def test_value_dropdown_follows_the_deal(connector, auth, run):
     out = connector.options("update_deal_custom_field_value", "value_id", {"deal_id": "1"}, auth)
     assert out["result"] == [{"text": "Renewal (field 1, deal 1)", "value": "1"}]
-    assert connector.options("update_deal_custom_field_value", "value_id", {"deal_id": new_deal(run)}, auth)[
-        "result"] == []
+    assert connector.options("update_deal_custom_field_value", "value_id", {"deal_id": new_deal(run)}, auth)["result"] == []

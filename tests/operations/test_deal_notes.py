@@ -55,13 +55,16 @@ def test_a_blank_note_is_activecampaigns_422_with_its_message(run):
     assert "The note field was not provided. (/data/attributes/note)" in info.value.message
 
 
-@pytest.mark.parametrize(("op", "data", "pointer"), [
-    ("create_deal_note", {"deal_id": "1", "note": ""}, "/note"),
-    ("create_deal_note", {"deal_id": "1"}, "/note"),
-    ("create_deal_note", {"note": "x"}, "/deal_id"),
-    ("update_deal_note", {"deal_id": "1", "note": "x"}, "/note_id"),
-    ("update_deal_note", {"deal_id": "1", "note_id": "../1", "note": "x"}, "/note_id"),
-])
+@pytest.mark.parametrize(
+    ("op", "data", "pointer"),
+    [
+        ("create_deal_note", {"deal_id": "1", "note": ""}, "/note"),
+        ("create_deal_note", {"deal_id": "1"}, "/note"),
+        ("create_deal_note", {"note": "x"}, "/deal_id"),
+        ("update_deal_note", {"deal_id": "1", "note": "x"}, "/note_id"),
+        ("update_deal_note", {"deal_id": "1", "note_id": "../1", "note": "x"}, "/note_id"),
+    ],
+)
 def test_invalid_note_input_is_refused_before_sending(connector, auth, sandbox, op, data, pointer):
     with pytest.raises(errors.ValidationError) as info:
         connector.run(op, data, auth)
@@ -76,7 +79,8 @@ def test_the_note_dropdown_lists_the_chosen_deals_notes(run, connector, auth, sa
     choices = connector.options("update_deal_note", "note_id", {"deal_id": deal}, auth)["result"]
     assert [c["value"] for c in choices] == [note["id"]]
     assert choices[0]["text"].startswith("Budget approved for Q3 xxx") and choices[0]["text"].endswith(
-        f"... ({note['cdate'][:10]})")
+        f"... ({note['cdate'][:10]})"
+    )
     assert (last(sandbox, "GET").path, last(sandbox, "GET").query) == (f"/api/3/deals/{deal}/notes", {})
     seeded = connector.options("update_deal_note", "note_id", {"deal_id": "1"}, auth, search="QUOTE")["result"]
     assert [c["value"] for c in seeded] == ["1"]  # "Asked for a quote for 20 seats." (sandbox/seed.py)
@@ -96,9 +100,16 @@ def test_the_note_dropdown_needs_a_deal(connector, auth, sandbox):
 def test_the_note_dropdown_shows_every_note_newest_first_in_one_request(run, connector, auth, sandbox):
     # retrieve-deal-notes: one answer with every note, no paging and no guaranteed order.
     for n in range(120):
-        sandbox.store["notes"].insert({"note": f"Old note {n}", "relid": "1", "reltype": "Deal", "userid": "1",
-                                       "cdate": f"2023-01-01T10:{n // 60:02d}:{n % 60:02d}-05:00",
-                                       "mdate": "2023-01-01T10:00:00-05:00"})
+        sandbox.store["notes"].insert(
+            {
+                "note": f"Old note {n}",
+                "relid": "1",
+                "reltype": "Deal",
+                "userid": "1",
+                "cdate": f"2023-01-01T10:{n // 60:02d}:{n % 60:02d}-05:00",
+                "mdate": "2023-01-01T10:00:00-05:00",
+            }
+        )
     sandbox.log.clear()
     choices = connector.options("update_deal_note", "note_id", {"deal_id": "1"}, auth)
     assert len(choices["result"]) == 121 and choices["next_offset"] is None

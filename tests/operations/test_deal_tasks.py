@@ -25,8 +25,11 @@ def test_create_task_type_and_read_it_back(run, sandbox):
 def test_a_disabled_task_type_is_marked_in_the_dropdown(run):
     run("create_deal_task_type", {"title": "Fax", "status": 1})
     choices = run("list_deal_task_types_ddl")["result"]
-    assert choices == [{"text": "Call", "value": "1"}, {"text": "Email", "value": "2"},
-                       {"text": "Fax (disabled)", "value": "3"}]
+    assert choices == [
+        {"text": "Call", "value": "1"},
+        {"text": "Email", "value": "2"},
+        {"text": "Fax (disabled)", "value": "3"},
+    ]
     assert run("list_deal_task_types_ddl", {"search": "MAI"})["result"] == [{"text": "Email", "value": "2"}]
 
 
@@ -50,13 +53,16 @@ def test_update_missing_task_type_is_not_found(run):
         run("update_deal_task_type", {"task_type_id": "4242", "title": "Ghost"})
 
 
-@pytest.mark.parametrize(("op", "data", "pointer"), [
-    ("create_deal_task_type", {}, "/title"),
-    ("create_deal_task_type", {"title": "X", "status": 2}, "/status"),
-    ("create_deal_task_type", {"title": ""}, "/title"),
-    ("update_deal_task_type", {"title": "X"}, "/task_type_id"),
-    ("update_deal_task_type", {"task_type_id": "2", "status": "disabled"}, "/status"),
-])
+@pytest.mark.parametrize(
+    ("op", "data", "pointer"),
+    [
+        ("create_deal_task_type", {}, "/title"),
+        ("create_deal_task_type", {"title": "X", "status": 2}, "/status"),
+        ("create_deal_task_type", {"title": ""}, "/title"),
+        ("update_deal_task_type", {"title": "X"}, "/task_type_id"),
+        ("update_deal_task_type", {"task_type_id": "2", "status": "disabled"}, "/status"),
+    ],
+)
 def test_invalid_task_type_input_is_refused_before_sending(connector, auth, sandbox, op, data, pointer):
     with pytest.raises(errors.ValidationError) as info:
         connector.run(op, data, auth)
@@ -73,21 +79,44 @@ def test_list_task_types_pages(run):
 # -- tasks -------------------------------------------------------------------------------------
 def test_create_task_on_a_deal(run, sandbox):
     deal = new_deal(run)
-    out = run("create_deal_task", {"deal_id": deal, "task_type_id": "1", "title": "Call back", "note": "Prices",
-                                   "due": DUE, "assignee_id": "2"})
-    assert last(sandbox, "POST").body == {"dealTask": {
-        "ownerType": "deal", "relid": deal, "dealTasktype": "1", "title": "Call back", "note": "Prices",
-        "duedate": DUE, "assignee": "2"}}
+    out = run(
+        "create_deal_task",
+        {"deal_id": deal, "task_type_id": "1", "title": "Call back", "note": "Prices", "due": DUE, "assignee_id": "2"},
+    )
+    assert last(sandbox, "POST").body == {
+        "dealTask": {
+            "ownerType": "deal",
+            "relid": deal,
+            "dealTasktype": "1",
+            "title": "Call back",
+            "note": "Prices",
+            "duedate": DUE,
+            "assignee": "2",
+        }
+    }
     task = out["dealTask"]
     assert (task["reltype"], str(task["relid"]), task["owner"]["type"]) == ("Deal", deal, "deal")
-    assert (task["title"], str(task["dealTasktype"]), str(task["assignee"]), str(task["status"])) == \
-        ("Call back", "1", "2", "0")
+    assert (task["title"], str(task["dealTasktype"]), str(task["assignee"]), str(task["status"])) == (
+        "Call back",
+        "1",
+        "2",
+        "0",
+    )
     assert task["duedate"] == DUE
 
 
 def test_create_task_on_a_contact(run, sandbox):
-    out = run("create_deal_task", {"owner_type": "contact", "contact_id": "2", "task_type_id": "2", "due": DUE,
-                                   "end": "2030-03-14T15:30:00-05:00", "status": 1})
+    out = run(
+        "create_deal_task",
+        {
+            "owner_type": "contact",
+            "contact_id": "2",
+            "task_type_id": "2",
+            "due": DUE,
+            "end": "2030-03-14T15:30:00-05:00",
+            "status": 1,
+        },
+    )
     sent = last(sandbox, "POST").body["dealTask"]
     assert (sent["ownerType"], sent["relid"], sent["status"]) == ("contact", "2", 1)
     assert sent["edate"] == "2030-03-14T15:30:00-05:00"
@@ -104,18 +133,20 @@ def test_a_task_on_a_missing_deal_or_type_is_activecampaigns_422(run):
     assert "No deal task type with id 4242 exists" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"task_type_id": "1", "due": DUE}, "/deal_id", "required"),
-    ({"owner_type": "contact", "task_type_id": "1", "due": DUE}, "/contact_id", "required"),
-    ({"owner_type": "contact", "contact_id": "1", "deal_id": "1", "task_type_id": "1", "due": DUE}, "/deal_id",
-     "not"),
-    ({"deal_id": "1", "contact_id": "1", "task_type_id": "1", "due": DUE}, "/contact_id", "not"),
-    ({"owner_type": "account", "deal_id": "1", "task_type_id": "1", "due": DUE}, "/owner_type", "oneOf"),
-    ({"deal_id": "1", "task_type_id": "1", "due": "next tuesday"}, "/due", "format"),
-    ({"deal_id": "1", "task_type_id": "1"}, "/due", "required"),
-    ({"deal_id": "1", "due": DUE}, "/task_type_id", "required"),
-    ({"deal_id": "1", "task_type_id": "1", "due": DUE, "status": 2}, "/status", "oneOf"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"task_type_id": "1", "due": DUE}, "/deal_id", "required"),
+        ({"owner_type": "contact", "task_type_id": "1", "due": DUE}, "/contact_id", "required"),
+        ({"owner_type": "contact", "contact_id": "1", "deal_id": "1", "task_type_id": "1", "due": DUE}, "/deal_id", "not"),
+        ({"deal_id": "1", "contact_id": "1", "task_type_id": "1", "due": DUE}, "/contact_id", "not"),
+        ({"owner_type": "account", "deal_id": "1", "task_type_id": "1", "due": DUE}, "/owner_type", "oneOf"),
+        ({"deal_id": "1", "task_type_id": "1", "due": "next tuesday"}, "/due", "format"),
+        ({"deal_id": "1", "task_type_id": "1"}, "/due", "required"),
+        ({"deal_id": "1", "due": DUE}, "/task_type_id", "required"),
+        ({"deal_id": "1", "task_type_id": "1", "due": DUE, "status": 2}, "/status", "oneOf"),
+    ],
+)
 def test_invalid_task_input_is_refused_before_sending(connector, auth, sandbox, data, pointer, keyword):
     with pytest.raises(errors.ValidationError) as info:
         connector.run("create_deal_task", data, auth)
@@ -148,10 +179,14 @@ def test_update_task_with_a_missing_assignee_is_activecampaigns_422(run):
 def test_list_tasks_filters(run, sandbox):
     deal = new_deal(run)
     call = run("create_deal_task", {"deal_id": deal, "task_type_id": "1", "title": "Ring", "due": DUE})["dealTask"]
-    mail = run("create_deal_task", {"deal_id": deal, "task_type_id": "2", "title": "Write", "due": DUE,
-                                    "assignee_id": "2", "status": 1})["dealTask"]
-    on_contact = run("create_deal_task", {"owner_type": "contact", "contact_id": "1", "task_type_id": "1",
-                                          "due": "2031-01-01T10:00:00-05:00"})["dealTask"]
+    mail = run(
+        "create_deal_task",
+        {"deal_id": deal, "task_type_id": "2", "title": "Write", "due": DUE, "assignee_id": "2", "status": 1},
+    )["dealTask"]
+    on_contact = run(
+        "create_deal_task",
+        {"owner_type": "contact", "contact_id": "1", "task_type_id": "1", "due": "2031-01-01T10:00:00-05:00"},
+    )["dealTask"]
     ids = lambda data: sorted(t["id"] for t in run("list_deal_tasks", data)["dealTasks"])  # noqa: E731
     assert ids({"deal_id": deal}) == sorted([call["id"], mail["id"]])
     query = {k: v[0] for k, v in last(sandbox, "GET").query.items()}
@@ -177,17 +212,21 @@ def test_list_tasks_refuses_a_deal_and_a_contact_together(connector, auth, sandb
 
 def test_tasks_ddl_shows_title_and_due_date_and_filters_by_deal(run, connector, auth):
     deal = new_deal(run)
-    untitled = run("create_deal_task", {"deal_id": deal, "task_type_id": "1", "note": "Send the contract",
-                                        "due": DUE})["dealTask"]
-    assert run("list_deal_tasks_ddl")["result"][0] == {"text": "Call Jane about the renewal (due 2024-01-17)",
-                                                       "value": "1"}
+    untitled = run("create_deal_task", {"deal_id": deal, "task_type_id": "1", "note": "Send the contract", "due": DUE})[
+        "dealTask"
+    ]
+    assert run("list_deal_tasks_ddl")["result"][0] == {"text": "Call Jane about the renewal (due 2024-01-17)", "value": "1"}
     only = run("list_deal_tasks_ddl", {"deal_id": deal})["result"]
     assert only == [{"text": "Send the contract (due 2030-03-14)", "value": untitled["id"]}]
     found = connector.options("update_deal_task", "task_id", {}, auth, search="jane")
     assert [c["value"] for c in found["result"]] == ["1"]
     lookups = {lk["field"]: lk["operation"] for lk in connector.describe("create_deal_task")["lookups"]}
-    assert lookups == {"/deal_id": "list_deals_ddl", "/contact_id": "list_contacts_ddl",
-                       "/task_type_id": "list_deal_task_types_ddl", "/assignee_id": "list_users_ddl"}
+    assert lookups == {
+        "/deal_id": "list_deals_ddl",
+        "/contact_id": "list_contacts_ddl",
+        "/task_type_id": "list_deal_task_types_ddl",
+        "/assignee_id": "list_users_ddl",
+    }
 
 
 # -- task outcomes -----------------------------------------------------------------------------
@@ -195,8 +234,9 @@ def test_tasks_ddl_shows_title_and_due_date_and_filters_by_deal(run, connector, 
 # "Email"; type 1 "Call" has none. update-task: "Task outcome's id is required at the time of task being
 # completed" (developers.activecampaign.com/reference/update-task).
 def email_task(run) -> str:
-    return run("create_deal_task", {"deal_id": "1", "task_type_id": "2", "title": "Send the quote",
-                                    "due": DUE})["dealTask"]["id"]
+    return run("create_deal_task", {"deal_id": "1", "task_type_id": "2", "title": "Send the quote", "due": DUE})["dealTask"][
+        "id"
+    ]
 
 
 def test_completing_a_task_whose_type_has_outcomes_needs_one(run):
@@ -210,16 +250,23 @@ def test_completing_a_task_whose_type_has_outcomes_needs_one(run):
 
 def test_completing_with_an_outcome_and_its_note(run, sandbox):
     task = email_task(run)
-    out = run("update_deal_task", {"task_id": task, "status": 1, "outcome_id": "1",
-                                   "outcome_note": "Wants 25 seats"})["dealTask"]
+    out = run("update_deal_task", {"task_id": task, "status": 1, "outcome_id": "1", "outcome_note": "Wants 25 seats"})[
+        "dealTask"
+    ]
     assert last(sandbox, "PUT").body == {"dealTask": {"status": 1, "outcomeId": "1", "outcomeInfo": "Wants 25 seats"}}
     assert (int(out["status"]), str(out["outcomeId"]), out["outcomeInfo"]) == (1, "1", "Wants 25 seats")
 
 
 def test_an_outcome_of_another_task_type_is_refused(run):
     task = email_task(run)
-    outcome = run("raw_http_request", {"method": "POST", "path": "/taskOutcomes", "body": {
-        "taskOutcome": {"title": "Booked a demo", "sentiment": "Positive"}}})["body"]["taskOutcome"]["id"]
+    outcome = run(
+        "raw_http_request",
+        {
+            "method": "POST",
+            "path": "/taskOutcomes",
+            "body": {"taskOutcome": {"title": "Booked a demo", "sentiment": "Positive"}},
+        },
+    )["body"]["taskOutcome"]["id"]
     with pytest.raises(errors.UpstreamValidation) as info:
         run("update_deal_task", {"task_id": task, "status": 1, "outcome_id": outcome})
     assert "not an outcome of this task type" in info.value.message
@@ -231,8 +278,6 @@ def test_a_task_type_without_outcomes_completes_without_one(run):
 
 def test_the_outcome_dropdown_lists_the_accounts_outcomes(run, connector, auth, sandbox):
     choices = connector.options("update_deal_task", "outcome_id", {"task_id": "1"}, auth)["result"]
-    assert choices == [{"text": "Interested (positive)", "value": "1"},
-                       {"text": "Not interested (negative)", "value": "2"}]
+    assert choices == [{"text": "Interested (positive)", "value": "1"}, {"text": "Not interested (negative)", "value": "2"}]
     assert last(sandbox, "GET").path == "/api/3/taskOutcomes"
-    assert run("list_task_outcomes_ddl", {"search": "NOT"})["result"] == [
-        {"text": "Not interested (negative)", "value": "2"}]
+    assert run("list_task_outcomes_ddl", {"search": "NOT"})["result"] == [{"text": "Not interested (negative)", "value": "2"}]

@@ -25,11 +25,30 @@ def new_deal(run, **fields) -> dict:
 # -- create ------------------------------------------------------------------------------------
 def test_create_deal_sends_the_value_in_cents_and_returns_the_sideloads(run, sandbox):
     pipeline, stages = new_pipeline(run)
-    out = run("create_deal", {"title": "Example Widget", "value": 1250.5, "currency": "usd", "contact_id": "1",
-                              "pipeline_id": pipeline, "description": "Twenty seats", "percent": 40})
+    out = run(
+        "create_deal",
+        {
+            "title": "Example Widget",
+            "value": 1250.5,
+            "currency": "usd",
+            "contact_id": "1",
+            "pipeline_id": pipeline,
+            "description": "Twenty seats",
+            "percent": 40,
+        },
+    )
     sent = last(sandbox, "POST").body
-    assert sent == {"deal": {"title": "Example Widget", "value": 125050, "currency": "usd", "contact": "1",
-                             "group": pipeline, "description": "Twenty seats", "percent": 40}}
+    assert sent == {
+        "deal": {
+            "title": "Example Widget",
+            "value": 125050,
+            "currency": "usd",
+            "contact": "1",
+            "group": pipeline,
+            "description": "Twenty seats",
+            "percent": 40,
+        }
+    }
     deal = out["deal"]
     assert int(deal["value"]) == 125050 and deal["currency"] == "usd"
     # Without a stage the deal starts in the pipeline's first stage.
@@ -50,8 +69,14 @@ def test_decimal_amounts_become_whole_cents(run, sandbox, amount, cents):
 
 def test_create_deal_in_a_chosen_stage_with_owner_status_and_custom_fields(run, sandbox):
     pipeline, stages = new_pipeline(run)
-    deal = new_deal(run, pipeline_id=pipeline, stage_id=stages[2], owner_id="2", status=2,
-                    custom_fields=[{"field_id": "1", "value": "Price"}])
+    deal = new_deal(
+        run,
+        pipeline_id=pipeline,
+        stage_id=stages[2],
+        owner_id="2",
+        status=2,
+        custom_fields=[{"field_id": "1", "value": "Price"}],
+    )
     sent = last(sandbox, "POST").body["deal"]
     assert sent["stage"] == stages[2] and sent["owner"] == "2" and sent["status"] == 2
     assert sent["fields"] == [{"customFieldId": 1, "fieldValue": "Price"}]
@@ -81,19 +106,22 @@ def test_a_pipeline_without_auto_assign_needs_an_owner(run):
     assert new_deal(run, pipeline_id=pipeline, owner_id="2")["owner"] == "2"
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"currency": "USD"}, "/currency", "pattern"),
-    ({"currency": "dollars"}, "/currency", "pattern"),
-    ({"value": -1}, "/value", "minimum"),
-    ({"value": "1250.50"}, "/value", "type"),
-    ({"value": 30000000}, "/value", "maximum"),
-    ({"status": 3}, "/status", "oneOf"),
-    ({"percent": 101}, "/percent", "maximum"),
-    ({"contact_id": "jane"}, "/contact_id", "pattern"),
-    ({"pipeline_id": None}, "/pipeline_id", "type"),
-    ({"stage": "1"}, "/stage", "additionalProperties"),
-    ({"custom_fields": [{"field_id": "1"}]}, "/custom_fields/0/value", "required"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"currency": "USD"}, "/currency", "pattern"),
+        ({"currency": "dollars"}, "/currency", "pattern"),
+        ({"value": -1}, "/value", "minimum"),
+        ({"value": "1250.50"}, "/value", "type"),
+        ({"value": 30000000}, "/value", "maximum"),
+        ({"status": 3}, "/status", "oneOf"),
+        ({"percent": 101}, "/percent", "maximum"),
+        ({"contact_id": "jane"}, "/contact_id", "pattern"),
+        ({"pipeline_id": None}, "/pipeline_id", "type"),
+        ({"stage": "1"}, "/stage", "additionalProperties"),
+        ({"custom_fields": [{"field_id": "1"}]}, "/custom_fields/0/value", "required"),
+    ],
+)
 def test_invalid_deal_input_is_refused_before_sending(connector, auth, sandbox, data, pointer, keyword):
     base = {"title": "Bad", "value": 1, "currency": "usd", "contact_id": "1", "pipeline_id": "1"}
     with pytest.raises(errors.ValidationError) as info:
@@ -181,10 +209,13 @@ def test_a_deal_for_an_account_in_a_stage_alone(run, sandbox):
     # not provided. If deal.group is not provided, the stage's pipeline will be assigned".
     account = run("create_account", {"name": "Acme Ltd"})["account"]["id"]
     pipeline, stages = new_pipeline(run)
-    out = run("create_deal", {"title": "Support", "value": 5000, "currency": "usd", "account_id": account,
-                              "stage_id": stages[1], "owner_id": "1"})
-    assert last(sandbox, "POST").body == {"deal": {"title": "Support", "value": 500000, "currency": "usd",
-                                                   "account": account, "stage": stages[1], "owner": "1"}}
+    out = run(
+        "create_deal",
+        {"title": "Support", "value": 5000, "currency": "usd", "account_id": account, "stage_id": stages[1], "owner_id": "1"},
+    )
+    assert last(sandbox, "POST").body == {
+        "deal": {"title": "Support", "value": 500000, "currency": "usd", "account": account, "stage": stages[1], "owner": "1"}
+    }
     deal = run("get_deal", {"deal_id": out["deal"]["id"]})["deal"]
     assert (deal["account"], deal["contact"], deal["group"], deal["stage"]) == (account, None, pipeline, stages[1])
 
@@ -193,7 +224,8 @@ def test_a_deal_needs_a_contact_or_an_account_and_a_pipeline_or_a_stage(connecto
     with pytest.raises(errors.ValidationError) as info:
         connector.run("create_deal", {"title": "Orphan", "value": 1, "currency": "usd"}, auth)
     assert {("/contact_id", "required"), ("/pipeline_id", "required")} <= {
-        (e["pointer"], e["keyword"]) for e in info.value.errors}
+        (e["pointer"], e["keyword"]) for e in info.value.errors
+    }
     assert api_requests(sandbox) == []
 
 
@@ -243,19 +275,47 @@ def test_delete_refuses_a_path_like_id_before_sending(connector, auth, sandbox):
 
 # -- list --------------------------------------------------------------------------------------
 def test_list_deals_sends_each_filter_as_activecampaign_names_it(run, sandbox):
-    run("list_deals", {"pipeline_id": "1", "stage_id": "1", "owner_id": "1", "status": 0, "search": "widget",
-                       "search_field": "title", "title": "Widget", "created_after": "2020-01-01",
-                       "created_before": "2100-01-01", "updated_after": "2020-01-01", "updated_before": "2100-01-01",
-                       "minimum_value": 10, "maximum_value": 5000, "order_by": "value", "order": "DESC",
-                       "limit": 5, "offset": 0})
+    run(
+        "list_deals",
+        {
+            "pipeline_id": "1",
+            "stage_id": "1",
+            "owner_id": "1",
+            "status": 0,
+            "search": "widget",
+            "search_field": "title",
+            "title": "Widget",
+            "created_after": "2020-01-01",
+            "created_before": "2100-01-01",
+            "updated_after": "2020-01-01",
+            "updated_before": "2100-01-01",
+            "minimum_value": 10,
+            "maximum_value": 5000,
+            "order_by": "value",
+            "order": "DESC",
+            "limit": 5,
+            "offset": 0,
+        },
+    )
     query = {k: v[0] for k, v in last(sandbox, "GET").query.items()}
     assert query == {
-        "filters[group]": "1", "filters[stage]": "1", "filters[owner]": "1", "filters[status]": "0",
-        "filters[search]": "widget", "filters[search_field]": "title", "filters[title]": "Widget",
-        "filters[created_after]": "2020-01-01", "filters[created_before]": "2100-01-01",
-        "filters[updated_after]": "2020-01-01", "filters[updated_before]": "2100-01-01",
-        "filters[minimum_value]": "10", "filters[maximum_value]": "5000", "orders[value]": "DESC",
-        "limit": "5", "offset": "0"}
+        "filters[group]": "1",
+        "filters[stage]": "1",
+        "filters[owner]": "1",
+        "filters[status]": "0",
+        "filters[search]": "widget",
+        "filters[search_field]": "title",
+        "filters[title]": "Widget",
+        "filters[created_after]": "2020-01-01",
+        "filters[created_before]": "2100-01-01",
+        "filters[updated_after]": "2020-01-01",
+        "filters[updated_before]": "2100-01-01",
+        "filters[minimum_value]": "10",
+        "filters[maximum_value]": "5000",
+        "orders[value]": "DESC",
+        "limit": "5",
+        "offset": "0",
+    }
 
 
 def test_list_deals_without_filters_sends_none(run, sandbox):
@@ -314,11 +374,18 @@ def test_list_deals_pages_and_caps_return_all(run, sandbox):
     assert len(capped["deals"]) == 30 and capped["has_more"] is True
 
 
-@pytest.mark.parametrize(("data", "pointer"), [
-    ({"status": 5}, "/status"), ({"search_field": "email"}, "/search_field"), ({"order_by": "owner"}, "/order_by"),
-    ({"created_after": "yesterday"}, "/created_after"), ({"minimum_value": 10.5}, "/minimum_value"),
-    ({"limit": 500}, "/limit"), ({"order": "up"}, "/order"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer"),
+    [
+        ({"status": 5}, "/status"),
+        ({"search_field": "email"}, "/search_field"),
+        ({"order_by": "owner"}, "/order_by"),
+        ({"created_after": "yesterday"}, "/created_after"),
+        ({"minimum_value": 10.5}, "/minimum_value"),
+        ({"limit": 500}, "/limit"),
+        ({"order": "up"}, "/order"),
+    ],
+)
 def test_invalid_list_input_is_refused_before_sending(connector, auth, sandbox, data, pointer):
     with pytest.raises(errors.ValidationError) as info:
         connector.run("list_deals", data, auth)
@@ -354,20 +421,27 @@ def test_deals_ddl_pages_past_100(run, sandbox):
 
 def test_deal_fields_name_their_dropdowns(connector, auth):
     lookups = {(lk["field"], lk["operation"]) for lk in connector.describe("create_deal")["lookups"]}
-    assert lookups == {("/contact_id", "list_contacts_ddl"), ("/account_id", "list_accounts_ddl"),
-                       ("/pipeline_id", "list_deal_pipelines_ddl"),
-                       ("/stage_id", "list_deal_stages_ddl"), ("/owner_id", "list_users_ddl"),
-                       ("/custom_fields/-/field_id", "list_deal_custom_fields_ddl")}
+    assert lookups == {
+        ("/contact_id", "list_contacts_ddl"),
+        ("/account_id", "list_accounts_ddl"),
+        ("/pipeline_id", "list_deal_pipelines_ddl"),
+        ("/stage_id", "list_deal_stages_ddl"),
+        ("/owner_id", "list_users_ddl"),
+        ("/custom_fields/-/field_id", "list_deal_custom_fields_ddl"),
+    }
     choices = connector.options("update_deal", "deal_id", {}, auth, search="renewal")
     assert choices["result"] == [{"text": "Example Widget renewal (1,200.00 USD)", "value": SEEDED_DEAL}]
 
 
 def test_list_deals_searches_contact_names_and_organisations(run):
     # The seeded deal's contact is Jane Doe; give John Smith an organisation and a deal.
-    account = run("raw_http_request", {"method": "POST", "path": "/accounts",
-                                       "body": {"account": {"name": "Smith Widgets Ltd"}}})["body"]["account"]
-    run("raw_http_request", {"method": "POST", "path": "/accountContacts",
-                             "body": {"accountContact": {"account": account["id"], "contact": "2"}}})
+    account = run(
+        "raw_http_request", {"method": "POST", "path": "/accounts", "body": {"account": {"name": "Smith Widgets Ltd"}}}
+    )["body"]["account"]
+    run(
+        "raw_http_request",
+        {"method": "POST", "path": "/accountContacts", "body": {"accountContact": {"account": account["id"], "contact": "2"}}},
+    )
     johns = new_deal(run, title="Gear order", contact_id="2")
     ids = lambda data: sorted(d["id"] for d in run("list_deals", data)["deals"])  # noqa: E731
     assert ids({"search": "jane doe", "search_field": "contact"}) == [SEEDED_DEAL]
@@ -379,8 +453,9 @@ def test_list_deals_searches_contact_names_and_organisations(run):
 def test_deal_custom_field_dropdown(connector, auth, run, sandbox):
     choices = connector.options("create_deal", "/custom_fields/-/field_id", {}, auth)["result"]
     assert choices == [{"text": "Close reason (text)", "value": "1"}, {"text": "Expected close date (date)", "value": "2"}]
-    assert connector.options("update_deal", "/custom_fields/-/field_id", {}, auth, search="DATE")["result"] == \
-        [{"text": "Expected close date (date)", "value": "2"}]
+    assert connector.options("update_deal", "/custom_fields/-/field_id", {}, auth, search="DATE")["result"] == [
+        {"text": "Expected close date (date)", "value": "2"}
+    ]
     # A date field refuses a value that is not a date, with ActiveCampaign's words.
     with pytest.raises(errors.UpstreamValidation) as info:
         run("update_deal", {"deal_id": SEEDED_DEAL, "custom_fields": [{"field_id": "2", "value": "soon"}]})

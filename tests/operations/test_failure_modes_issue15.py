@@ -110,8 +110,7 @@ INVALID = {
     "get_list": ({"list_id": ""}, "/list_id", "pattern"),
     "delete_list": ({"list_id": 2}, "/list_id", "type"),
     "list_contact_lists": ({"contact_id": "-1"}, "/contact_id", "pattern"),
-    "unsubscribe_contact_from_list": ({"contact_id": "1", "list_id": "1", "status": 1}, "/status",
-                                      "additionalProperties"),
+    "unsubscribe_contact_from_list": ({"contact_id": "1", "list_id": "1", "status": 1}, "/status", "additionalProperties"),
     "find_contact_by_email": ({"email": "nope"}, "/email", "format"),
     "get_or_create_contact": ({"email": "jane@example.com", "phone": 5}, "/phone", "type"),
     "get_custom_field": ({"field_id": "one"}, "/field_id", "pattern"),
@@ -119,16 +118,13 @@ INVALID = {
     "update_custom_field": ({"field_id": "1", "order": -1}, "/order", "minimum"),
     "delete_custom_field": ({"field_id": "a"}, "/field_id", "pattern"),
     "get_bulk_import_status": ({"batch_id": "../x"}, "/batch_id", "pattern"),
-    "start_bulk_import": ({"contacts": [{"email": f"c{i}@example.com"} for i in range(251)]}, "/contacts",
-                          "maxItems"),
-    "bulk_import_contacts": ({"contacts": [{"email": "ada@example.com", "tags": "VIP"}]}, "/contacts/0/tags",
-                             "type"),
+    "start_bulk_import": ({"contacts": [{"email": f"c{i}@example.com"} for i in range(251)]}, "/contacts", "maxItems"),
+    "bulk_import_contacts": ({"contacts": [{"email": "ada@example.com", "tags": "VIP"}]}, "/contacts/0/tags", "type"),
     "list_deal_custom_fields": ({"max_items": 0}, "/max_items", "minimum"),
     "list_deal_custom_field_values": ({"deal_id": "d1"}, "/deal_id", "pattern"),
     "list_deal_custom_field_values_ddl": ({"search": 5}, "/search", "type"),
     "create_deal_custom_field_value": ({"deal_id": "1", "field_id": "1", "value": ""}, "/value", "oneOf"),
-    "update_deal_custom_field_value": ({"value_id": "1", "value": "x", "currency": "dollars"}, "/currency",
-                                       "pattern"),
+    "update_deal_custom_field_value": ({"value_id": "1", "value": "x", "currency": "dollars"}, "/currency", "pattern"),
     "set_deal_custom_field_value": ({"deal_id": "1", "field_id": "1", "value": {"a": 1}}, "/value", "oneOf"),
 }
 
@@ -152,8 +148,7 @@ def test_bad_input_is_refused_before_sending(run, sandbox, operation):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, operation, data)
 
 
-@pytest.mark.parametrize(("operation", "route"), [(op, route) for op, _, route in MISSING],
-                         ids=[op for op, _, _ in MISSING])
+@pytest.mark.parametrize(("operation", "route"), [(op, route) for op, _, route in MISSING], ids=[op for op, _, _ in MISSING])
 def test_an_upstream_failure_is_typed(run, sandbox, operation, route):
     # 402: ActiveCampaign refuses an account whose payment is due; never retried, so the test is quick.
     sandbox.faults.add(route, [402], body={"message": "Your account is suspended"})
@@ -163,8 +158,9 @@ def test_an_upstream_failure_is_typed(run, sandbox, operation, route):
     assert api_requests(sandbox, route.split()[0])
 
 
-@pytest.mark.parametrize("operation", ["create_tag", "create_account", "add_contact_to_account",
-                                       "create_deal_custom_field_value"])
+@pytest.mark.parametrize(
+    "operation", ["create_tag", "create_account", "add_contact_to_account", "create_deal_custom_field_value"]
+)
 def test_a_server_error_on_a_create_is_outcome_unknown_not_repeated(run, sandbox, operation):
     route = next(r for op, _, r in MISSING if op == operation)
     sandbox.faults.add(route, [500], body={"message": "Something broke"})

@@ -15,18 +15,37 @@ def read_message(run, message_id: str) -> dict:
 
 
 def make_messages(run, count: int, prefix: str = "Bulk") -> list[str]:
-    return [run("create_message", {**SENDER, "name": f"{prefix} {n}", "subject": f"Subject {n}"})["message"]["id"]
-            for n in range(count)]
+    return [
+        run("create_message", {**SENDER, "name": f"{prefix} {n}", "subject": f"Subject {n}"})["message"]["id"]
+        for n in range(count)
+    ]
 
 
 # -- create --------------------------------------------------------------------------------
 def test_create_message_sends_activecampaigns_field_names(run, sandbox):
-    out = run("create_message", {**SENDER, "subject": "Hello %FIRSTNAME%", "name": "Autumn news",
-                                 "preheader": "Leaves are falling", "html": "<p>Hi</p>", "text": "Hi"})
-    assert api_requests(sandbox, "POST")[-1].body == {"message": {
-        "fromname": "Example Inc", "fromemail": "news@example.com", "reply2": "hello@example.com",
-        "subject": "Hello %FIRSTNAME%", "name": "Autumn news", "preheader_text": "Leaves are falling",
-        "html": "<p>Hi</p>", "text": "Hi"}}
+    out = run(
+        "create_message",
+        {
+            **SENDER,
+            "subject": "Hello %FIRSTNAME%",
+            "name": "Autumn news",
+            "preheader": "Leaves are falling",
+            "html": "<p>Hi</p>",
+            "text": "Hi",
+        },
+    )
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "message": {
+            "fromname": "Example Inc",
+            "fromemail": "news@example.com",
+            "reply2": "hello@example.com",
+            "subject": "Hello %FIRSTNAME%",
+            "name": "Autumn news",
+            "preheader_text": "Leaves are falling",
+            "html": "<p>Hi</p>",
+            "text": "Hi",
+        }
+    }
     message = out["message"]
     assert message["fromemail"] == "news@example.com" and message["subject"] == "Hello %FIRSTNAME%"
     stored = read_message(run, message["id"])
@@ -36,8 +55,9 @@ def test_create_message_sends_activecampaigns_field_names(run, sandbox):
 
 def test_create_message_with_only_the_required_fields(run, sandbox):
     out = run("create_message", SENDER)
-    assert api_requests(sandbox, "POST")[-1].body == {"message": {
-        "fromname": "Example Inc", "fromemail": "news@example.com", "reply2": "hello@example.com"}}
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "message": {"fromname": "Example Inc", "fromemail": "news@example.com", "reply2": "hello@example.com"}
+    }
     assert out["message"]["reply2"] == "hello@example.com"
 
 
@@ -47,13 +67,16 @@ def test_a_blank_sender_name_is_activecampaigns_422(run):
     assert info.value.status == 422 and "fromname" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"from_name": "X", "from_email": "news@example.com"}, "/reply_to", "required"),
-    ({**SENDER, "from_email": "not-an-address"}, "/from_email", "format"),
-    ({**SENDER, "reply_to": "hello at example.com"}, "/reply_to", "format"),
-    ({**SENDER, "from_name": ""}, "/from_name", "minLength"),
-    ({**SENDER, "email": "x@example.com"}, "/email", "additionalProperties"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"from_name": "X", "from_email": "news@example.com"}, "/reply_to", "required"),
+        ({**SENDER, "from_email": "not-an-address"}, "/from_email", "format"),
+        ({**SENDER, "reply_to": "hello at example.com"}, "/reply_to", "format"),
+        ({**SENDER, "from_name": ""}, "/from_name", "minLength"),
+        ({**SENDER, "email": "x@example.com"}, "/email", "additionalProperties"),
+    ],
+)
 def test_create_message_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_message", data)
 
@@ -77,11 +100,14 @@ def test_update_message_that_does_not_exist_is_not_found(run):
     assert "No Result found for Message with id 543" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"subject": "x"}, "/message_id", "required"),
-    ({"message_id": "1/../2", "subject": "x"}, "/message_id", "pattern"),
-    ({"message_id": "1", "from_email": "nope"}, "/from_email", "format"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"subject": "x"}, "/message_id", "required"),
+        ({"message_id": "1/../2", "subject": "x"}, "/message_id", "pattern"),
+        ({"message_id": "1", "from_email": "nope"}, "/from_email", "format"),
+    ],
+)
 def test_update_message_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "update_message", data)
 
@@ -144,6 +170,5 @@ def test_messages_ddl_pages_beyond_100(run, connector, auth):
     first = connector.options("update_message", "message_id", {}, auth)
     assert len(first["result"]) == 100 and first["next_offset"] == 100
     rest = connector.options("delete_message", "message_id", {}, auth, offset=first["next_offset"])
-    assert [c["text"] for c in rest["result"]] == ["Bulk 97 — Subject 97", "Bulk 98 — Subject 98",
-                                                   "Bulk 99 — Subject 99"]
+    assert [c["text"] for c in rest["result"]] == ["Bulk 97 — Subject 97", "Bulk 98 — Subject 98", "Bulk 99 — Subject 99"]
     assert rest["next_offset"] is None

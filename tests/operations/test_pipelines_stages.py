@@ -20,8 +20,7 @@ def stage_ids(run, pipeline: str) -> list[str]:
 
 
 def new_deal(run, pipeline: str, stage: str | None = None) -> dict:
-    data = {"title": "Held deal", "value": 50, "currency": "usd", "contact_id": "1", "pipeline_id": pipeline,
-            "owner_id": "1"}
+    data = {"title": "Held deal", "value": 50, "currency": "usd", "contact_id": "1", "pipeline_id": pipeline, "owner_id": "1"}
     if stage:
         data["stage_id"] = stage
     return run("create_deal", data)["deal"]
@@ -30,8 +29,9 @@ def new_deal(run, pipeline: str, stage: str | None = None) -> dict:
 # -- pipelines ---------------------------------------------------------------------------------
 def test_create_pipeline_answers_with_its_three_starting_stages_and_users(run, sandbox):
     out = new_pipeline(run, title="Enterprise", auto_assign=1, assign_to_all_users=False, assignee_ids=["1", "2"])
-    assert last(sandbox, "POST").body == {"dealGroup": {"title": "Enterprise", "currency": "usd", "autoassign": 1,
-                                                        "allusers": 0, "users": ["1", "2"]}}
+    assert last(sandbox, "POST").body == {
+        "dealGroup": {"title": "Enterprise", "currency": "usd", "autoassign": 1, "allusers": 0, "users": ["1", "2"]}
+    }
     group = out["dealGroup"]
     assert group["title"] == "Enterprise" and group["currency"] == "usd" and str(group["autoassign"]) == "1"
     assert [s["title"] for s in out["dealStages"]] == ["To Contact", "In Contact", "Follow Up"]
@@ -45,19 +45,21 @@ def test_create_pipeline_sends_only_what_was_given(run, sandbox):
     # As the auto-assign description says: off when not given, so deals need an owner.
     assert str(bare["autoassign"]) == "0"
     with pytest.raises(errors.UpstreamValidation):
-        run("create_deal", {"title": "No owner", "value": 1, "currency": "usd", "contact_id": "1",
-                            "pipeline_id": bare["id"]})
+        run("create_deal", {"title": "No owner", "value": 1, "currency": "usd", "contact_id": "1", "pipeline_id": bare["id"]})
     new_pipeline(run, title="All users", assign_to_all_users=True)
     assert last(sandbox, "POST").body["dealGroup"]["allusers"] == 1
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({"currency": "USD"}, "/currency", "pattern"),
-    ({"auto_assign": 3}, "/auto_assign", "oneOf"),
-    ({"assignee_ids": ["one"]}, "/assignee_ids/0", "pattern"),
-    ({"assignee_ids": ["1", "1"]}, "/assignee_ids", "uniqueItems"),
-    ({"title": ""}, "/title", "minLength"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({"currency": "USD"}, "/currency", "pattern"),
+        ({"auto_assign": 3}, "/auto_assign", "oneOf"),
+        ({"assignee_ids": ["one"]}, "/assignee_ids/0", "pattern"),
+        ({"assignee_ids": ["1", "1"]}, "/assignee_ids", "uniqueItems"),
+        ({"title": ""}, "/title", "minLength"),
+    ],
+)
 def test_invalid_pipeline_input_is_refused_before_sending(connector, auth, sandbox, data, pointer, keyword):
     with pytest.raises(errors.ValidationError) as info:
         connector.run("create_deal_pipeline", {"title": "X", "currency": "usd", **data}, auth)
@@ -100,8 +102,7 @@ def test_list_pipelines_filters_orders_and_pages(run, sandbox):
 
 def test_delete_empty_pipeline(run):
     pipeline = new_pipeline(run, title="Short-lived")["dealGroup"]["id"]
-    assert run("delete_deal_pipeline", {"pipeline_id": pipeline}) == {"deleted": True, "id": pipeline,
-                                                                      "deals_deleted": 0}
+    assert run("delete_deal_pipeline", {"pipeline_id": pipeline}) == {"deleted": True, "id": pipeline, "deals_deleted": 0}
     assert pipeline not in [c["value"] for c in run("list_deal_pipelines_ddl")["result"]]
     assert stage_ids(run, pipeline) == []
     with pytest.raises(errors.NotFound):
@@ -127,10 +128,14 @@ def test_deleting_a_pipeline_with_its_deals_deletes_their_tasks_too(run, sandbox
     pipeline = new_pipeline(run, title="Doomed")["dealGroup"]["id"]
     deal = new_deal(run, pipeline)
     task_type = run("list_deal_task_types")["dealTasktypes"][0]["id"]
-    task = run("create_deal_task", {"deal_id": deal["id"], "task_type_id": task_type,
-                                    "due": "2030-01-01T09:00:00-05:00"})["dealTask"]
+    task = run("create_deal_task", {"deal_id": deal["id"], "task_type_id": task_type, "due": "2030-01-01T09:00:00-05:00"})[
+        "dealTask"
+    ]
     assert run("delete_deal_pipeline", {"pipeline_id": pipeline, "delete_deals": True}) == {
-        "deleted": True, "id": pipeline, "deals_deleted": 1}
+        "deleted": True,
+        "id": pipeline,
+        "deals_deleted": 1,
+    }
     with pytest.raises(errors.NotFound):
         run("get_deal", {"deal_id": deal["id"]})
     assert run("list_deals", {"pipeline_id": pipeline})["deals"] == []
@@ -159,8 +164,17 @@ def test_create_stage_at_the_end_by_default(run, sandbox):
 
 
 def test_create_stage_at_a_position_shifting_the_others(run, sandbox):
-    out = run("create_deal_stage", {"title": "Qualified", "pipeline_id": SEEDED_PIPELINE, "order": 2,
-                                    "shift_following": True, "color": "2ECC71", "width": 300})
+    out = run(
+        "create_deal_stage",
+        {
+            "title": "Qualified",
+            "pipeline_id": SEEDED_PIPELINE,
+            "order": 2,
+            "shift_following": True,
+            "color": "2ECC71",
+            "width": 300,
+        },
+    )
     assert last(sandbox, "POST").query == {"reorder": ["1"]}
     stage = out["dealStage"]
     assert (stage["color"], str(stage["width"]), str(stage["order"])) == ("2ECC71", "300", "2")
@@ -174,10 +188,16 @@ def test_a_stage_in_a_missing_pipeline_is_activecampaigns_422(run):
     assert "No pipeline with id 4242 exists" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer"), [
-    ({"color": "#2ECC71"}, "/color"), ({"color": "green"}, "/color"), ({"order": 0}, "/order"),
-    ({"width": "wide"}, "/width"), ({"pipeline_id": 1}, "/pipeline_id"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer"),
+    [
+        ({"color": "#2ECC71"}, "/color"),
+        ({"color": "green"}, "/color"),
+        ({"order": 0}, "/order"),
+        ({"width": "wide"}, "/width"),
+        ({"pipeline_id": 1}, "/pipeline_id"),
+    ],
+)
 def test_invalid_stage_input_is_refused_before_sending(connector, auth, sandbox, data, pointer):
     with pytest.raises(errors.ValidationError) as info:
         connector.run("create_deal_stage", {"title": "X", "pipeline_id": "1", **data}, auth)
@@ -202,8 +222,7 @@ def test_update_missing_stage_is_not_found(run):
 
 def test_delete_empty_stage(run):
     stage = run("create_deal_stage", {"title": "Temporary", "pipeline_id": SEEDED_PIPELINE})["dealStage"]["id"]
-    assert run("delete_deal_stage", {"stage_id": stage}) == {"deleted": True, "id": stage, "deals_moved": 0,
-                                                             "deals_deleted": 0}
+    assert run("delete_deal_stage", {"stage_id": stage}) == {"deleted": True, "id": stage, "deals_moved": 0, "deals_deleted": 0}
     assert stage not in stage_ids(run, SEEDED_PIPELINE)
     with pytest.raises(errors.NotFound):
         run("delete_deal_stage", {"stage_id": stage})
@@ -217,7 +236,12 @@ def test_a_stage_that_holds_deals_is_not_deleted_unless_the_input_says_what_beco
     with pytest.raises(errors.PreconditionFailed) as info:
         run("delete_deal_stage", {"stage_id": "1"})
     assert info.value.to_dict() | {"message": ""} == {
-        "type": "precondition_failed", "message": "", "retryable": False, "pointer": "/delete_deals", "step": "refused"}
+        "type": "precondition_failed",
+        "message": "",
+        "retryable": False,
+        "pointer": "/delete_deals",
+        "step": "refused",
+    }
     assert "Stage 1 still holds 2 deal(s)" in info.value.message and "move_deals_to_stage" in info.value.message
     assert [(r.method, r.path) for r in api_requests(sandbox)] == [("GET", "/api/3/deals")]
     assert last(sandbox, "GET").query == {"filters[stage]": ["1"], "limit": ["1"], "offset": ["0"]}
@@ -229,9 +253,16 @@ def test_deleting_a_stage_can_move_its_deals_first(run, sandbox):
     second = new_deal(run, SEEDED_PIPELINE, stage="1")
     sandbox.log.clear()
     assert run("delete_deal_stage", {"stage_id": "1", "move_deals_to_stage": "3"}) == {
-        "deleted": True, "id": "1", "deals_moved": 2, "deals_deleted": 0}
+        "deleted": True,
+        "id": "1",
+        "deals_moved": 2,
+        "deals_deleted": 0,
+    }
     assert [(r.method, r.path) for r in api_requests(sandbox)] == [
-        ("GET", "/api/3/deals"), ("PUT", "/api/3/dealStages/1/deals"), ("DELETE", "/api/3/dealStages/1")]
+        ("GET", "/api/3/deals"),
+        ("PUT", "/api/3/dealStages/1/deals"),
+        ("DELETE", "/api/3/dealStages/1"),
+    ]
     assert last(sandbox, "PUT").body == {"deal": {"stage": "3"}}
     assert {run("get_deal", {"deal_id": d})["deal"]["stage"] for d in ("1", second["id"])} == {"3"}
     assert "1" not in stage_ids(run, SEEDED_PIPELINE)
@@ -248,10 +279,13 @@ def test_moving_to_a_stage_of_another_pipeline_is_refused_and_nothing_is_deleted
 
 def test_deleting_a_stage_with_its_deals(run, sandbox):
     task_type = run("list_deal_task_types")["dealTasktypes"][0]["id"]
-    task = run("create_deal_task", {"deal_id": "1", "task_type_id": task_type,
-                                    "due": "2030-01-01T09:00:00-05:00"})["dealTask"]
+    task = run("create_deal_task", {"deal_id": "1", "task_type_id": task_type, "due": "2030-01-01T09:00:00-05:00"})["dealTask"]
     assert run("delete_deal_stage", {"stage_id": "1", "delete_deals": True}) == {
-        "deleted": True, "id": "1", "deals_moved": 0, "deals_deleted": 1}
+        "deleted": True,
+        "id": "1",
+        "deals_moved": 0,
+        "deals_deleted": 1,
+    }
     with pytest.raises(errors.NotFound):
         run("get_deal", {"deal_id": "1"})
     assert task["id"] not in [t["id"] for t in run("list_deal_tasks", {"return_all": True})["dealTasks"]]
@@ -339,8 +373,7 @@ def test_pipeline_groups_errors(run, connector, auth, sandbox):
     assert "No group with id 4242 exists" in info.value.message
     sandbox.log.clear()
     with pytest.raises(errors.ValidationError) as bad:
-        connector.run("update_deal_pipeline", {"pipeline_id": "1", "user_group_ids": ["2"], "all_user_groups": True},
-                      auth)
+        connector.run("update_deal_pipeline", {"pipeline_id": "1", "user_group_ids": ["2"], "all_user_groups": True}, auth)
     assert bad.value.errors[0]["pointer"] == "/all_user_groups"
     with pytest.raises(errors.ValidationError) as empty:
         connector.run("create_deal_pipeline", {"title": "X", "currency": "usd", "user_group_ids": []}, auth)

@@ -27,15 +27,23 @@ def test_method_defaults_to_get(run, sandbox):
 
 
 def test_post_creates_then_put_and_delete(run, sandbox):
-    created = run("raw_http_request", {"method": "POST", "path": "/tags",
-                                       "body": {"tag": {"tag": "VIP", "tagType": "contact", "description": "Big"}}})
+    created = run(
+        "raw_http_request",
+        {"method": "POST", "path": "/tags", "body": {"tag": {"tag": "VIP", "tagType": "contact", "description": "Big"}}},
+    )
     assert created["status"] == 201 and created["body"]["tag"]["tag"] == "VIP"
     sent = api_requests(sandbox, "POST")[-1]
     assert sent.body == {"tag": {"tag": "VIP", "tagType": "contact", "description": "Big"}}
     assert sent.header("Content-Type") == "application/json"
     tag_id = created["body"]["tag"]["id"]
-    updated = run("raw_http_request", {"method": "PUT", "path": f"/tags/{tag_id}",
-                                       "body": {"tag": {"tag": "VIP", "tagType": "contact", "description": "Bigger"}}})
+    updated = run(
+        "raw_http_request",
+        {
+            "method": "PUT",
+            "path": f"/tags/{tag_id}",
+            "body": {"tag": {"tag": "VIP", "tagType": "contact", "description": "Bigger"}},
+        },
+    )
     assert updated["status"] == 200 and updated["body"]["tag"]["description"] == "Bigger"
     deleted = run("raw_http_request", {"method": "DELETE", "path": f"/tags/{tag_id}"})
     assert deleted["status"] == 200
@@ -70,19 +78,21 @@ def test_error_answers_are_typed_with_activecampaigns_words(run):
         run("raw_http_request", {"path": "/contacts/424242"})
     assert "No Result found" in info.value.message
     with pytest.raises(AlreadyExists):
-        run("raw_http_request", {"method": "POST", "path": "/fields", "body": {"field": {"title": "Birthday",
-                                                                                         "type": "date"}}})
+        run("raw_http_request", {"method": "POST", "path": "/fields", "body": {"field": {"title": "Birthday", "type": "date"}}})
 
 
-@pytest.mark.parametrize(("path", "keyword"), [
-    ("https://evil.example/api/3/users/me", "origin"),
-    ("http://127.0.0.1:1/api/3/users/me", "origin"),
-    ("//evil.example/api/3/users/me", "pattern"),
-    ("/users/../../secret", "pattern"),
-    ("/users/%2e%2e/me", "pattern"),
-    ("/users/me?x=1", "pattern"),
-    ("users/me", "pattern"),
-])
+@pytest.mark.parametrize(
+    ("path", "keyword"),
+    [
+        ("https://evil.example/api/3/users/me", "origin"),
+        ("http://127.0.0.1:1/api/3/users/me", "origin"),
+        ("//evil.example/api/3/users/me", "pattern"),
+        ("/users/../../secret", "pattern"),
+        ("/users/%2e%2e/me", "pattern"),
+        ("/users/me?x=1", "pattern"),
+        ("users/me", "pattern"),
+    ],
+)
 def test_paths_that_could_leave_the_api_are_refused_and_nothing_is_sent(run, sandbox, path, keyword):
     with pytest.raises(ValidationError) as info:
         run("raw_http_request", {"method": "GET", "path": path})
@@ -90,8 +100,7 @@ def test_paths_that_could_leave_the_api_are_refused_and_nothing_is_sent(run, san
     assert len(sandbox.log) == 0
 
 
-@pytest.mark.parametrize("header", ["Api-Token", "api-token", "Authorization", "Host", "HOST", "Cookie",
-                                    "Proxy-Authorization"])
+@pytest.mark.parametrize("header", ["Api-Token", "api-token", "Authorization", "Host", "HOST", "Cookie", "Proxy-Authorization"])
 def test_credential_and_routing_headers_are_refused_and_nothing_is_sent(run, sandbox, header):
     with pytest.raises(ValidationError) as info:
         run("raw_http_request", {"path": "/users/me", "headers": {header: "attacker-value"}})
@@ -100,12 +109,15 @@ def test_credential_and_routing_headers_are_refused_and_nothing_is_sent(run, san
     assert len(sandbox.log) == 0
 
 
-@pytest.mark.parametrize(("data", "pointer"), [
-    ({"method": "GET"}, "/path"),
-    ({"method": "TRACE", "path": "/users"}, "/method"),
-    ({"path": "/users", "query": {"filters": {"nested": "object"}}}, "/query/filters"),
-    ({"path": "/users", "headers": {"X-Bad": "line\r\nbreak"}}, "/headers/X-Bad"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer"),
+    [
+        ({"method": "GET"}, "/path"),
+        ({"method": "TRACE", "path": "/users"}, "/method"),
+        ({"path": "/users", "query": {"filters": {"nested": "object"}}}, "/query/filters"),
+        ({"path": "/users", "headers": {"X-Bad": "line\r\nbreak"}}, "/headers/X-Bad"),
+    ],
+)
 def test_malformed_requests_are_refused_before_sending(run, sandbox, data, pointer):
     with pytest.raises(ValidationError) as info:
         run("raw_http_request", data)
@@ -114,30 +126,49 @@ def test_malformed_requests_are_refused_before_sending(run, sandbox, data, point
 
 
 # -- body types (issue 15): form-encoded and plain text besides JSON --------------------------------
-@pytest.mark.parametrize(("body_type", "body", "content", "content_type"), [
-    ("json", {"tag": {"tag": "VIP"}}, b'{"tag":{"tag":"VIP"}}', "application/json"),
-    ("form", {"tag[tag]": "VIP & co", "ids[]": ["1", "2"], "flag": True},
-     b"tag%5Btag%5D=VIP+%26+co&ids%5B%5D=1&ids%5B%5D=2&flag=true", "application/x-www-form-urlencoded"),
-    ("text", "hello, world", b"hello, world", "text/plain; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("body_type", "body", "content", "content_type"),
+    [
+        ("json", {"tag": {"tag": "VIP"}}, b'{"tag":{"tag":"VIP"}}', "application/json"),
+        (
+            "form",
+            {"tag[tag]": "VIP & co", "ids[]": ["1", "2"], "flag": True},
+            b"tag%5Btag%5D=VIP+%26+co&ids%5B%5D=1&ids%5B%5D=2&flag=true",
+            "application/x-www-form-urlencoded",
+        ),
+        ("text", "hello, world", b"hello, world", "text/plain; charset=utf-8"),
+    ],
+)
 def test_raw_request_body_types(connector, auth, body_type, body, content, content_type):
-    request = connector.render_request("raw_http_request", {"method": "POST", "path": "/tags", "body": body,
-                                                            "body_type": body_type}, auth)
+    request = connector.render_request(
+        "raw_http_request", {"method": "POST", "path": "/tags", "body": body, "body_type": body_type}, auth
+    )
     assert request.content == content and request.headers["content-type"] == content_type
 
 
 def test_a_caller_content_type_is_kept(connector, auth):
-    request = connector.render_request("raw_http_request", {"method": "PUT", "path": "/tags/1", "body": "<x/>",
-                                                            "body_type": "text",
-                                                            "headers": {"Content-Type": "application/xml"}}, auth)
+    request = connector.render_request(
+        "raw_http_request",
+        {
+            "method": "PUT",
+            "path": "/tags/1",
+            "body": "<x/>",
+            "body_type": "text",
+            "headers": {"Content-Type": "application/xml"},
+        },
+        auth,
+    )
     assert request.headers["content-type"] == "application/xml" and request.content == b"<x/>"
 
 
-@pytest.mark.parametrize(("body_type", "body", "pointer"), [
-    ("form", ["not", "an", "object"], "/body"),
-    ("form", {"nested": {"a": 1}}, "/body/nested"),
-    ("text", {"not": "text"}, "/body"),
-])
+@pytest.mark.parametrize(
+    ("body_type", "body", "pointer"),
+    [
+        ("form", ["not", "an", "object"], "/body"),
+        ("form", {"nested": {"a": 1}}, "/body/nested"),
+        ("text", {"not": "text"}, "/body"),
+    ],
+)
 def test_a_body_that_does_not_fit_its_type_is_refused_before_sending(run, sandbox, body_type, body, pointer):
     with pytest.raises(ValidationError) as info:
         run("raw_http_request", {"method": "POST", "path": "/tags", "body": body, "body_type": body_type})

@@ -20,17 +20,34 @@ def test_a_whole_sales_flow(run, connector, auth, sandbox):
     stage_choices = connector.options("create_deal", "stage_id", {"pipeline_id": pipeline_id}, auth)["result"]
     assert [c["text"] for c in stage_choices] == ["Qualified", "In Contact", "Follow Up", "Closing"]
     owner = connector.options("create_deal", "owner_id", {}, auth, search="sam")["result"][0]["value"]
-    deal = run("create_deal", {"title": "Compiler licences", "value": 48000.75, "currency": "eur",
-                               "contact_id": contact_id, "pipeline_id": pipeline_id,
-                               "stage_id": stage_choices[0]["value"], "owner_id": owner,
-                               "description": "40 seats, three years"})
+    deal = run(
+        "create_deal",
+        {
+            "title": "Compiler licences",
+            "value": 48000.75,
+            "currency": "eur",
+            "contact_id": contact_id,
+            "pipeline_id": pipeline_id,
+            "stage_id": stage_choices[0]["value"],
+            "owner_id": owner,
+            "description": "40 seats, three years",
+        },
+    )
     deal_id = deal["deal"]["id"]
     assert [c["email"] for c in deal["contacts"]] == ["grace@example.com"]
 
     # 3. A task type, and a task of that type on the deal; then a note.
     task_type_id = run("create_deal_task_type", {"title": "Demo"})["dealTasktype"]["id"]
-    task_id = run("create_deal_task", {"deal_id": deal_id, "task_type_id": task_type_id, "title": "Product demo",
-                                       "due": "2030-09-02T10:00:00+02:00", "assignee_id": owner})["dealTask"]["id"]
+    task_id = run(
+        "create_deal_task",
+        {
+            "deal_id": deal_id,
+            "task_type_id": task_type_id,
+            "title": "Product demo",
+            "due": "2030-09-02T10:00:00+02:00",
+            "assignee_id": owner,
+        },
+    )["dealTask"]["id"]
     note_id = run("create_deal_note", {"deal_id": deal_id, "note": "Wants a volume discount."})["note"]["id"]
 
     # 4. Work the deal: the demo happened, the deal moves on, then it is won.
@@ -52,19 +69,23 @@ def test_a_whole_sales_flow(run, connector, auth, sandbox):
     assert run("list_deals", {"pipeline_id": pipeline_id, "status": 0})["deals"] == []
 
     tasks = run("list_deal_tasks", {"deal_id": deal_id})["dealTasks"]
-    assert [(t["id"], t["title"], str(t["status"]), str(t["dealTasktype"]), str(t["assignee"])) for t in tasks] == \
-        [(task_id, "Product demo", "1", task_type_id, owner)]
+    assert [(t["id"], t["title"], str(t["status"]), str(t["dealTasktype"]), str(t["assignee"])) for t in tasks] == [
+        (task_id, "Product demo", "1", task_type_id, owner)
+    ]
     assert {"text": "Demo", "value": task_type_id} in run("list_deal_task_types_ddl")["result"]
 
     note = run("raw_http_request", {"method": "GET", "path": f"/notes/{note_id}"})["body"]["note"]
     assert (note["note"], note["reltype"], str(note["relid"])) == ("Agreed 10% volume discount.", "Deal", deal_id)
 
     stages = run("list_deal_stages", {"pipeline_id": pipeline_id})["dealStages"]
-    assert [s["title"] for s in sorted(stages, key=lambda s: int(s["order"]))] == \
-        ["Qualified", "In Contact", "Follow Up", "Closing"]
+    assert [s["title"] for s in sorted(stages, key=lambda s: int(s["order"]))] == [
+        "Qualified",
+        "In Contact",
+        "Follow Up",
+        "Closing",
+    ]
     assert {second, third} <= {s["id"] for s in stages}
-    assert run("list_deal_pipelines_ddl", {"search": "Q3"})["result"] == [{"text": "Q3 enterprise (EUR)",
-                                                                             "value": pipeline_id}]
+    assert run("list_deal_pipelines_ddl", {"search": "Q3"})["result"] == [{"text": "Q3 enterprise (EUR)", "value": pipeline_id}]
     assert {"text": "Compiler licences (43,200.68 EUR)", "value": deal_id} in run("list_deals_ddl")["result"]
 
     # Every step was one request: nothing retried, nothing sent twice.
@@ -73,12 +94,34 @@ def test_a_whole_sales_flow(run, connector, auth, sandbox):
 
 
 DEALS_FAMILY = (
-    "create_deal", "get_deal", "update_deal", "delete_deal", "list_deals", "list_deals_ddl",
-    "create_deal_pipeline", "update_deal_pipeline", "delete_deal_pipeline", "list_deal_pipelines",
-    "list_deal_pipelines_ddl", "create_deal_stage", "update_deal_stage", "delete_deal_stage", "list_deal_stages",
-    "list_deal_stages_ddl", "create_deal_task", "update_deal_task", "list_deal_tasks", "list_deal_tasks_ddl",
-    "create_deal_task_type", "update_deal_task_type", "list_deal_task_types", "list_deal_task_types_ddl",
-    "create_deal_note", "update_deal_note", "list_deal_notes_ddl", "list_deal_custom_fields_ddl",
+    "create_deal",
+    "get_deal",
+    "update_deal",
+    "delete_deal",
+    "list_deals",
+    "list_deals_ddl",
+    "create_deal_pipeline",
+    "update_deal_pipeline",
+    "delete_deal_pipeline",
+    "list_deal_pipelines",
+    "list_deal_pipelines_ddl",
+    "create_deal_stage",
+    "update_deal_stage",
+    "delete_deal_stage",
+    "list_deal_stages",
+    "list_deal_stages_ddl",
+    "create_deal_task",
+    "update_deal_task",
+    "list_deal_tasks",
+    "list_deal_tasks_ddl",
+    "create_deal_task_type",
+    "update_deal_task_type",
+    "list_deal_task_types",
+    "list_deal_task_types_ddl",
+    "create_deal_note",
+    "update_deal_note",
+    "list_deal_notes_ddl",
+    "list_deal_custom_fields_ddl",
 )
 
 
@@ -87,8 +130,8 @@ def test_every_example_of_the_deals_family_runs_on_the_seeded_account(connector,
     for name in DEALS_FAMILY:
         described = connector.describe(name)
         assert described["idempotency"] == (
-            "unsafe" if name.startswith("create_") else
-            "idempotent" if name.startswith(("update_", "delete_")) else "safe"), name
+            "unsafe" if name.startswith("create_") else "idempotent" if name.startswith(("update_", "delete_")) else "safe"
+        ), name
         examples = described["examples"]
         assert examples, f"{name} has no example"
         for example in examples:

@@ -17,8 +17,9 @@ def _tag_names(run, contact_id="1"):
 
 def test_create_and_list_tags(run, sandbox):
     created = run("create_tag", {"tag": "VIP", "description": "Big spenders"})["tag"]
-    assert api_requests(sandbox, "POST")[-1].body == {"tag": {"tag": "VIP", "tagType": "contact",
-                                                              "description": "Big spenders"}}
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "tag": {"tag": "VIP", "tagType": "contact", "description": "Big spenders"}
+    }
     out = run("list_tags", {"search": "vi"})
     assert [t["id"] for t in out["tags"]] == [created["id"]] and out["total"] == 1
     with pytest.raises(AlreadyExists):
@@ -96,8 +97,9 @@ def test_tag_dropdown_through_the_options_call(connector, auth):
 # -- accounts -------------------------------------------------------------------------------------
 def test_account_lifecycle(run, sandbox):
     created = run("create_account", {"name": "Acme Corporation", "account_url": "https://www.acme.example"})["account"]
-    assert api_requests(sandbox, "POST")[-1].body == {"account": {"name": "Acme Corporation",
-                                                                  "accountUrl": "https://www.acme.example"}}
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "account": {"name": "Acme Corporation", "accountUrl": "https://www.acme.example"}
+    }
     assert run("get_account", {"account_id": created["id"]})["account"]["accountUrl"] == "https://www.acme.example"
     updated = run("update_account", {"account_id": created["id"], "name": "Acme Corp"})["account"]
     assert updated["name"] == "Acme Corp" and updated["accountUrl"] == "https://www.acme.example"

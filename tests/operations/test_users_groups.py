@@ -21,11 +21,14 @@ def test_get_user_that_does_not_exist_is_not_found(run):
     assert "No Result found for User with id 99" in info.value.message
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({}, "/user_id", "required"),
-    ({"user_id": "me"}, "/user_id", "pattern"),
-    ({"user_id": "1", "extra": True}, "/extra", "additionalProperties"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({}, "/user_id", "required"),
+        ({"user_id": "me"}, "/user_id", "pattern"),
+        ({"user_id": "1", "extra": True}, "/extra", "additionalProperties"),
+    ],
+)
 def test_get_user_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "get_user", data)
 
@@ -55,8 +58,10 @@ def test_list_users_refuses_a_page_over_100(run, sandbox):
 
 def test_users_ddl_shows_name_and_email_and_searches_them(run, connector, auth):
     choices = run("list_users_ddl")["result"]
-    assert choices == [{"text": "Alex Admin (admin@example.com)", "value": "1"},
-                       {"text": "Sam Seller (sam.seller@example.com)", "value": "2"}]
+    assert choices == [
+        {"text": "Alex Admin (admin@example.com)", "value": "1"},
+        {"text": "Sam Seller (sam.seller@example.com)", "value": "2"},
+    ]
     assert [c["value"] for c in run("list_users_ddl", {"search": "seller"})["result"]] == ["2"]
     assert [c["value"] for c in connector.options("get_user", "user_id", {}, auth, search="ADMIN@")["result"]] == ["1"]
 

@@ -7,15 +7,25 @@ from helpers.api_calls import api_requests, refused_before_sending
 
 from engine.errors import NotFound, UpstreamValidation
 
-HOOK = {"name": "New contacts", "url": "https://hooks.example.com/ac", "events": ["subscribe", "update"],
-        "sources": ["public", "api"]}
+HOOK = {
+    "name": "New contacts",
+    "url": "https://hooks.example.com/ac",
+    "events": ["subscribe", "update"],
+    "sources": ["public", "api"],
+}
 
 
 def test_create_webhook_sends_the_webhook_wrapper(run, sandbox):
     out = run("create_webhook", {**HOOK, "list_id": "1"})
-    assert api_requests(sandbox, "POST")[-1].body == {"webhook": {
-        "name": "New contacts", "url": "https://hooks.example.com/ac", "events": ["subscribe", "update"],
-        "sources": ["public", "api"], "listid": "1"}}
+    assert api_requests(sandbox, "POST")[-1].body == {
+        "webhook": {
+            "name": "New contacts",
+            "url": "https://hooks.example.com/ac",
+            "events": ["subscribe", "update"],
+            "sources": ["public", "api"],
+            "listid": "1",
+        }
+    }
     hook = out["webhook"]
     assert (hook["events"], hook["sources"], hook["listid"]) == (["subscribe", "update"], ["public", "api"], "1")
     assert run("get_webhook", {"webhook_id": hook["id"]})["webhook"]["url"] == HOOK["url"]
@@ -23,8 +33,10 @@ def test_create_webhook_sends_the_webhook_wrapper(run, sandbox):
 
 def test_list_webhooks_filters_by_name_url_and_list(run, sandbox):
     first = run("create_webhook", HOOK)["webhook"]["id"]
-    second = run("create_webhook", {**HOOK, "name": "Deals", "url": "https://other.example.org/x",
-                                    "events": ["deal_add"], "list_id": "2"})["webhook"]["id"]
+    second = run(
+        "create_webhook",
+        {**HOOK, "name": "Deals", "url": "https://other.example.org/x", "events": ["deal_add"], "list_id": "2"},
+    )["webhook"]["id"]
     assert [h["id"] for h in run("list_webhooks", {})["webhooks"]] == ["1", first, second]
     assert [h["id"] for h in run("list_webhooks", {"url": "other.example"})["webhooks"]] == [second]
     assert [h["id"] for h in run("list_webhooks", {"name": "contacts"})["webhooks"]] == [first]
@@ -68,12 +80,15 @@ def test_an_https_url_off_port_443_is_activecampaigns_422(run):
     assert info.value.status == 422
 
 
-@pytest.mark.parametrize(("data", "pointer", "keyword"), [
-    ({**HOOK, "sources": ["everyone"]}, "/sources/0", "oneOf"),
-    ({**HOOK, "events": []}, "/events", "minItems"),
-    ({**HOOK, "url": "ftp://example.com/x"}, "/url", "pattern"),
-    ({k: v for k, v in HOOK.items() if k != "sources"}, "/sources", "required"),
-    ({**HOOK, "list_id": "one"}, "/list_id", "pattern"),
-])
+@pytest.mark.parametrize(
+    ("data", "pointer", "keyword"),
+    [
+        ({**HOOK, "sources": ["everyone"]}, "/sources/0", "oneOf"),
+        ({**HOOK, "events": []}, "/events", "minItems"),
+        ({**HOOK, "url": "ftp://example.com/x"}, "/url", "pattern"),
+        ({k: v for k, v in HOOK.items() if k != "sources"}, "/sources", "required"),
+        ({**HOOK, "list_id": "one"}, "/list_id", "pattern"),
+    ],
+)
 def test_create_webhook_refuses_bad_input_before_sending(run, sandbox, data, pointer, keyword):
     assert (pointer, keyword) in refused_before_sending(run, sandbox, "create_webhook", data)

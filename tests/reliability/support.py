@@ -82,8 +82,12 @@ def simple_value(schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if kind == "string" and not schema.get("pattern"):
         fmt = schema.get("format")
-        special = {"email": "reliability@example.com", "date": "2025-01-02", "date-time": "2025-01-02T03:04:05-05:00",
-                   "uri": "https://www.example.com/"}
+        special = {
+            "email": "reliability@example.com",
+            "date": "2025-01-02",
+            "date-time": "2025-01-02T03:04:05-05:00",
+            "uri": "https://www.example.com/",
+        }
         if fmt in special:
             return special[fmt]
         if fmt is None:
@@ -97,8 +101,11 @@ def simple_value(schema: dict[str, Any]) -> Any:
     from hypothesis import HealthCheck, find, settings
     from hypothesis_jsonschema import from_schema
 
-    return find(from_schema(schema), lambda _: True,
-                settings=settings(database=None, suppress_health_check=list(HealthCheck), max_examples=200))
+    return find(
+        from_schema(schema),
+        lambda _: True,
+        settings=settings(database=None, suppress_health_check=list(HealthCheck), max_examples=200),
+    )
 
 
 def candidate_inputs(c: Connector, auth: Any, name: str) -> Iterator[dict[str, Any]]:

@@ -43,8 +43,14 @@ def test_declarations_fit_the_http_method():
         if not isinstance(method, str):
             assert op.idempotency == "by_method", name
             continue
-        allowed = {"GET": {"safe"}, "HEAD": {"safe"}, "PUT": {"idempotent", "upsert", "safe"},
-                   "DELETE": {"idempotent"}, "POST": {"unsafe", "upsert"}, "PATCH": {"unsafe", "idempotent", "upsert"}}
+        allowed = {
+            "GET": {"safe"},
+            "HEAD": {"safe"},
+            "PUT": {"idempotent", "upsert", "safe"},
+            "DELETE": {"idempotent"},
+            "POST": {"unsafe", "upsert"},
+            "PATCH": {"unsafe", "idempotent", "upsert"},
+        }
         assert op.idempotency in allowed[method], f"{name}: {method} declared {op.idempotency}"
         if op.kind == "ddl":
             assert op.idempotency == "safe", name
@@ -64,8 +70,9 @@ def test_the_loader_rejects_a_spec_without_idempotency(tmp_path):
     target.write_text(text.replace("\nidempotency: safe\n", "\n"))
     with pytest.raises(errors.SpecError) as info:
         load_connector(tmp_path)
-    assert any(p["file"] == "operations/get_current_user.yaml" and "idempotency" in p["message"]
-               for p in info.value.problems), info.value.problems
+    assert any(
+        p["file"] == "operations/get_current_user.yaml" and "idempotency" in p["message"] for p in info.value.problems
+    ), info.value.problems
 
 
 def _input_and_change(c, auth, sandbox, name, data):
@@ -114,12 +121,14 @@ def test_upsert_then_dropped_connection_is_retried_and_leaves_one_record(fc, fau
     assert sandbox.log.count(method, path) == 2
 
 
-@pytest.mark.parametrize(("name", "data", "route"), [
-    ("get_or_create_contact", {"email": "dropped@example.com"}, "POST /api/3/contact/sync"),
-    ("bulk_import_contacts", {"contacts": [{"email": "dropped@example.com"}]}, "POST /api/3/import/bulk_import"),
-])
-def test_a_composite_step_that_is_an_upsert_is_retried_after_a_dropped_connection(fc, fauth, sandbox, name, data,
-                                                                                    route):
+@pytest.mark.parametrize(
+    ("name", "data", "route"),
+    [
+        ("get_or_create_contact", {"email": "dropped@example.com"}, "POST /api/3/contact/sync"),
+        ("bulk_import_contacts", {"contacts": [{"email": "dropped@example.com"}]}, "POST /api/3/import/bulk_import"),
+    ],
+)
+def test_a_composite_step_that_is_an_upsert_is_retried_after_a_dropped_connection(fc, fauth, sandbox, name, data, route):
     sandbox.faults.add(route, drop_after_write=True)
     fc.run(name, data, fauth)
     method, path = route.split(" ", 1)

@@ -54,16 +54,19 @@ def test_every_contact_exactly_once_in_the_fewest_requests(empty_account, n, mod
 
 
 def _api(sb: Sandbox, key: str, method: str, path: str, body: dict | None = None) -> dict:
-    response = sb.handle(method, f"/api/3{path}", headers={"Api-Token": key, "Content-Type": "application/json"},
-                         body=json.dumps(body).encode() if body else b"")
+    response = sb.handle(
+        method,
+        f"/api/3{path}",
+        headers={"Api-Token": key, "Content-Type": "application/json"},
+        body=json.dumps(body).encode() if body else b"",
+    )
     assert response.status in (200, 201), response.body
     return response.json()
 
 
 # Between two page fetches: how many contacts to add, and which of the current ones to delete (as
 # fractions of the id list, so the plan fits any size).
-GAPS = st.lists(st.tuples(st.integers(0, 30), st.lists(st.floats(0, 1, exclude_max=True), max_size=30)),
-                min_size=6, max_size=6)
+GAPS = st.lists(st.tuples(st.integers(0, 30), st.lists(st.floats(0, 1, exclude_max=True), max_size=30)), min_size=6, max_size=6)
 
 
 @pytest.mark.parametrize("mode", MODES)

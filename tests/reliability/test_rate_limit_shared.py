@@ -86,11 +86,34 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 
 def run_workers(root: Path, url: str, key: str, backend: str, workers: int, count: int) -> list[dict]:
     env = {**os.environ, "WORKER_API_KEY": key, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)])}
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "reliability.rate_worker", "--root", str(root), "--url", url, "--backend", backend,
-         "--requests", str(LIMIT), "--count", str(count), "--guard", str(GUARD)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-        for _ in range(workers)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reliability.rate_worker",
+                "--root",
+                str(root),
+                "--url",
+                url,
+                "--backend",
+                backend,
+                "--requests",
+                str(LIMIT),
+                "--count",
+                str(count),
+                "--guard",
+                str(GUARD),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        for _ in range(workers)
+    ]
     try:
         for p in procs:
             line = p.stdout.readline().strip()
@@ -123,9 +146,11 @@ def test_workers_in_three_processes_share_one_budget(limited, worker_root, api_k
     elapsed = max(times) - min(times)
     throughput = (total - LIMIT) / elapsed  # the first LIMIT go at once; the rest at the budget's pace
     record_property("throughput_per_s", round(throughput, 2))
-    print(f"\n{backend.split(':')[0]}: {total} requests by {WORKERS} processes, 429s: {statuses.count(429)}, "
-          f"busiest 1 s window: {max_in_window(times)}, elapsed {elapsed:.2f}s, "
-          f"throughput {throughput:.1f}/s = {throughput / LIMIT:.0%} of {LIMIT}/s")
+    print(
+        f"\n{backend.split(':')[0]}: {total} requests by {WORKERS} processes, 429s: {statuses.count(429)}, "
+        f"busiest 1 s window: {max_in_window(times)}, elapsed {elapsed:.2f}s, "
+        f"throughput {throughput:.1f}/s = {throughput / LIMIT:.0%} of {LIMIT}/s"
+    )
     assert elapsed >= (total - LIMIT) / LIMIT
     assert throughput >= 0.8 * LIMIT
 
@@ -163,6 +188,7 @@ def test_two_accounts_do_not_throttle_each_other(api_key, tmp_path, backend):
     accounts = [Sandbox(api_key=api_key, rate_limit=LIMIT, rate_window=1.0) for _ in range(2)]
     servers = [SandboxServer(sb).start() for sb in accounts]
     try:
+
         def work(server: SandboxServer) -> None:
             with connected(limiter=make_limiter(backend, LIMIT, 1.0, guard=GUARD)) as c:
                 auth = c.authentication({"api_url": server.url, "api_key": api_key})
@@ -229,8 +255,10 @@ def test_redis_store_holds_no_key_and_no_host(redis_url, api_key):
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    with connected(limiter=RedisLimiter(redis_url, LIMIT, 1)) as c, \
-            SandboxServer(Sandbox(api_key=api_key, rate_limit=None)) as server:
+    with (
+        connected(limiter=RedisLimiter(redis_url, LIMIT, 1)) as c,
+        SandboxServer(Sandbox(api_key=api_key, rate_limit=None)) as server,
+    ):
         auth = c.authentication({"api_url": server.url, "api_key": api_key})
         c.run("get_current_user", {}, auth)
         c.limiter.pause(limiter_key(auth.origin), 1)
@@ -254,14 +282,20 @@ def test_the_product_chooses_the_backend_from_the_environment(monkeypatch, tmp_p
 
 
 @pytest.mark.parametrize("kind", ["memory", "file"])
-@given(gaps=st.lists(st.floats(0, 0.4), min_size=1, max_size=60), requests=st.integers(1, 5),
-       pauses=st.lists(st.tuples(st.integers(0, 59), st.floats(0, 2)), max_size=3))
+@given(
+    gaps=st.lists(st.floats(0, 0.4), min_size=1, max_size=60),
+    requests=st.integers(1, 5),
+    pauses=st.lists(st.tuples(st.integers(0, 59), st.floats(0, 2)), max_size=3),
+)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_moving_window_never_admits_more_than_its_budget(tmp_path, kind, gaps, requests, pauses):
     """Any arrival pattern, any pauses: no rolling window holds more than the budget, and a pause admits nothing."""
     clock = FakeClock()
-    limiter = MovingWindowLimiter(requests, 1.0, clock, guard=0.0) if kind == "memory" else \
-        FileLimiter(tmp_path / f"w{uuid.uuid4().hex}", requests, 1.0, clock, guard=0.0)
+    limiter = (
+        MovingWindowLimiter(requests, 1.0, clock, guard=0.0)
+        if kind == "memory"
+        else FileLimiter(tmp_path / f"w{uuid.uuid4().hex}", requests, 1.0, clock, guard=0.0)
+    )
     now = clock.time if kind == "file" else clock.monotonic
     admitted: list[float] = []
     paused_until = -1.0

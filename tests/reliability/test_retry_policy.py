@@ -68,10 +68,19 @@ def test_other_transient_statuses_are_retried_for_a_read(fc, fauth, sandbox, sta
     assert attempts(sandbox) == 2
 
 
-@pytest.mark.parametrize("status,kind", [(400, errors.UpstreamValidation), (401, errors.AuthenticationError),
-                                         (402, errors.AccountError), (403, errors.AuthenticationError),
-                                         (404, errors.NotFound), (405, errors.UpstreamError),
-                                         (409, errors.UpstreamValidation), (422, errors.UpstreamValidation)])
+@pytest.mark.parametrize(
+    "status,kind",
+    [
+        (400, errors.UpstreamValidation),
+        (401, errors.AuthenticationError),
+        (402, errors.AccountError),
+        (403, errors.AuthenticationError),
+        (404, errors.NotFound),
+        (405, errors.UpstreamError),
+        (409, errors.UpstreamValidation),
+        (422, errors.UpstreamValidation),
+    ],
+)
 def test_client_errors_are_never_retried(fc, fauth, sandbox, clock, status, kind):
     sandbox.faults.add(ME, statuses=[status], times=5)
     with pytest.raises(kind):
@@ -163,8 +172,7 @@ def test_a_limiter_wait_past_the_deadline_is_rate_limited_without_sleeping(fauth
     assert clock.sleeps == []
 
 
-@given(seed=st.integers(0, 2**32), attempt=st.integers(1, 12),
-       base=st.floats(0.01, 5), cap=st.floats(0.1, 60))
+@given(seed=st.integers(0, 2**32), attempt=st.integers(1, 12), base=st.floats(0.01, 5), cap=st.floats(0.1, 60))
 def test_backoff_is_full_jitter_within_its_cap(seed, attempt, base, cap):
     policy = RetryPolicy(backoff_base=base, backoff_cap=cap)
     delay = policy.backoff(attempt, random.Random(seed))

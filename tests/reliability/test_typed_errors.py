@@ -71,15 +71,32 @@ def test_403_no_result_found_is_not_found(fc, fauth, sandbox):
     assert shown(info.value, "not_found", False)["status"] == 403
 
 
-@pytest.mark.parametrize("status,body,expected", [
-    (422, {"errors": [{"title": "Missing attribute", "detail": "", "code": "field_missing",
-                       "source": {"pointer": "/data/attributes/contact"}}]},
-     {"title": "Missing attribute", "code": "field_missing", "pointer": "/data/attributes/contact"}),
-    (422, {"errors": "Bulk operation failed. Request must contain an array of fieldOption objects."},
-     {"title": "Bulk operation failed. Request must contain an array of fieldOption objects."}),
-    (400, {"errors": ["Field name is required"]}, {"title": "Field name is required"}),
-    (400, {}, None),
-])
+@pytest.mark.parametrize(
+    "status,body,expected",
+    [
+        (
+            422,
+            {
+                "errors": [
+                    {
+                        "title": "Missing attribute",
+                        "detail": "",
+                        "code": "field_missing",
+                        "source": {"pointer": "/data/attributes/contact"},
+                    }
+                ]
+            },
+            {"title": "Missing attribute", "code": "field_missing", "pointer": "/data/attributes/contact"},
+        ),
+        (
+            422,
+            {"errors": "Bulk operation failed. Request must contain an array of fieldOption objects."},
+            {"title": "Bulk operation failed. Request must contain an array of fieldOption objects."},
+        ),
+        (400, {"errors": ["Field name is required"]}, {"title": "Field name is required"}),
+        (400, {}, None),
+    ],
+)
 def test_422_and_400_are_upstream_validation_with_title_code_pointer(fc, fauth, sandbox, status, body, expected):
     sandbox.faults.add(ME, statuses=[status], body=body)
     with pytest.raises(errors.UpstreamValidation) as info:
@@ -101,13 +118,17 @@ def test_422_duplicate_is_already_exists(fc, fauth, sandbox):
     assert body["upstream"][0]["pointer"] and isinstance(info.value, errors.UpstreamValidation)
 
 
-@pytest.mark.parametrize("status,headers,body,retry_after", [
-    (429, {"Retry-After": "300"}, None, 300),
-    (503, {"Retry-After": "200"}, None, 200),
-    (400, {}, {"success": 0, "message": "Rate limit exceeded.", "failureReasons": []}, 60),
-])
-def test_throttles_are_rate_limited_with_retry_after_once_past_the_deadline(fc, fauth, sandbox, clock, status, headers,
-                                                                           body, retry_after):
+@pytest.mark.parametrize(
+    "status,headers,body,retry_after",
+    [
+        (429, {"Retry-After": "300"}, None, 300),
+        (503, {"Retry-After": "200"}, None, 200),
+        (400, {}, {"success": 0, "message": "Rate limit exceeded.", "failureReasons": []}, 60),
+    ],
+)
+def test_throttles_are_rate_limited_with_retry_after_once_past_the_deadline(
+    fc, fauth, sandbox, clock, status, headers, body, retry_after
+):
     sandbox.faults.add(ME, statuses=[status], headers=headers, body=body, times=5)
     with pytest.raises(errors.RateLimited) as info:
         fc.run("get_current_user", {}, fauth, deadline=30)

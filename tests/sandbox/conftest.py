@@ -47,8 +47,7 @@ def _fresh(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def client(server: SandboxServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/api/3", headers={"Api-Token": API_KEY}, timeout=10,
-                      trust_env=False) as http:
+    with httpx.Client(base_url=server.url + "/api/3", headers={"Api-Token": API_KEY}, timeout=10, trust_env=False) as http:
         yield http
 
 
@@ -69,15 +68,13 @@ def make_server() -> Iterator[Callable[..., tuple[Sandbox, SandboxServer]]]:
         running.stop()
 
 
-
 @pytest.fixture
 def connect() -> Iterator[Callable[..., httpx.Client]]:
     """httpx clients for other accounts' API roots, closed after the test."""
     opened: list[httpx.Client] = []
 
     def make(running: SandboxServer, key: str = API_KEY, **options) -> httpx.Client:
-        http = httpx.Client(base_url=running.url + "/api/3", headers={"Api-Token": key}, timeout=10,
-                            trust_env=False, **options)
+        http = httpx.Client(base_url=running.url + "/api/3", headers={"Api-Token": key}, timeout=10, trust_env=False, **options)
         opened.append(http)
         return http
 

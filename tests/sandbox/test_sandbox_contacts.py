@@ -22,8 +22,7 @@ def test_create_read_update_delete(client: httpx.Client) -> None:
 
     got = client.get(f"/contacts/{cid}").json()
     assert got["contact"]["lastName"] == "Lovelace"
-    for sideload in ("contactAutomations", "contactLists", "deals", "fieldValues", "geoAddresses", "geoIps",
-                     "accountContacts"):
+    for sideload in ("contactAutomations", "contactLists", "deals", "fieldValues", "geoAddresses", "geoIps", "accountContacts"):
         assert got[sideload] == []
         if sideload != "geoAddresses":
             assert got["contact"][sideload] == []
@@ -59,8 +58,16 @@ def test_create_validation_errors(client: httpx.Client) -> None:
     new_contact(client, "dup@example.com")
     dup = client.post("/contacts", json={"contact": {"email": "DUP@example.com"}})
     assert dup.status_code == 422
-    assert dup.json() == {"errors": [{"title": "Email address already exists in the system", "detail": "",
-                                      "code": "duplicate", "source": {"pointer": "/data/attributes/email"}}]}
+    assert dup.json() == {
+        "errors": [
+            {
+                "title": "Email address already exists in the system",
+                "detail": "",
+                "code": "duplicate",
+                "source": {"pointer": "/data/attributes/email"},
+            }
+        ]
+    }
 
 
 def test_update_to_another_contacts_email_is_duplicate(client: httpx.Client) -> None:
@@ -82,13 +89,15 @@ def test_sync_creates_201_then_updates_200(client: httpx.Client) -> None:
 
 
 def test_field_values_in_contact_body(client: httpx.Client) -> None:
-    response = client.post("/contacts", json={"contact": {"email": "fv@example.com", "fieldValues": [
-        {"field": "2", "value": "1990-04-01"}]}})
+    response = client.post(
+        "/contacts", json={"contact": {"email": "fv@example.com", "fieldValues": [{"field": "2", "value": "1990-04-01"}]}}
+    )
     assert response.status_code == 201
     (value,) = response.json()["fieldValues"]
     assert (value["field"], value["value"], value["contact"]) == ("2", "1990-04-01", response.json()["contact"]["id"])
-    bad = client.post("/contacts", json={"contact": {"email": "fv2@example.com", "fieldValues": [
-        {"field": "999", "value": "x"}]}})
+    bad = client.post(
+        "/contacts", json={"contact": {"email": "fv2@example.com", "fieldValues": [{"field": "999", "value": "x"}]}}
+    )
     assert bad.json()["errors"][0]["code"] == "related_missing"
 
 
@@ -149,14 +158,16 @@ def test_delete_cascades(client: httpx.Client, sb: Sandbox) -> None:
     contact = new_contact(client, "cascade@example.com")
     cid = contact["id"]
     for path, body, status in (
-            ("/contactLists", {"contactList": {"list": "1", "contact": cid, "status": 1}}, 200),
-            ("/contactAutomations", {"contactAutomation": {"contact": cid, "automation": "1"}}, 201),
-            ("/fieldValues", {"fieldValue": {"contact": cid, "field": "2", "value": "2000-01-01"}}, 200)):
+        ("/contactLists", {"contactList": {"list": "1", "contact": cid, "status": 1}}, 200),
+        ("/contactAutomations", {"contactAutomation": {"contact": cid, "automation": "1"}}, 201),
+        ("/fieldValues", {"fieldValue": {"contact": cid, "field": "2", "value": "2000-01-01"}}, 200),
+    ):
         assert client.post(path, json=body).status_code == status
     tag = client.post("/contactTags", json={"contactTag": {"contact": cid, "tag": "1"}}).json()["contactTag"]
     note = client.post("/notes", json={"note": {"note": "hi", "relid": cid, "reltype": "Subscriber"}}).json()["note"]
-    deal = client.post("/deals", json={"deal": {"title": "Kept", "value": 100, "currency": "usd", "contact": cid,
-                                                "group": "1"}}).json()["deal"]
+    deal = client.post(
+        "/deals", json={"deal": {"title": "Kept", "value": 100, "currency": "usd", "contact": cid, "group": "1"}}
+    ).json()["deal"]
 
     assert client.delete(f"/contacts/{cid}").status_code == 200
     store = sb.store
@@ -171,8 +182,10 @@ def test_delete_cascades(client: httpx.Client, sb: Sandbox) -> None:
 
 
 def test_sub_collections(client: httpx.Client) -> None:
-    got = {name: client.get(f"/contacts/1/{name}").json() for name in (
-        "fieldValues", "contactLists", "contactAutomations", "contactTags", "notes", "deals", "accountContacts")}
+    got = {
+        name: client.get(f"/contacts/1/{name}").json()
+        for name in ("fieldValues", "contactLists", "contactAutomations", "contactTags", "notes", "deals", "accountContacts")
+    }
     assert [v["value"] for v in got["fieldValues"]["fieldValues"]] == ["11-50"]
     assert [m["list"] for m in got["contactLists"]["contactLists"]] == ["1"]
     assert [t["tag"] for t in got["contactTags"]["contactTags"]] == ["1"]

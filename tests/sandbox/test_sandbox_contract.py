@@ -72,21 +72,23 @@ def _validate(method: str, path: str, status: int, body: Any) -> list[str]:
     responses = _documented(method, path)
     assert str(documented) in responses, (
         f"{method} {path} answered {status}, which the doc does not list ({sorted(responses)}) and no "
-        f"fidelity exception explains")
+        f"fidelity exception explains"
+    )
     if "skip_schema" in exceptions:
         return []
     spec, _ = _spec()
-    content = spec["paths"][path][method.lower()]["responses"][str(documented)].get("content", {}).get(
-        "application/json", {})
+    content = spec["paths"][path][method.lower()]["responses"][str(documented)].get("content", {}).get("application/json", {})
     if content.get("schema") is None:
         return []  # the doc's example was not valid JSON, so it has no schema to check against
     _, registry = _spec()
-    ref = "#/" + _pointer("paths", path, method.lower(), "responses", str(documented), "content",
-                          "application/json", "schema")
+    ref = "#/" + _pointer("paths", path, method.lower(), "responses", str(documented), "content", "application/json", "schema")
     validator = Draft202012Validator({"$ref": SPEC_URI + ref}, registry=registry)
     ignored = exceptions.get("ignore", {})
-    errors = [f"{key}: documented key missing" for key in _missing(content["schema"], body)
-              if key not in ignored and key.replace("*/", "") not in ignored]
+    errors = [
+        f"{key}: documented key missing"
+        for key in _missing(content["schema"], body)
+        if key not in ignored and key.replace("*/", "") not in ignored
+    ]
     for error in validator.iter_errors(body):
         where = "/".join(str(p) for p in error.absolute_path)
         generic = "/".join("*" if isinstance(p, int) else str(p) for p in error.absolute_path)
@@ -139,73 +141,124 @@ def then(first: Call, second: Call) -> Call:
     def run(c: httpx.Client, sb: Sandbox) -> httpx.Response:
         assert first(c, sb).status_code < 300
         return second(c, sb)
+
     return run
 
 
-NEW_CONTACT = {"contact": {"email": "contract@example.com", "firstName": "Con", "lastName": "Tract",
-                           "phone": "555", "fieldValues": [{"field": "2", "value": "1990-01-01"}]}}
-NEW_DEAL = {"deal": {"title": "Contract deal", "value": 45600, "currency": "usd", "contact": "1", "group": "1",
-                     "stage": "2", "owner": "1", "status": 0, "description": "d"}}
-NEW_TASK = {"dealTask": {"title": "Call", "ownerType": "deal", "relid": "1", "status": 0, "note": "n",
-                         "duedate": "2030-02-25T12:00:00-06:00", "dealTasktype": "1", "assignee": "2"}}
+NEW_CONTACT = {
+    "contact": {
+        "email": "contract@example.com",
+        "firstName": "Con",
+        "lastName": "Tract",
+        "phone": "555",
+        "fieldValues": [{"field": "2", "value": "1990-01-01"}],
+    }
+}
+NEW_DEAL = {
+    "deal": {
+        "title": "Contract deal",
+        "value": 45600,
+        "currency": "usd",
+        "contact": "1",
+        "group": "1",
+        "stage": "2",
+        "owner": "1",
+        "status": 0,
+        "description": "d",
+    }
+}
+NEW_TASK = {
+    "dealTask": {
+        "title": "Call",
+        "ownerType": "deal",
+        "relid": "1",
+        "status": 0,
+        "note": "n",
+        "duedate": "2030-02-25T12:00:00-06:00",
+        "dealTasktype": "1",
+        "assignee": "2",
+    }
+}
 NEW_ACCOUNT = {"account": {"name": "Example Account", "accountUrl": "https://www.example.com"}}
-NEW_WEBHOOK = {"webhook": {"name": "Hook", "url": "https://example.com/hook", "events": ["subscribe"],
-                           "sources": ["public", "api"]}}
+NEW_WEBHOOK = {
+    "webhook": {"name": "Hook", "url": "https://example.com/hook", "events": ["subscribe"], "sources": ["public", "api"]}
+}
 
 CASES: dict[str, Call] = {
     # contacts
     "POST /contacts 201": post("/contacts", NEW_CONTACT),
     "POST /contacts 422": post("/contacts", {"contact": {"email": "jane.doe@example.com"}}),
     "GET /contacts 200": get("/contacts", limit=5),
-    "GET /contacts/{id} 200": then(post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}),
-                                   get("/contacts/1")),
+    "GET /contacts/{id} 200": then(
+        post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}), get("/contacts/1")
+    ),
     "GET /contacts/{id} 404": get("/contacts/999"),
-    "PUT /contacts/{id} 200": put("/contacts/1", {"contact": {"firstName": "J", "fieldValues": [{"field": "2",
-                                                                                                 "value": "2001-02-03"}]}}),
+    "PUT /contacts/{id} 200": put(
+        "/contacts/1", {"contact": {"firstName": "J", "fieldValues": [{"field": "2", "value": "2001-02-03"}]}}
+    ),
     "PUT /contacts/{id} 404": put("/contacts/999", {"contact": {"firstName": "J"}}),
     "DELETE /contacts/{id} 200": delete("/contacts/2"),
     "DELETE /contacts/{id} 404": delete("/contacts/999"),
     "POST /contact/sync 201": post("/contact/sync", NEW_CONTACT),
-    "POST /contact/sync 200": post("/contact/sync", {"contact": {"email": "jane.doe@example.com", "lastName": "D",
-                                                                 "fieldValues": [{"field": "1", "value": "1-10"}]}}),
+    "POST /contact/sync 200": post(
+        "/contact/sync",
+        {"contact": {"email": "jane.doe@example.com", "lastName": "D", "fieldValues": [{"field": "1", "value": "1-10"}]}},
+    ),
     "POST /contactLists 200": post("/contactLists", {"contactList": {"list": 2, "contact": 1, "status": 1}}),
-    "POST /contactAutomations 201": post("/contactAutomations", {"contactAutomation": {"contact": "1",
-                                                                                       "automation": "2"}}),
-    "POST /contactAutomations 403": post("/contactAutomations", {"contactAutomation": {"contact": "1",
-                                                                                       "automation": "3"}}),
-    "GET /contactAutomations 200": then(post("/contactAutomations", {"contactAutomation": {"contact": "1",
-                                                                                           "automation": "1"}}),
-                                        get("/contactAutomations")),
-    "GET /contactAutomations/{id} 200": then(post("/contactAutomations", {"contactAutomation": {
-        "contact": "1", "automation": "1"}}), get("/contactAutomations/1")),
+    "POST /contactAutomations 201": post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "2"}}),
+    "POST /contactAutomations 403": post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "3"}}),
+    "GET /contactAutomations 200": then(
+        post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}), get("/contactAutomations")
+    ),
+    "GET /contactAutomations/{id} 200": then(
+        post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}), get("/contactAutomations/1")
+    ),
     "GET /contactAutomations/{id} 404": get("/contactAutomations/99"),
-    "DELETE /contactAutomations/{id} 200": then(post("/contactAutomations", {"contactAutomation": {
-        "contact": "1", "automation": "1"}}), delete("/contactAutomations/1")),
+    "DELETE /contactAutomations/{id} 200": then(
+        post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}), delete("/contactAutomations/1")
+    ),
     "DELETE /contactAutomations/{id} 403": delete("/contactAutomations/99"),
     "GET /contacts/{id}/fieldValues 200": get("/contacts/1/fieldValues"),
     "GET /contacts/{id}/fieldValues 404": get("/contacts/100/fieldValues"),
     "GET /contacts/{id}/contactLists 200": get("/contacts/1/contactLists"),
     "GET /contacts/{id}/contactLists 404": get("/contacts/121/contactLists"),
-    "GET /contacts/{id}/contactAutomations 200": then(post("/contactAutomations", {"contactAutomation": {
-        "contact": "1", "automation": "1"}}), get("/contacts/1/contactAutomations")),
-    "GET /contacts/{id}/notes 200": then(post("/notes", {"note": {"note": "n", "relid": 1, "reltype": "Subscriber"}}),
-                                         get("/contacts/1/notes")),
+    "GET /contacts/{id}/contactAutomations 200": then(
+        post("/contactAutomations", {"contactAutomation": {"contact": "1", "automation": "1"}}),
+        get("/contacts/1/contactAutomations"),
+    ),
+    "GET /contacts/{id}/notes 200": then(
+        post("/notes", {"note": {"note": "n", "relid": 1, "reltype": "Subscriber"}}), get("/contacts/1/notes")
+    ),
     "GET /contacts/{id}/notes 404": get("/contacts/100/notes"),
     "GET /contacts/{id}/deals 200": get("/contacts/1/deals"),
     "GET /contacts/{id}/deals 404": get("/contacts/100/deals"),
     # custom fields
-    "POST /fields 201": post("/fields", {"field": {"type": "text", "title": "Field Title", "descript": "d",
-                                                   "perstag": "Personalized Tag", "defval": "x", "visible": 1,
-                                                   "ordernum": 1}}),
+    "POST /fields 201": post(
+        "/fields",
+        {
+            "field": {
+                "type": "text",
+                "title": "Field Title",
+                "descript": "d",
+                "perstag": "Personalized Tag",
+                "defval": "x",
+                "visible": 1,
+                "ordernum": 1,
+            }
+        },
+    ),
     "POST /fields 422": post("/fields", {"field": {"type": "date", "title": "Birthday"}}),
     "GET /fields 200": get("/fields"),
     "GET /fields/{id} 200": get("/fields/1"),
-    "POST /fieldOption/bulk 201": post("/fieldOption/bulk", {"fieldOptions": [
-        {"orderid": 4, "value": "X", "label": "Option X", "isdefault": False, "field": "1"}]}),
+    "POST /fieldOption/bulk 201": post(
+        "/fieldOption/bulk",
+        {"fieldOptions": [{"orderid": 4, "value": "X", "label": "Option X", "isdefault": False, "field": "1"}]},
+    ),
     "POST /fieldOption/bulk 422": post("/fieldOption/bulk", {"fieldOptions": {"field": "1", "value": "X"}}),
     "POST /fieldRels 201": post("/fieldRels", {"fieldRel": {"field": 2, "relid": 2}}),
-    "POST /fieldValues 200": post("/fieldValues", {"fieldValue": {"contact": 2, "field": 2, "value": "2018-12-31"},
-                                                   "useDefaults": True}),
+    "POST /fieldValues 200": post(
+        "/fieldValues", {"fieldValue": {"contact": 2, "field": 2, "value": "2018-12-31"}, "useDefaults": True}
+    ),
     "GET /fieldValues 200": get("/fieldValues", **{"filters[fieldid]": "1"}),
     "GET /fieldValues/{id} 200": get("/fieldValues/1"),
     "GET /fieldValues/{id} 403": get("/fieldValues/10"),
@@ -213,18 +266,37 @@ CASES: dict[str, Call] = {
     "DELETE /fieldValues/{id} 200": delete("/fieldValues/1"),
     "DELETE /fieldValues/{id} 403": delete("/fieldValues/10"),
     # lists
-    "POST /lists 201": post("/lists", {"list": {"name": "Name of List", "stringid": "Name-of-list",
-                                                "sender_url": "http://activecampaign.com", "sender_reminder": "r",
-                                                "send_last_broadcast": 0, "user": 1}}),
+    "POST /lists 201": post(
+        "/lists",
+        {
+            "list": {
+                "name": "Name of List",
+                "stringid": "Name-of-list",
+                "sender_url": "http://activecampaign.com",
+                "sender_reminder": "r",
+                "send_last_broadcast": 0,
+                "user": 1,
+            }
+        },
+    ),
     "GET /lists 200": get("/lists", **{"filters[name]": "news"}),
     "GET /lists/{id} 200": get("/lists/1"),
     "GET /lists/{id} 404": get("/lists/7"),
     "DELETE /lists/{id} 200": delete("/lists/2"),
     "DELETE /lists/{id} 403": delete("/lists/3"),
     # messages, campaigns, automations, users, groups
-    "POST /messages 201": post("/messages", {"message": {"fromname": "AC Admin", "fromemail": "noreply@example.com",
-                                                         "reply2": "hello@example.com", "subject": "s",
-                                                         "preheader_text": "p"}}),
+    "POST /messages 201": post(
+        "/messages",
+        {
+            "message": {
+                "fromname": "AC Admin",
+                "fromemail": "noreply@example.com",
+                "reply2": "hello@example.com",
+                "subject": "s",
+                "preheader_text": "p",
+            }
+        },
+    ),
     "GET /messages 200": get("/messages"),
     "GET /messages/{id} 200": get("/messages/1"),
     "GET /messages/{id} 404": get("/messages/10"),
@@ -255,23 +327,36 @@ CASES: dict[str, Call] = {
     "DELETE /notes/{id} 200": delete("/notes/1"),
     "DELETE /notes/{id} 403": delete("/notes/99"),
     # pipelines and stages
-    "POST /dealGroups 201": post("/dealGroups", {"dealGroup": {"allgroups": 1, "allusers": 0, "autoassign": 1,
-                                                               "currency": "eur", "title": "Qualifications",
-                                                               "users": ["1", "2"]}}),
+    "POST /dealGroups 201": post(
+        "/dealGroups",
+        {
+            "dealGroup": {
+                "allgroups": 1,
+                "allusers": 0,
+                "autoassign": 1,
+                "currency": "eur",
+                "title": "Qualifications",
+                "users": ["1", "2"],
+            }
+        },
+    ),
     "GET /dealGroups 200": get("/dealGroups"),
     "GET /dealGroups/{id} 200": get("/dealGroups/1"),
     "PUT /dealGroups/{id} 200": put("/dealGroups/1", {"dealGroup": {"title": "Q", "users": ["2"], "groups": []}}),
     "DELETE /dealGroups/{id} 200": delete("/dealGroups/1"),
-    "POST /dealStages 201": post("/dealStages?reorder=1", {"dealStage": {"title": "Initial Contact", "group": "1",
-                                                                         "order": 1, "color": "32B0FC",
-                                                                         "width": 360}}),
+    "POST /dealStages 201": post(
+        "/dealStages?reorder=1",
+        {"dealStage": {"title": "Initial Contact", "group": "1", "order": 1, "color": "32B0FC", "width": 360}},
+    ),
     "GET /dealStages 200": get("/dealStages", **{"filters[d_groupid]": "1"}),
     "GET /dealStages/{id} 200": get("/dealStages/1"),
     "PUT /dealStages/{id} 200": put("/dealStages/2", {"dealStage": {"title": "Qualified", "color": "696969"}}),
     "DELETE /dealStages/{id} 200": delete("/dealStages/3"),
     "PUT /dealStages/{id}/deals 200": put("/dealStages/1/deals", {"deal": {"stage": "3"}}),
-    "PUT /dealStages/{id}/deals 422": then(post("/dealGroups", {"dealGroup": {"title": "Other", "currency": "usd"}}),
-                                           put("/dealStages/1/deals", {"deal": {"stage": "4"}})),
+    "PUT /dealStages/{id}/deals 422": then(
+        post("/dealGroups", {"dealGroup": {"title": "Other", "currency": "usd"}}),
+        put("/dealStages/1/deals", {"deal": {"stage": "4"}}),
+    ),
     # tasks and task types
     "POST /dealTasks 201": post("/dealTasks", NEW_TASK),
     "GET /dealTasks 200": get("/dealTasks"),
@@ -281,8 +366,7 @@ CASES: dict[str, Call] = {
     "POST /dealTasktypes 201": post("/dealTasktypes", {"dealTasktype": {"title": "Skype", "status": 0}}),
     "GET /dealTasktypes 200": get("/dealTasktypes"),
     "GET /dealTasktypes/{id} 200": get("/dealTasktypes/1"),
-    "PUT /dealTasktypes/{id} 200": put("/dealTasktypes/2", {"dealTasktype": {"title": "Meet in person",
-                                                                             "status": 1}}),
+    "PUT /dealTasktypes/{id} 200": put("/dealTasktypes/2", {"dealTasktype": {"title": "Meet in person", "status": 1}}),
     "DELETE /dealTasktypes/{id} 200": delete("/dealTasktypes/2"),
     # task outcomes
     "GET /taskOutcomes 200": get("/taskOutcomes"),
@@ -290,8 +374,9 @@ CASES: dict[str, Call] = {
     "POST /taskOutcomes 200": post("/taskOutcomes", {"taskOutcome": {"title": "Interested", "sentiment": "Positive"}}),
     "POST /taskOutcomes 422": post("/taskOutcomes", {"taskOutcome": {"sentiment": "Happy"}}),
     "GET /tasktypeOutcomeRels 200": get("/tasktypeOutcomeRels"),
-    "PUT /dealTasks/{id} 200 outcome": put("/dealTasks/1", {"dealTask": {"status": 1, "outcomeId": 1,
-                                                                           "outcomeInfo": "Wants a quote"}}),
+    "PUT /dealTasks/{id} 200 outcome": put(
+        "/dealTasks/1", {"dealTask": {"status": 1, "outcomeId": 1, "outcomeInfo": "Wants a quote"}}
+    ),
     # tags
     "POST /tags 201": post("/tags", {"tag": {"tag": "My Tag", "tagType": "contact", "description": "Description"}}),
     "GET /tags 200": get("/tags", search="cust"),
@@ -309,23 +394,34 @@ CASES: dict[str, Call] = {
     "GET /accounts/{id} 200": then(post("/accounts", NEW_ACCOUNT), get("/accounts/1")),
     "PUT /accounts/{id} 200": then(post("/accounts", NEW_ACCOUNT), put("/accounts/1", {"account": {"name": "B"}})),
     "DELETE /accounts/{id} 200": then(post("/accounts", NEW_ACCOUNT), delete("/accounts/1")),
-    "POST /accountContacts 201": then(post("/accounts", NEW_ACCOUNT), post("/accountContacts", {"accountContact": {
-        "contact": 2, "account": 1, "jobTitle": "Product Manager"}})),
+    "POST /accountContacts 201": then(
+        post("/accounts", NEW_ACCOUNT),
+        post("/accountContacts", {"accountContact": {"contact": 2, "account": 1, "jobTitle": "Product Manager"}}),
+    ),
     "POST /accountContacts 422": post("/accountContacts", {"accountContact": {"contact": 2}}),
-    "GET /accountContacts 200": then(post("/accounts", NEW_ACCOUNT), then(post("/accountContacts", {
-        "accountContact": {"contact": 2, "account": 1}}), get("/accountContacts"))),
+    "GET /accountContacts 200": then(
+        post("/accounts", NEW_ACCOUNT),
+        then(post("/accountContacts", {"accountContact": {"contact": 2, "account": 1}}), get("/accountContacts")),
+    ),
     # webhooks
     "POST /webhooks 201": post("/webhooks", NEW_WEBHOOK),
     "GET /webhooks 200": then(post("/webhooks", NEW_WEBHOOK), get("/webhooks")),
     "GET /webhooks/{id} 200": then(post("/webhooks", NEW_WEBHOOK), get("/webhooks/1")),
     "DELETE /webhooks/{id} 200": then(post("/webhooks", NEW_WEBHOOK), delete("/webhooks/1")),
     # bulk import
-    "POST /import/bulk_import 200": post("/import/bulk_import", {"contacts": [{"email": "bulk@example.com",
-                                                                               "first_name": "B", "tags": ["vip"],
-                                                                               "subscribe": [{"listid": 1}]}]}),
+    "POST /import/bulk_import 200": post(
+        "/import/bulk_import",
+        {"contacts": [{"email": "bulk@example.com", "first_name": "B", "tags": ["vip"], "subscribe": [{"listid": 1}]}]},
+    ),
     "POST /import/bulk_import 400": post("/import/bulk_import", {"contacts": [{"first_name": "no email"}]}),
-    "GET /import/info 200": lambda c, sb: c.get("/import/info", params={"batchId": c.post(
-        "/import/bulk_import", json={"contacts": [{"email": "x@example.com"}, {"email": "bad"}]}).json()["batchId"]}),
+    "GET /import/info 200": lambda c, sb: c.get(
+        "/import/info",
+        params={
+            "batchId": c.post("/import/bulk_import", json={"contacts": [{"email": "x@example.com"}, {"email": "bad"}]}).json()[
+                "batchId"
+            ]
+        },
+    ),
     "GET /import/info 400": get("/import/info"),
 }
 

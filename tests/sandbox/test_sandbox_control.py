@@ -62,9 +62,14 @@ def test_control_faults_log_reset_config_fixture(server: SandboxServer, sb: Sand
 
 def test_python_dash_m_sandbox_runs_in_the_foreground(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--api-key", "cli-test-key",
-                                "--rate-limit", "off", "--control"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", "0", "--api-key", "cli-test-key", "--rate-limit", "off", "--control"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in line
@@ -83,8 +88,9 @@ def test_asgi_adapter_serves_the_same_core() -> None:
 
     async def scenario() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=asgi_app(account))
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test/api/3",
-                                     headers={"Api-Token": "asgi-key"}) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox.test/api/3", headers={"Api-Token": "asgi-key"}
+        ) as http:
             created = await http.post("/contacts", json={"contact": {"email": "asgi@example.com"}})
             got = await http.get(f"/contacts/{created.json()['contact']['id']}")
             throttled = await http.get("/users/me")
@@ -112,8 +118,9 @@ def test_asgi_drop_after_write_applies_the_write_then_fails() -> None:
 
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=asgi_app(account))
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test/api/3",
-                                     headers={"Api-Token": "asgi-key"}) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox.test/api/3", headers={"Api-Token": "asgi-key"}
+        ) as http:
             await http.post("/contacts", json={"contact": {"email": "drop@example.com"}})
 
     with pytest.raises(ConnectionResetError):
@@ -136,8 +143,7 @@ def test_fixture_is_fast_and_pages_cleanly(make_server, connect) -> None:
     assert int(member_counts) in (66, 67)
     last, seen, started = 0, 0, time.perf_counter()
     while True:
-        batch = http.get("/contacts", params={"orders[id]": "ASC", "id_greater": last, "limit": 100}).json()[
-            "contacts"]
+        batch = http.get("/contacts", params={"orders[id]": "ASC", "id_greater": last, "limit": 100}).json()["contacts"]
         seen += len(batch)
         if len(batch) < 100:
             break

@@ -61,7 +61,9 @@ def test_log_records_requests_with_key_masked(client: httpx.Client, sb: Sandbox,
     client.get("/contacts", params={"email": "logged@example.com"})
     entries = sb.log.snapshot()
     assert [(e.method, e.path, e.status) for e in entries] == [
-        ("POST", "/api/3/contacts", 201), ("GET", "/api/3/contacts", 200)]
+        ("POST", "/api/3/contacts", 201),
+        ("GET", "/api/3/contacts", 200),
+    ]
     first = entries[0]
     assert first.headers["Api-Token"] == "***"
     assert first.header("api-token") == "***"
@@ -105,8 +107,10 @@ def test_one_write_per_response(server: SandboxServer, key: str) -> None:
 def test_two_accounts_are_independent(make_server) -> None:
     first, first_server = make_server(api_key="key-one", rate_limit=None)
     second, second_server = make_server(api_key="key-two", rate_limit=None)
-    with httpx.Client(base_url=first_server.url + "/api/3", headers={"Api-Token": "key-one"}) as one, \
-            httpx.Client(base_url=second_server.url + "/api/3", headers={"Api-Token": "key-two"}) as two:
+    with (
+        httpx.Client(base_url=first_server.url + "/api/3", headers={"Api-Token": "key-one"}) as one,
+        httpx.Client(base_url=second_server.url + "/api/3", headers={"Api-Token": "key-two"}) as two,
+    ):
         assert one.post("/contacts", json={"contact": {"email": "only@one.example"}}).status_code == 201
         assert two.get("/contacts", params={"email": "only@one.example"}).json()["contacts"] == []
         assert httpx.get(second_server.url + "/api/3/users/me", headers={"Api-Token": "key-one"}).status_code == 403
@@ -130,8 +134,13 @@ def test_sandbox_imports_nothing_from_the_connector() -> None:
     forbidden = ("engine", "operations", "schemas", "ac_connector")
     for path in Path(sandbox.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path} imports {name}"
 

@@ -22,12 +22,14 @@ def titles(client: httpx.Client, **filters: str) -> list[str]:
 
 def setup_deals(client: httpx.Client) -> None:
     ada = make(client, "/contacts", "contact", email="ada@example.com", firstName="Ada", lastName="Lovelace")
-    charles = make(client, "/contacts", "contact", email="charles@example.com", firstName="Charles",
-                   lastName="Babbage")
+    charles = make(client, "/contacts", "contact", email="charles@example.com", firstName="Charles", lastName="Babbage")
     engines = make(client, "/accounts", "account", name="Analytical Engines Ltd")
     make(client, "/accountContacts", "accountContact", account=engines["id"], contact=charles["id"])
-    for title, contact in (("Notes on the engine", ada["id"]), ("Difference engine", charles["id"]),
-                           ("Ada's lace order", charles["id"])):
+    for title, contact in (
+        ("Notes on the engine", ada["id"]),
+        ("Difference engine", charles["id"]),
+        ("Ada's lace order", charles["id"]),
+    ):
         make(client, "/deals", "deal", title=title, value=100, currency="usd", contact=contact, group="1")
 
 
@@ -38,8 +40,7 @@ def test_search_field_title_contact_and_org(client: httpx.Client) -> None:
     assert titles(client, search="ada", search_field="contact") == ["Notes on the engine"]
     assert titles(client, search="babbage", search_field="contact") == ["Ada's lace order", "Difference engine"]
     # ...several words: the first is the first name, the rest the last name.
-    assert titles(client, search="charles babbage", search_field="contact") == ["Ada's lace order",
-                                                                              "Difference engine"]
+    assert titles(client, search="charles babbage", search_field="contact") == ["Ada's lace order", "Difference engine"]
     assert titles(client, search="ada babbage", search_field="contact") == []
     # The e-mail address is not among the searched fields.
     assert titles(client, search="charles@example", search_field="contact") == []
@@ -57,8 +58,15 @@ def test_search_without_a_field_searches_all_three(client: httpx.Client) -> None
 
 def test_order_by_contact_organisation(client: httpx.Client) -> None:
     setup_deals(client)
-    response = client.get("/deals", params={"filters[search]": "e", "filters[search_field]": "title",
-                                            "orders[contact_orgname]": "DESC", "orders[title]": "ASC"})
+    response = client.get(
+        "/deals",
+        params={
+            "filters[search]": "e",
+            "filters[search_field]": "title",
+            "orders[contact_orgname]": "DESC",
+            "orders[title]": "ASC",
+        },
+    )
     # Deals whose contact has an organisation sort after those without, in descending order first.
     ordered = [d["title"] for d in response.json()["deals"]]
     assert ordered[:2] == ["Ada's lace order", "Difference engine"]
@@ -72,7 +80,9 @@ def test_a_deals_notes_link_lists_its_notes(client: httpx.Client) -> None:
     listed = client.get(link, params={"limit": 1, "offset": 1})  # ignored on this path (retrieve-deal-notes)
     assert listed.status_code == 200 and "meta" not in listed.json()
     assert sorted((n["note"], n["reltype"], n["relid"]) for n in listed.json()["notes"]) == [
-        ("Asked for a quote for 20 seats.", "Deal", "1"), ("Second note", "Deal", "1")]
+        ("Asked for a quote for 20 seats.", "Deal", "1"),
+        ("Second note", "Deal", "1"),
+    ]
     assert client.get("/deals/4242/notes").status_code == 404
 
 
@@ -82,7 +92,10 @@ def test_deal_custom_field_meta_is_listed_as_documented(client: httpx.Client) ->
     body = response.json()
     assert list(body) == ["dealCustomFieldMeta"]  # the documented answer has no meta
     assert [(f["id"], f["fieldLabel"], f["fieldType"]) for f in body["dealCustomFieldMeta"]] == [
-        ("1", "Close reason", "text"), ("2", "Expected close date", "date")]
+        ("1", "Close reason", "text"),
+        ("2", "Expected close date", "date"),
+    ]
     assert {"fieldOptions", "fieldDefault", "isRequired", "displayOrder", "links"} <= set(body["dealCustomFieldMeta"][0])
-    assert [f["id"] for f in client.get("/dealCustomFieldMeta", params={"limit": 1, "offset": 1}).json()[
-        "dealCustomFieldMeta"]] == ["2"]
+    assert [
+        f["id"] for f in client.get("/dealCustomFieldMeta", params={"limit": 1, "offset": 1}).json()["dealCustomFieldMeta"]
+    ] == ["2"]

@@ -48,20 +48,26 @@ def test_deal_validation(client: httpx.Client) -> None:
     assert code(title="t", value=1, currency="usd", contact="1", stage="99") == ("related_missing", "stage")
     pipeline = client.post("/dealGroups", json={"dealGroup": {"title": "Other", "currency": "usd"}}).json()
     other_stage = pipeline["dealStages"][0]["id"]
-    assert code(title="t", value=1, currency="usd", contact="1", group="1", stage=other_stage) == \
-        ("field_invalid", "stage")
+    assert code(title="t", value=1, currency="usd", contact="1", group="1", stage=other_stage) == ("field_invalid", "stage")
     # the new pipeline does not auto-assign (LIVE default), so an owner is needed
-    assert code(title="t", value=1, currency="usd", contact="1", group=pipeline["dealGroup"]["id"]) == \
-        ("field_missing", "owner")
-    assert client.post("/deals", json={"deal": {**DEAL, "stage": other_stage, "group": None, "owner": "2"}}).json()[
-        "deal"]["group"] == pipeline["dealGroup"]["id"]
+    assert code(title="t", value=1, currency="usd", contact="1", group=pipeline["dealGroup"]["id"]) == (
+        "field_missing",
+        "owner",
+    )
+    assert (
+        client.post("/deals", json={"deal": {**DEAL, "stage": other_stage, "group": None, "owner": "2"}}).json()["deal"][
+            "group"
+        ]
+        == pipeline["dealGroup"]["id"]
+    )
 
 
 def test_deal_custom_field_type_error(client: httpx.Client) -> None:
     response = client.post("/deals", json={"deal": {**DEAL, "fields": [{"customFieldId": 2, "fieldValue": "abc"}]}})
     assert response.status_code == 422
-    assert response.json() == {"errors": [{"detail": "The custom field value `abc` could not be saved to the custom "
-                                                     "field of type `date`."}]}
+    assert response.json() == {
+        "errors": [{"detail": "The custom field value `abc` could not be saved to the custom field of type `date`."}]
+    }
     ok = new_deal(client, fields=[{"customFieldId": 1, "fieldValue": "Budget"}])
     assert ok["deal"]["fields"] == [{"customFieldId": 1, "fieldValue": "Budget", "dealId": ok["deal"]["id"]}]
 
@@ -101,7 +107,8 @@ def test_deal_notes(client: httpx.Client) -> None:
     assert updated.status_code == 200 and updated.json()["note"]["note"] == "Call back Monday"
     assert client.put("/deals/1/notes/999", json={"note": {"note": "x"}}).status_code == 404
     assert client.post("/deals/999/notes", json={"note": {"note": "x"}}).json() == {
-        "message": "No Result found for Deal with id 999"}
+        "message": "No Result found for Deal with id 999"
+    }
     assert client.post("/deals/1/notes", json={"note": {}}).json()["errors"][0]["code"] == "field_missing"
 
 
@@ -118,8 +125,10 @@ def test_notes_generic(client: httpx.Client) -> None:
     assert client.delete(f"/notes/{nid}").json() == {"message": f"No Result found for Note with id {nid}"}
     bad = client.post("/notes", json={"note": {"note": "x", "relid": 1, "reltype": "Planet"}})
     assert bad.json()["errors"][0]["code"] == "field_invalid"
-    assert client.post("/notes", json={"note": {"note": "x", "relid": 99, "reltype": "Deal"}}).json()[
-        "errors"][0]["code"] == "related_missing"
+    assert (
+        client.post("/notes", json={"note": {"note": "x", "relid": 99, "reltype": "Deal"}}).json()["errors"][0]["code"]
+        == "related_missing"
+    )
 
 
 def test_pipeline_lifecycle(client: httpx.Client) -> None:
@@ -140,8 +149,9 @@ def test_pipeline_lifecycle(client: httpx.Client) -> None:
     assert updated.json()["dealGroup"]["title"] == "Partners EU"
     assert [u["user"] for u in updated.json()["dealGroupUsers"]] == ["1"]
     assert client.get("/dealGroups/99").json() == {"message": "No Result found for DealGroup with id 99"}
-    assert client.post("/dealGroups", json={"dealGroup": {"title": "No currency"}}).json()["errors"][0]["code"] == \
-        "field_missing"
+    assert (
+        client.post("/dealGroups", json={"dealGroup": {"title": "No currency"}}).json()["errors"][0]["code"] == "field_missing"
+    )
 
 
 def test_deleting_a_pipeline_deletes_its_stages_deals_notes_and_tasks(client: httpx.Client, sb: Sandbox) -> None:
@@ -153,8 +163,11 @@ def test_deleting_a_pipeline_deletes_its_stages_deals_notes_and_tasks(client: ht
 
 
 def test_stage_lifecycle_and_reorder(client: httpx.Client) -> None:
-    created = client.post("/dealStages", params={"reorder": 1},
-                          json={"dealStage": {"title": "Qualify", "group": "1", "order": 1, "color": "#32B0FC"}})
+    created = client.post(
+        "/dealStages",
+        params={"reorder": 1},
+        json={"dealStage": {"title": "Qualify", "group": "1", "order": 1, "color": "#32B0FC"}},
+    )
     assert created.status_code == 201
     stage = created.json()["dealStage"]
     assert (stage["order"], stage["color"], stage["width"]) == (1, "32B0FC", 280)
@@ -162,15 +175,17 @@ def test_stage_lifecycle_and_reorder(client: httpx.Client) -> None:
     in_order = client.get("/dealStages", params={"filters[d_groupid]": 1, "orders[order]": "ASC"}).json()
     assert [s["title"] for s in in_order["dealStages"]] == ["Qualify", "To Contact", "In Contact", "Follow Up"]
     assert in_order["meta"]["total"] == 4
-    assert [s["id"] for s in client.get("/dealStages", params={"filters[title]": "qual"}).json()["dealStages"]] == \
-        [stage["id"]]
+    assert [s["id"] for s in client.get("/dealStages", params={"filters[title]": "qual"}).json()["dealStages"]] == [stage["id"]]
     updated = client.put(f"/dealStages/{stage['id']}", json={"dealStage": {"title": "Qualified", "width": 300}})
     assert updated.json()["dealStage"]["title"] == "Qualified" and updated.json()["dealStage"]["width"] == 300
     assert client.delete(f"/dealStages/{stage['id']}").json() == {}
     assert client.get(f"/dealStages/{stage['id']}").json() == {
-        "message": f"No Result found for DealStage with id {stage['id']}"}
-    assert client.post("/dealStages", json={"dealStage": {"title": "x", "group": "99"}}).json()["errors"][0][
-        "code"] == "related_missing"
+        "message": f"No Result found for DealStage with id {stage['id']}"
+    }
+    assert (
+        client.post("/dealStages", json={"dealStage": {"title": "x", "group": "99"}}).json()["errors"][0]["code"]
+        == "related_missing"
+    )
 
 
 def test_deleting_a_stage_deletes_its_deals_as_activecampaign_does(client: httpx.Client) -> None:
@@ -200,19 +215,40 @@ def test_move_deals_across_pipelines_is_refused(client: httpx.Client) -> None:
     other = client.post("/dealGroups", json={"dealGroup": {"title": "Other", "currency": "usd"}}).json()
     response = client.put("/dealStages/1/deals", json={"deal": {"stage": other["dealStages"][0]["id"]}})
     assert response.status_code == 422
-    assert response.json() == {"errors": [{"status": 422, "title": "Invalid attribute",
-                                           "detail": "Target stage does not belong to same pipeline",
-                                           "source": {"pointer": "/data/attributes/stage"}}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "status": 422,
+                "title": "Invalid attribute",
+                "detail": "Target stage does not belong to same pipeline",
+                "source": {"pointer": "/data/attributes/stage"},
+            }
+        ]
+    }
 
 
 def test_tasks_lifecycle_and_filters(client: httpx.Client) -> None:
-    created = client.post("/dealTasks", json={"dealTask": {"title": "Send quote", "ownerType": "contact",
-                                                           "relid": "2", "duedate": "2031-03-01T10:00:00-06:00",
-                                                           "dealTasktype": "2", "assignee": 2}})
+    created = client.post(
+        "/dealTasks",
+        json={
+            "dealTask": {
+                "title": "Send quote",
+                "ownerType": "contact",
+                "relid": "2",
+                "duedate": "2031-03-01T10:00:00-06:00",
+                "dealTasktype": "2",
+                "assignee": 2,
+            }
+        },
+    )
     assert created.status_code == 201
     task = created.json()["dealTask"]
     assert (task["reltype"], task["owner"], task["status"], task["duedate"]) == (
-        "Subscriber", {"type": "contact", "id": "2"}, 0, "2031-03-01T11:00:00-05:00")
+        "Subscriber",
+        {"type": "contact", "id": "2"},
+        0,
+        "2031-03-01T11:00:00-05:00",
+    )
     tid = task["id"]
     assert client.get(f"/dealTasks/{tid}").json()["dealTask"]["status"] == "0"
 
@@ -257,8 +293,7 @@ def test_task_types(client: httpx.Client) -> None:
     assert [t["title"] for t in client.get("/dealTasktypes").json()["dealTasktypes"]] == ["Call", "Email", "Skype"]
     updated = client.put(f"/dealTasktypes/{kind['id']}", json={"dealTasktype": {"title": "Meet", "status": 1}})
     assert (updated.json()["dealTasktype"]["title"], updated.json()["dealTasktype"]["status"]) == ("Meet", "1")
-    assert client.post("/dealTasktypes", json={"dealTasktype": {"title": "call"}}).json()["errors"][0]["code"] == \
-        "duplicate"
+    assert client.post("/dealTasktypes", json={"dealTasktype": {"title": "call"}}).json()["errors"][0]["code"] == "duplicate"
     assert client.delete(f"/dealTasktypes/{kind['id']}").json() == {}
     in_use = client.delete("/dealTasktypes/1")
     assert in_use.status_code == 422
@@ -271,10 +306,11 @@ def test_task_outcomes_and_their_task_types(client: httpx.Client) -> None:
     # list-all-task-outcomes, create-a-task-outcome, list-all-task-type-outcome-relations (official reference).
     listed = client.get("/taskOutcomes").json()
     assert [(o["title"], o["sentiment"], o["dealTasktype_ids"]) for o in listed["taskOutcomes"]] == [
-        ("Interested", "POSITIVE", ["2"]), ("Not interested", "NEGATIVE", ["2"])]
+        ("Interested", "POSITIVE", ["2"]),
+        ("Not interested", "NEGATIVE", ["2"]),
+    ]
     assert listed["meta"]["total"] == "2"
-    assert [o["id"] for o in client.get("/taskOutcomes", params={"filters[sentiment]": 1}).json()[
-        "taskOutcomes"]] == ["2"]
+    assert [o["id"] for o in client.get("/taskOutcomes", params={"filters[sentiment]": 1}).json()["taskOutcomes"]] == ["2"]
     created = client.post("/taskOutcomes", json={"taskOutcome": {"title": "Booked", "sentiment": "Neutral"}})
     assert created.status_code == 200 and created.json()["taskOutcome"]["sentiment"] == "NEUTRAL"
     bad = client.post("/taskOutcomes", json={"taskOutcome": {"sentiment": "Happy"}}).json()["errors"]

@@ -127,8 +127,10 @@ def test_delay_headers_then_answers(client: httpx.Client, sb: Sandbox) -> None:
 
 def test_delay_body_sends_headers_then_stalls(server: SandboxServer, sb: Sandbox, key: str) -> None:
     sb.faults.add("GET /api/3/contacts", delay_body=1.0)
-    with httpx.Client(timeout=httpx.Timeout(5, read=0.3)) as http, \
-            http.stream("GET", server.url + "/api/3/contacts", headers={"Api-Token": key}) as response:
+    with (
+        httpx.Client(timeout=httpx.Timeout(5, read=0.3)) as http,
+        http.stream("GET", server.url + "/api/3/contacts", headers={"Api-Token": key}) as response,
+    ):
         assert response.status_code == 200
         with pytest.raises(httpx.ReadTimeout):
             response.read()
@@ -137,8 +139,9 @@ def test_delay_body_sends_headers_then_stalls(server: SandboxServer, sb: Sandbox
 def test_drop_after_write_applies_the_write(server: SandboxServer, sb: Sandbox, key: str, client) -> None:
     sb.faults.add("POST /api/3/contacts", drop_after_write=True)
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.post(server.url + "/api/3/contacts", headers={"Api-Token": key},
-                   json={"contact": {"email": "dropped@example.com"}})
+        httpx.post(
+            server.url + "/api/3/contacts", headers={"Api-Token": key}, json={"contact": {"email": "dropped@example.com"}}
+        )
     found = client.get("/contacts", params={"email": "dropped@example.com"}).json()["contacts"]
     assert len(found) == 1
     (entry,) = [e for e in sb.log if e.method == "POST"]
@@ -173,5 +176,4 @@ def test_recording_server_records_everything() -> None:
         response = httpx.post(attacker.url + "/anything?x=1", headers={"Api-Token": "leak"}, json={"a": 1})
         assert (response.status_code, response.json()) == (200, {})
         (seen,) = attacker.requests
-        assert (seen.method, seen.path, seen.header("api-token"), seen.body) == ("POST", "/anything?x=1", "leak",
-                                                                                 b'{"a":1}')
+        assert (seen.method, seen.path, seen.header("api-token"), seen.body) == ("POST", "/anything?x=1", "leak", b'{"a":1}')

@@ -6,8 +6,12 @@ import httpx
 
 from sandbox import Sandbox
 
-NEW_LIST = {"name": "Weekly digest", "stringid": "weekly-digest", "sender_url": "https://example.com",
-            "sender_reminder": "You signed up on example.com"}
+NEW_LIST = {
+    "name": "Weekly digest",
+    "stringid": "weekly-digest",
+    "sender_url": "https://example.com",
+    "sender_reminder": "You signed up on example.com",
+}
 
 
 def test_list_lifecycle(client: httpx.Client) -> None:
@@ -58,14 +62,22 @@ def test_memberships_subscribe_unsubscribe_upsert(client: httpx.Client) -> None:
 
 
 def test_membership_errors(client: httpx.Client) -> None:
-    assert client.post("/contactLists", json={"contactList": {"list": 99, "contact": 1, "status": 1}}).json()[
-        "errors"][0]["code"] == "related_missing"
-    assert client.post("/contactLists", json={"contactList": {"list": 1, "contact": 99, "status": 1}}).json()[
-        "errors"][0]["code"] == "related_missing"
-    assert client.post("/contactLists", json={"contactList": {"list": 1, "contact": 1, "status": 7}}).json()[
-        "errors"][0]["code"] == "field_invalid"
-    assert client.post("/contactLists", json={"contactList": {"list": 1, "contact": 1}}).json()[
-        "errors"][0]["code"] == "field_missing"
+    assert (
+        client.post("/contactLists", json={"contactList": {"list": 99, "contact": 1, "status": 1}}).json()["errors"][0]["code"]
+        == "related_missing"
+    )
+    assert (
+        client.post("/contactLists", json={"contactList": {"list": 1, "contact": 99, "status": 1}}).json()["errors"][0]["code"]
+        == "related_missing"
+    )
+    assert (
+        client.post("/contactLists", json={"contactList": {"list": 1, "contact": 1, "status": 7}}).json()["errors"][0]["code"]
+        == "field_invalid"
+    )
+    assert (
+        client.post("/contactLists", json={"contactList": {"list": 1, "contact": 1}}).json()["errors"][0]["code"]
+        == "field_missing"
+    )
 
 
 def test_deleting_a_list_removes_memberships(client: httpx.Client, sb: Sandbox) -> None:
@@ -79,11 +91,17 @@ def test_custom_field_lifecycle_with_options_and_relations(client: httpx.Client)
     assert created.status_code == 201
     field = created.json()["field"]
     assert field["perstag"] == "FAVOURITE_COLOUR"
-    options = client.post("/fieldOption/bulk", json={"fieldOptions": [
-        {"field": field["id"], "value": "Red", "label": "Red"}, {"field": field["id"], "value": "Blue"}]})
+    options = client.post(
+        "/fieldOption/bulk",
+        json={
+            "fieldOptions": [{"field": field["id"], "value": "Red", "label": "Red"}, {"field": field["id"], "value": "Blue"}]
+        },
+    )
     assert options.status_code == 201
     assert [(o["value"], o["label"], o["orderid"]) for o in options.json()["fieldOptions"]] == [
-        ("Red", "Red", 1), ("Blue", "Blue", 2)]
+        ("Red", "Red", 1),
+        ("Blue", "Blue", 2),
+    ]
     rel = client.post("/fieldRels", json={"fieldRel": {"field": field["id"], "relid": 2}})
     assert rel.status_code == 201 and rel.json()["fieldRel"]["relid"] == 2
     got = client.get(f"/fields/{field['id']}").json()
@@ -99,21 +117,30 @@ def test_custom_field_lifecycle_with_options_and_relations(client: httpx.Client)
 def test_custom_field_errors(client: httpx.Client) -> None:
     dup = client.post("/fields", json={"field": {"title": "birthday", "type": "date"}})
     assert dup.status_code == 422
-    assert dup.json() == {"errors": [{"title": "There is already a field with this title",
-                                      "detail": "There is already a field named 'birthday' -- choose another name",
-                                      "code": "duplicate"}]}
+    assert dup.json() == {
+        "errors": [
+            {
+                "title": "There is already a field with this title",
+                "detail": "There is already a field named 'birthday' -- choose another name",
+                "code": "duplicate",
+            }
+        ]
+    }
     assert client.post("/fields", json={"field": {"title": "X"}}).json()["errors"][0]["code"] == "field_missing"
-    assert client.post("/fields", json={"field": {"title": "X", "type": "colour"}}).json()["errors"][0]["code"] == \
-        "field_invalid"
+    assert (
+        client.post("/fields", json={"field": {"title": "X", "type": "colour"}}).json()["errors"][0]["code"] == "field_invalid"
+    )
     bulk = client.post("/fieldOption/bulk", json={"fieldOption": {"field": "1", "value": "x"}})
     assert bulk.json() == {"errors": "Bulk operation failed. Request must contain an array of fieldOption objects."}
-    assert isinstance(client.post("/fieldOption/bulk", json={"fieldOptions": [{"field": "99", "value": "x"}]}).json()[
-        "errors"], str)
+    assert isinstance(
+        client.post("/fieldOption/bulk", json={"fieldOptions": [{"field": "99", "value": "x"}]}).json()["errors"], str
+    )
 
 
 def test_field_values_create_read_update_delete_and_filters(client: httpx.Client) -> None:
-    created = client.post("/fieldValues", json={"fieldValue": {"contact": 2, "field": 1, "value": "51-200"},
-                                                "useDefaults": True})
+    created = client.post(
+        "/fieldValues", json={"fieldValue": {"contact": 2, "field": 1, "value": "51-200"}, "useDefaults": True}
+    )
     assert created.status_code == 200
     value = created.json()["fieldValue"]
     assert (value["contact"], value["field"], value["owner"], value["value"]) == (2, 1, 2, "51-200")
@@ -122,10 +149,11 @@ def test_field_values_create_read_update_delete_and_filters(client: httpx.Client
     assert client.get(f"/fieldValues/{vid}").json()["fieldValue"]["contact"] == "2"
     again = client.post("/fieldValues", json={"fieldValue": {"contact": 2, "field": 1, "value": "1-10"}})
     assert again.json()["fieldValue"]["id"] == vid  # second create for the same contact+field updates
-    assert [v["contact"] for v in client.get("/fieldValues", params={"filters[fieldid]": 1}).json()["fieldValues"]] \
-        == ["1", "2"]
-    assert [v["id"] for v in client.get("/fieldValues", params={"filters[val]": "1-10"}).json()["fieldValues"]] \
-        == [vid]
+    assert [v["contact"] for v in client.get("/fieldValues", params={"filters[fieldid]": 1}).json()["fieldValues"]] == [
+        "1",
+        "2",
+    ]
+    assert [v["id"] for v in client.get("/fieldValues", params={"filters[val]": "1-10"}).json()["fieldValues"]] == [vid]
     updated = client.put(f"/fieldValues/{vid}", json={"fieldValue": {"contact": 2, "field": 1, "value": "11-50"}})
     assert updated.status_code == 200 and updated.json()["fieldValue"]["value"] == "11-50"
     assert client.delete(f"/fieldValues/{vid}").json() == {}
@@ -136,14 +164,17 @@ def test_field_values_create_read_update_delete_and_filters(client: httpx.Client
 
 def test_datetime_field_values_are_converted_to_the_account_zone(client: httpx.Client) -> None:
     field = client.post("/fields", json={"field": {"title": "Demo at", "type": "datetime"}}).json()["field"]
-    value = client.post("/fieldValues", json={"fieldValue": {"contact": 1, "field": field["id"],
-                                                             "value": "2024-11-01T13:05:00-06:00"}}).json()
+    value = client.post(
+        "/fieldValues", json={"fieldValue": {"contact": 1, "field": field["id"], "value": "2024-11-01T13:05:00-06:00"}}
+    ).json()
     assert value["fieldValue"]["value"] == "2024-11-01T14:05:00-05:00"
 
 
 def test_field_value_errors(client: httpx.Client) -> None:
-    for body, pointer in (({"contact": 99, "field": 1, "value": "x"}, "contact"),
-                          ({"contact": 1, "field": 99, "value": "x"}, "field"),
-                          ({"contact": 1, "field": 1}, "value")):
+    for body, pointer in (
+        ({"contact": 99, "field": 1, "value": "x"}, "contact"),
+        ({"contact": 1, "field": 99, "value": "x"}, "field"),
+        ({"contact": 1, "field": 1}, "value"),
+    ):
         errors = client.post("/fieldValues", json={"fieldValue": body}).json()["errors"]
         assert errors[0]["source"]["pointer"] == f"/data/attributes/{pointer}"

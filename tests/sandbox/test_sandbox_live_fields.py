@@ -41,7 +41,10 @@ def test_lists_carry_the_audit_stamps_description_and_subscriber_counts(client: 
     newsletter = client.get("/lists/1").json()["list"]
     _audited(newsletter)
     assert (newsletter["description"], newsletter["non_deleted_subscribers"], newsletter["active_subscribers"]) == (
-        "", "1", "1")
+        "",
+        "1",
+        "1",
+    )
     client.post("/contactLists", json={"contactList": {"list": 1, "contact": 2, "status": 2}})
     counted = client.get("/lists", params={"filters[name]": "newsletter"}).json()["lists"][0]
     assert (counted["non_deleted_subscribers"], counted["active_subscribers"]) == ("2", "1")
@@ -55,9 +58,16 @@ def test_custom_fields_carry_the_audit_stamps(client: httpx.Client) -> None:
 
 def test_contacts_carry_the_newer_fields_in_both_renderings(client: httpx.Client) -> None:
     # get-contact.test.json: after mpp_tracking
-    newer = {"last_click_date": None, "last_open_date": None, "last_mpp_open_date": None, "best_send_hour": "0",
-             "sms_consent": "0", "sms_consent_updated_at": "0000-00-00 00:00:00", "whatsapp_id": None,
-             "whatsapp_username": None}
+    newer = {
+        "last_click_date": None,
+        "last_open_date": None,
+        "last_mpp_open_date": None,
+        "best_send_hour": "0",
+        "sms_consent": "0",
+        "sms_consent_updated_at": "0000-00-00 00:00:00",
+        "whatsapp_id": None,
+        "whatsapp_username": None,
+    }
     one = client.get("/contacts/1").json()["contact"]
     listed = client.get("/contacts", params={"limit": 1}).json()["contacts"][0]  # the fast JSON path
     for contact in (one, listed):
@@ -80,8 +90,14 @@ def test_automations_carry_description_multientry_exits_and_source(client: httpx
     # get-automation.test.json (an automation with status "0": created, never started)
     automation = client.get("/automations/4").json()["automation"]
     assert automation["status"] == "0"
-    assert {"entitlements_violation", "source", "description", "exit_on_unsubscribe", "exit_on_conversion",
-            "multientry"} <= set(automation)
+    assert {
+        "entitlements_violation",
+        "source",
+        "description",
+        "exit_on_unsubscribe",
+        "exit_on_conversion",
+        "multientry",
+    } <= set(automation)
     assert "triggers" in automation["links"]
 
 
@@ -90,19 +106,31 @@ def test_pipelines_and_stages_carry_colour_order_and_card_regions(client: httpx.
     body = client.get("/dealGroups/1").json()
     assert {"win_probability_initialize_date", "source"} <= set(body["dealGroup"])
     for stage in body["dealStages"]:
-        assert {"color", "dealOrder", "cardRegion1", "cardRegion2", "cardRegion3", "cardRegion4", "cardRegion5",
-                "width", "order"} <= set(stage)
+        assert {
+            "color",
+            "dealOrder",
+            "cardRegion1",
+            "cardRegion2",
+            "cardRegion3",
+            "cardRegion4",
+            "cardRegion5",
+            "width",
+            "order",
+        } <= set(stage)
 
 
 def test_deals_count_their_activities_and_point_at_the_next_task(client: httpx.Client) -> None:
     # get-contact.test.json deals: nexttaskid null without a task, activitycount "2" after a create and an update
-    created = client.post("/deals", json={"deal": {"title": "Counted", "value": 100, "currency": "usd",
-                                                   "contact": "2", "group": "1", "owner": "1"}}).json()["deal"]
+    created = client.post(
+        "/deals",
+        json={"deal": {"title": "Counted", "value": 100, "currency": "usd", "contact": "2", "group": "1", "owner": "1"}},
+    ).json()["deal"]
     client.put(f"/deals/{created['id']}", json={"deal": {"title": "Counted again"}})
     deal = client.get(f"/deals/{created['id']}").json()["deal"]
     assert (deal["activitycount"], deal["nexttaskid"], deal["nextdate"]) == ("2", None, None)
-    task = client.post("/dealTasks", json={"dealTask": {"relid": created["id"], "dealTasktype": "1",
-                                                        "duedate": "2031-01-02T10:00:00-05:00"}}).json()["dealTask"]
+    task = client.post(
+        "/dealTasks", json={"dealTask": {"relid": created["id"], "dealTasktype": "1", "duedate": "2031-01-02T10:00:00-05:00"}}
+    ).json()["dealTask"]
     deal = client.get("/deals", params={"filters[title]": "Counted again"}).json()["deals"][0]
     assert (deal["nexttaskid"], deal["nextdate"], deal["activitycount"]) == (task["id"], task["duedate"], "3")
 

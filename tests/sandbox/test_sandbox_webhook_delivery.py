@@ -32,8 +32,10 @@ def forms(sb: Sandbox, receiver: RecordingServer) -> list[dict[str, str]]:
 def test_a_new_contact_is_posted_as_bracketed_form_data(client, sb, receiver):
     hook(client, receiver.url + "/in", ["subscribe"])
     client.post("/fieldValues", json={"fieldValue": {"contact": "1", "field": "2", "value": "1990-04-01"}})
-    created = client.post("/contacts", json={"contact": {"email": "ada@example.com", "firstName": "Ada",
-                                                         "fieldValues": [{"field": "1", "value": "1-10"}]}})
+    created = client.post(
+        "/contacts",
+        json={"contact": {"email": "ada@example.com", "firstName": "Ada", "fieldValues": [{"field": "1", "value": "1-10"}]}},
+    )
     contact_id = created.json()["contact"]["id"]
     assert sb.hooks.wait_idle(10)
     [request] = receiver.requests
@@ -41,28 +43,60 @@ def test_a_new_contact_is_posted_as_bracketed_form_data(client, sb, receiver):
     assert request.header("Content-Type") == "application/x-www-form-urlencoded"
     form = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
     assert form["type"] == "subscribe" and form["initiated_by"] == "api" and form["list"] == "0"
-    assert (form["contact[id]"], form["contact[email]"], form["contact[first_name]"]) == (contact_id, "ada@example.com",
-                                                                                          "Ada")
+    assert (form["contact[id]"], form["contact[email]"], form["contact[first_name]"]) == (contact_id, "ada@example.com", "Ada")
     assert form["contact[fields][1]"] == "1-10"
     assert form["date_time"].endswith("-05:00")
 
 
 def test_updates_tags_lists_deals_and_notes_fire_their_events(client, sb, receiver):
-    hook(client, receiver.url + "/all", ["update", "subscribe", "unsubscribe", "contact_tag_added",
-                                         "contact_tag_removed", "deal_add", "deal_update", "deal_note_add"])
+    hook(
+        client,
+        receiver.url + "/all",
+        [
+            "update",
+            "subscribe",
+            "unsubscribe",
+            "contact_tag_added",
+            "contact_tag_removed",
+            "deal_add",
+            "deal_update",
+            "deal_note_add",
+        ],
+    )
     client.put("/contacts/2", json={"contact": {"lastName": "Smyth"}})
     client.post("/contactLists", json={"contactList": {"contact": "2", "list": "2", "status": 1}})
     client.post("/contactLists", json={"contactList": {"contact": "2", "list": "2", "status": 2}})
     link = client.post("/contactTags", json={"contactTag": {"contact": "2", "tag": "1"}}).json()["contactTag"]["id"]
     client.delete(f"/contactTags/{link}")
-    deal = client.post("/deals", json={"deal": {"title": "Big", "value": 12345, "currency": "usd", "contact": "2",
-                                                "group": "1", "stage": "1", "owner": "1"}}).json()["deal"]["id"]
+    deal = client.post(
+        "/deals",
+        json={
+            "deal": {
+                "title": "Big",
+                "value": 12345,
+                "currency": "usd",
+                "contact": "2",
+                "group": "1",
+                "stage": "1",
+                "owner": "1",
+            }
+        },
+    ).json()["deal"]["id"]
     client.put(f"/deals/{deal}", json={"deal": {"stage": "2"}})
     client.post(f"/deals/{deal}/notes", json={"note": {"note": "Called"}})
     got = forms(sb, receiver)
-    assert sorted(f["type"] for f in got) == sorted(["update", "subscribe", "unsubscribe", "contact_tag_added",
-                                                     "contact_tag_removed", "deal_add", "deal_update",
-                                                     "deal_note_add"])
+    assert sorted(f["type"] for f in got) == sorted(
+        [
+            "update",
+            "subscribe",
+            "unsubscribe",
+            "contact_tag_added",
+            "contact_tag_removed",
+            "deal_add",
+            "deal_update",
+            "deal_note_add",
+        ]
+    )
     by_type = {f["type"]: f for f in got}
     assert by_type["update"]["contact[last_name]"] == "Smyth"
     assert by_type["subscribe"]["list"] == "2" and by_type["unsubscribe"]["list"] == "2"
@@ -72,8 +106,7 @@ def test_updates_tags_lists_deals_and_notes_fire_their_events(client, sb, receiv
     assert (added["deal[id]"], added["deal[value]"], added["deal[stageid]"]) == (deal, "123.45", "1")
     assert added["deal[stage_title]"] == "To Contact" and added["contact[id]"] == "2"
     changed = by_type["deal_update"]
-    assert changed["deal[stageid]"] == "2" and "stage" in {v for k, v in changed.items()
-                                                           if k.startswith("updated_fields[")}
+    assert changed["deal[stageid]"] == "2" and "stage" in {v for k, v in changed.items() if k.startswith("updated_fields[")}
     assert by_type["deal_note_add"]["note"] == "Called"
 
 

@@ -20,8 +20,14 @@ from engine.ratelimit import FileLimiter
 
 def forms(key: str) -> list[str]:
     raw = key.encode()
-    return [key, urllib.parse.quote(key, safe=""), urllib.parse.quote_plus(key), base64.b64encode(raw).decode(),
-            base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")]
+    return [
+        key,
+        urllib.parse.quote(key, safe=""),
+        urllib.parse.quote_plus(key),
+        base64.b64encode(raw).decode(),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+    ]
 
 
 def hits(text: str | bytes, key: str) -> list[str]:
@@ -57,13 +63,26 @@ def test_the_canary_never_leaks(world, canary, tmp_path, monkeypatch, caplog, ca
         # The server echoes the request headers (the key included) into a body the user gets back.
         run("raw_http_request", {"method": "GET", "path": "/users/me"}, route="GET /api/3/users/me", echo_headers=True)
         # An error body and a header that quote the key.
-        run("get_current_user", {}, route="GET /api/3/users/me", statuses=[422],
-            body={"errors": [{"title": f"token {canary} is odd", "detail": urllib.parse.quote(canary, safe=""),
-                              "code": "x", "source": {"pointer": f"/{canary}"}}], "message": canary},
-            headers={"X-Echo": canary})
+        run(
+            "get_current_user",
+            {},
+            route="GET /api/3/users/me",
+            statuses=[422],
+            body={
+                "errors": [
+                    {
+                        "title": f"token {canary} is odd",
+                        "detail": urllib.parse.quote(canary, safe=""),
+                        "code": "x",
+                        "source": {"pointer": f"/{canary}"},
+                    }
+                ],
+                "message": canary,
+            },
+            headers={"X-Echo": canary},
+        )
         run("get_current_user", {}, route="GET /api/3/users/me", statuses=[500] * 5, body=f"oops {canary}")
-        run("get_current_user", {}, route="GET /api/3/users/me", redirect=f"{attacker.url}/?k={canary}",
-            redirect_status=302)
+        run("get_current_user", {}, route="GET /api/3/users/me", redirect=f"{attacker.url}/?k={canary}", redirect_status=302)
         run("create_contact", {"email": "drop@example.com"}, route="POST /api/3/contacts", drop_after_write=True)
         run("create_contact", {"email": "not-an-email"})
         run("raw_http_request", {"method": "GET", "path": f"/users/{canary}"})
@@ -127,12 +146,11 @@ def _pct_lower(key: str) -> str:
 
 
 def _json_u(key: str, upper: bool = False) -> str:
-    return _every_char(key, lambda ch: (f"\\u{ord(ch):04X}" if upper else f"\\u{ord(ch):04x}"))
+    return _every_char(key, lambda ch: f"\\u{ord(ch):04X}" if upper else f"\\u{ord(ch):04x}")
 
 
 def _mixed(key: str) -> str:
-    return "".join(ch if i % 3 == 0 else (f"\\u{ord(ch):04x}" if i % 3 == 1 else f"%{ord(ch):02x}")
-                   for i, ch in enumerate(key))
+    return "".join(ch if i % 3 == 0 else (f"\\u{ord(ch):04x}" if i % 3 == 1 else f"%{ord(ch):02x}") for i, ch in enumerate(key))
 
 
 def _echo_cases(key: str) -> dict[str, tuple[bytes, str]]:
@@ -142,22 +160,26 @@ def _echo_cases(key: str) -> dict[str, tuple[bytes, str]]:
     slashed = key.replace("/", "\\/")
     return {
         "header-name": (response(headers={"Content-Type": "application/json", f"X-{key}": "1"}), "raw"),
-        "header-value-lower-percent": (response(headers={"Content-Type": "application/json",
-                                                         "X-Echo": _pct_lower(key)}), "raw"),
-        "body-json-u-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key)}"}}}}'.encode()),
-                                "get_user"),
-        "body-json-u-upper": (response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key, True)}"}}}}'.encode()),
-                              "get_user"),
-        "body-mixed-escapes": (response(body=f'{{"user": {{"id": "1", "username": "{_mixed(key)}"}}}}'.encode()),
-                               "get_user"),
-        "body-slash-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{slashed}"}}}}'.encode()),
-                               "get_user"),
-        "body-lower-percent": (response(body=f'{{"user": {{"id": "1", "username": "{_pct_lower(key)}"}}}}'.encode()),
-                               "get_user"),
-        "error-json-u-escaped": (response("422 Unprocessable Entity",
-                                          f'{{"errors": [{{"title": "bad {_json_u(key)}"}}]}}'.encode()), "get_user"),
-        "error-lower-percent": (response("400 Bad Request", f'{{"message": "{_pct_lower(key)}"}}'.encode()),
-                                "get_user"),
+        "header-value-lower-percent": (
+            response(headers={"Content-Type": "application/json", "X-Echo": _pct_lower(key)}),
+            "raw",
+        ),
+        "body-json-u-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key)}"}}}}'.encode()), "get_user"),
+        "body-json-u-upper": (
+            response(body=f'{{"user": {{"id": "1", "username": "{_json_u(key, True)}"}}}}'.encode()),
+            "get_user",
+        ),
+        "body-mixed-escapes": (response(body=f'{{"user": {{"id": "1", "username": "{_mixed(key)}"}}}}'.encode()), "get_user"),
+        "body-slash-escaped": (response(body=f'{{"user": {{"id": "1", "username": "{slashed}"}}}}'.encode()), "get_user"),
+        "body-lower-percent": (
+            response(body=f'{{"user": {{"id": "1", "username": "{_pct_lower(key)}"}}}}'.encode()),
+            "get_user",
+        ),
+        "error-json-u-escaped": (
+            response("422 Unprocessable Entity", f'{{"errors": [{{"title": "bad {_json_u(key)}"}}]}}'.encode()),
+            "get_user",
+        ),
+        "error-lower-percent": (response("400 Bad Request", f'{{"message": "{_pct_lower(key)}"}}'.encode()), "get_user"),
         "reason-phrase": (response(f"400 {key}", b""), "get_user"),
         "reason-phrase-escaped": (response(f"400 {_pct_lower(key)}", b""), "get_user"),
     }
@@ -167,9 +189,13 @@ def _leak_texts(item: object) -> dict[str, str]:
     import traceback
 
     if isinstance(item, BaseException):
-        return {"str": str(item), "args": repr(item.args), "repr": repr(item),
-                "traceback": "".join(traceback.format_exception(item)),
-                "json": json.dumps(item.to_dict(), default=repr) if isinstance(item, errors.ConnectorError) else ""}
+        return {
+            "str": str(item),
+            "args": repr(item.args),
+            "repr": repr(item),
+            "traceback": "".join(traceback.format_exception(item)),
+            "json": json.dumps(item.to_dict(), default=repr) if isinstance(item, errors.ConnectorError) else "",
+        }
     return {"output": json.dumps(item, ensure_ascii=False, default=repr)}
 
 

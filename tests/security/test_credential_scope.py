@@ -115,8 +115,15 @@ def test_redirects_to_another_origin_are_not_followed(sec_connector, cauth, worl
     assert "not followed" in info.value.message
 
 
-@pytest.mark.parametrize("target", ["http://user:pw@{host}/api/3/users/me", "https://{host}/api/3/users/me",
-                                    "//{attacker}/x", "http://{attacker}/api/3/users/me"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://user:pw@{host}/api/3/users/me",
+        "https://{host}/api/3/users/me",
+        "//{attacker}/x",
+        "http://{attacker}/api/3/users/me",
+    ],
+)
 def test_redirect_tricks_are_blocked(sec_connector, cauth, world, target):
     sb, server, attacker = world
     location = target.format(host=server.url.split("//")[1], attacker=attacker.url.split("//")[1])
@@ -149,12 +156,24 @@ def test_too_many_same_origin_redirects(sec_connector, cauth, world):
     assert len(api_requests(sb)) == 4  # the first answer and three hops
 
 
-@pytest.mark.parametrize("headers", [
-    {"Api-Token": "attacker-chosen"}, {"api-token": "x"}, {"Host": "evil.example"}, {"Authorization": "Bearer x"},
-    {"Cookie": "a=b"}, {"Proxy-Authorization": "Basic eA=="}, {"Proxy-Anything": "1"}, {"Transfer-Encoding": "chunked"},
-    {"X-Test": "a\r\nApi-Token: injected"}, {"X-Test\r\nApi-Token": "x"}, {"X-Test": "line\nbreak"},
-    {"X Space": "1"}, {"X-Test": "caf\u00e9"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Api-Token": "attacker-chosen"},
+        {"api-token": "x"},
+        {"Host": "evil.example"},
+        {"Authorization": "Bearer x"},
+        {"Cookie": "a=b"},
+        {"Proxy-Authorization": "Basic eA=="},
+        {"Proxy-Anything": "1"},
+        {"Transfer-Encoding": "chunked"},
+        {"X-Test": "a\r\nApi-Token: injected"},
+        {"X-Test\r\nApi-Token": "x"},
+        {"X-Test": "line\nbreak"},
+        {"X Space": "1"},
+        {"X-Test": "caf\u00e9"},
+    ],
+)
 def test_user_headers_that_touch_credentials_or_framing_are_refused(sec_connector, cauth, world, headers):
     sb = world[0]
     with pytest.raises(errors.ValidationError) as info:
@@ -194,8 +213,11 @@ def test_proxy_variables_are_ignored(monkeypatch, world, canary):
 
 def test_the_gate_refuses_another_origin(cauth, world):
     _, _, attacker = world
-    for url in (f"{attacker.url}/api/3/users", cauth.base_url.replace("http://", "https://") + "/users",
-                cauth.base_url.replace("127.0.0.1", "localhost") + "/users"):
+    for url in (
+        f"{attacker.url}/api/3/users",
+        cauth.base_url.replace("http://", "https://") + "/users",
+        cauth.base_url.replace("127.0.0.1", "localhost") + "/users",
+    ):
         request = httpx.Request("GET", url)
         with pytest.raises(errors.CredentialScopeError):
             cauth.attach(request)
@@ -206,14 +228,17 @@ def _https_auth(sec_connector, url: str):
     return sec_connector.authentication({"api_url": url, "api_key": "AC-CANARY-offline"})
 
 
-@pytest.mark.parametrize("account,target", [
-    ("https://acme.api-us1.com", "http://acme.api-us1.com/api/3/users"),             # http downgrade
-    ("https://acme.api-us1.com", "https://acme.api-us1.com.evil.example/api/3/users"),  # prefix trick
-    ("https://acme.api-us1.com", "https://acme.api-us1.com:444/api/3/users"),         # another port
-    ("https://\u0430cme.api-us1.com", "https://acme.api-us1.com/api/3/users"),        # IDN homoglyph account
-    ("https://acme.api-us1.com", "https://\u0430cme.api-us1.com/api/3/users"),        # IDN homoglyph target
-    ("https://acme.api-us1.com", "https://acme.api-us1.com/api/30/users"),           # outside the API root
-])
+@pytest.mark.parametrize(
+    "account,target",
+    [
+        ("https://acme.api-us1.com", "http://acme.api-us1.com/api/3/users"),  # http downgrade
+        ("https://acme.api-us1.com", "https://acme.api-us1.com.evil.example/api/3/users"),  # prefix trick
+        ("https://acme.api-us1.com", "https://acme.api-us1.com:444/api/3/users"),  # another port
+        ("https://\u0430cme.api-us1.com", "https://acme.api-us1.com/api/3/users"),  # IDN homoglyph account
+        ("https://acme.api-us1.com", "https://\u0430cme.api-us1.com/api/3/users"),  # IDN homoglyph target
+        ("https://acme.api-us1.com", "https://acme.api-us1.com/api/30/users"),  # outside the API root
+    ],
+)
 def test_full_urls_on_public_hosts_must_match_the_origin(sec_connector, account, target):
     """No network here: each is refused before anything is sent."""
     auth = _https_auth(sec_connector, account)
@@ -222,21 +247,37 @@ def test_full_urls_on_public_hosts_must_match_the_origin(sec_connector, account,
     assert info.value.errors[0]["keyword"] in ("origin", "format", "pattern")
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("HTTPS://ACME.Api-Us1.com", "https://acme.api-us1.com"),
-    ("https://acme.api-us1.com./api/3/", "https://acme.api-us1.com"),
-    ("https://\u0430cme.api-us1.com", "https://xn--cme-5cd.api-us1.com"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("HTTPS://ACME.Api-Us1.com", "https://acme.api-us1.com"),
+        ("https://acme.api-us1.com./api/3/", "https://acme.api-us1.com"),
+        ("https://\u0430cme.api-us1.com", "https://xn--cme-5cd.api-us1.com"),
+    ],
+)
 def test_account_urls_are_normalised(sec_connector, raw, expected):
     assert _https_auth(sec_connector, raw).base_url_origin == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "http://acme.api-us1.com", "https://user:pw@acme.api-us1.com", "https://acme.api-us1.com?x=1",
-    "https://acme.api-us1.com/other", "https://10.0.0.1", "https://[fe80::1]", "https://127.1",
-    "https://localhost", "https://printer.local", "https://intranet", "https://ex%61mple.com",
-    "https://acme.api-us1.com\\@evil.example", "ftp://acme.api-us1.com", "https://acme.api-us1.com#x",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://acme.api-us1.com",
+        "https://user:pw@acme.api-us1.com",
+        "https://acme.api-us1.com?x=1",
+        "https://acme.api-us1.com/other",
+        "https://10.0.0.1",
+        "https://[fe80::1]",
+        "https://127.1",
+        "https://localhost",
+        "https://printer.local",
+        "https://intranet",
+        "https://ex%61mple.com",
+        "https://acme.api-us1.com\\@evil.example",
+        "ftp://acme.api-us1.com",
+        "https://acme.api-us1.com#x",
+    ],
+)
 def test_bad_account_urls_are_refused(sec_connector, raw):
     from reliability.support import connected
 
@@ -255,9 +296,47 @@ def test_the_key_is_a_secret_in_every_repr(cauth, canary):
 
 
 # -- 500 generated paths and URLs ------------------------------------------------------------------
-PIECES = ["/", "//", "\\", "@", ":", ".", "..", "%2e", "%2E", "%2f", "%5c", "%40", "%252e", "%00", "?", "#", "\r\n",
-          "\x00", "\t", " ", "http:", "https:", "HTTP://", "users", "me", "api", "3", "contacts", "1", "__sandbox__",
-          "log", "%", "~", "\u00fc", "\u0430", "127.0.0.1", "localhost", "[::1]", "evil.example"]
+PIECES = [
+    "/",
+    "//",
+    "\\",
+    "@",
+    ":",
+    ".",
+    "..",
+    "%2e",
+    "%2E",
+    "%2f",
+    "%5c",
+    "%40",
+    "%252e",
+    "%00",
+    "?",
+    "#",
+    "\r\n",
+    "\x00",
+    "\t",
+    " ",
+    "http:",
+    "https:",
+    "HTTP://",
+    "users",
+    "me",
+    "api",
+    "3",
+    "contacts",
+    "1",
+    "__sandbox__",
+    "log",
+    "%",
+    "~",
+    "\u00fc",
+    "\u0430",
+    "127.0.0.1",
+    "localhost",
+    "[::1]",
+    "evil.example",
+]
 
 
 @st.composite

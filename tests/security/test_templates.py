@@ -17,8 +17,20 @@ from engine.jinja_sandbox import ENV
 from engine.templating import Each, Template, compile_string, iter_templates
 
 OPS = spec().operations
-MARKERS = ["{{ 7*7 }}", "{% for x in range(9) %}x{% endfor %}", "}}", "{{", "{%", "''.__class__.__mro__",
-           "{{ ''.__class__ }}", "x|attr('__class__')", "{{ config }}", "${7*7}", "#{7*7}", "{# c #}"]
+MARKERS = [
+    "{{ 7*7 }}",
+    "{% for x in range(9) %}x{% endfor %}",
+    "}}",
+    "{{",
+    "{%",
+    "''.__class__.__mro__",
+    "{{ ''.__class__ }}",
+    "x|attr('__class__')",
+    "{{ config }}",
+    "${7*7}",
+    "#{7*7}",
+    "{# c #}",
+]
 
 
 def request_templates(op):
@@ -81,9 +93,14 @@ def _string_fields(op) -> list[str]:
     """Free-text string inputs that the request sends (client-side filters are not sent)."""
     props = op.input_schema.get("properties", {})
     sent = {u.attr for t in request_templates(op) for u in t.uses if u.root == "input" and u.attr}
-    return sorted(name for name, p in props.items()
-                  if p.get("type") == "string" and not {"format", "pattern", "enum", "const", "oneOf"} & set(p)
-                  and "lookup" not in p and name in sent)
+    return sorted(
+        name
+        for name, p in props.items()
+        if p.get("type") == "string"
+        and not {"format", "pattern", "enum", "const", "oneOf"} & set(p)
+        and "lookup" not in p
+        and name in sent
+    )
 
 
 def _leaves(value) -> list:
@@ -138,8 +155,9 @@ def test_what_the_sandbox_receives_equals_the_input(sec_connector, canary_accoun
     assert (sent["firstName"], sent["lastName"]) == (first, last)
     stored = sb.store["contacts"].where("email", "tpl@example.com")[0]
     assert (stored["firstName"], stored["lastName"]) == (first, last)
-    sec_connector.run("raw_http_request", {"method": "POST", "path": "/tags",
-                                           "body": {"tag": {"tag": body_text, "tagType": "contact"}}}, auth)
+    sec_connector.run(
+        "raw_http_request", {"method": "POST", "path": "/tags", "body": {"tag": {"tag": body_text, "tagType": "contact"}}}, auth
+    )
     assert sb.log.matching("POST", "/api/3/tags")[-1].body == {"tag": {"tag": body_text, "tagType": "contact"}}
 
 
@@ -176,8 +194,15 @@ def test_rendering_is_bounded():
         compile_string("{{ range(10) | list }}x").render({"input": {}})
 
 
-@pytest.mark.parametrize("source", ["{{ ''.__class__.__mro__ }}x", "{{ input.__class__ }}x",
-                                    "{{ input.items.append(1) }}x", "{{ cycler.__init__.__globals__ }}x"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__ }}x",
+        "{{ input.__class__ }}x",
+        "{{ input.items.append(1) }}x",
+        "{{ cycler.__init__.__globals__ }}x",
+    ],
+)
 def test_the_sandbox_refuses_unsafe_template_code(source):
     with pytest.raises(errors.SpecError):
         compile_string(source).render({"input": {"items": []}})

@@ -21,16 +21,18 @@ def resolver(table: dict[str, list[str]]):
     return resolve
 
 
-DNS = resolver({
-    "acme.api-us1.com": ["104.18.1.10"],
-    "rebind.example.com": ["127.0.0.1"],
-    "intranet.example.com": ["10.1.2.3"],
-    "metadata.example.com": ["169.254.169.254"],
-    "cgnat.example.com": ["100.64.0.7"],
-    "mixed.example.com": ["104.18.1.10", "192.168.1.5"],
-    "v6private.example.com": ["fd00::1"],
-    "mapped.example.com": ["::ffff:127.0.0.1"],
-})
+DNS = resolver(
+    {
+        "acme.api-us1.com": ["104.18.1.10"],
+        "rebind.example.com": ["127.0.0.1"],
+        "intranet.example.com": ["10.1.2.3"],
+        "metadata.example.com": ["169.254.169.254"],
+        "cgnat.example.com": ["100.64.0.7"],
+        "mixed.example.com": ["104.18.1.10", "192.168.1.5"],
+        "v6private.example.com": ["fd00::1"],
+        "mapped.example.com": ["::ffff:127.0.0.1"],
+    }
+)
 
 
 def url(raw: str, policy: UrlPolicy) -> str:
@@ -41,12 +43,26 @@ def test_service_mode_accepts_a_public_account():
     assert url("https://acme.api-us1.com/api/3", UrlPolicy.service(resolver=DNS)) == "https://acme.api-us1.com"
 
 
-@pytest.mark.parametrize("raw", [
-    "https://rebind.example.com", "https://intranet.example.com", "https://metadata.example.com",
-    "https://cgnat.example.com", "https://mixed.example.com", "https://v6private.example.com",
-    "https://mapped.example.com", "https://unknown.example.com", "http://127.0.0.1:8080", "https://localhost",
-    "https://10.0.0.1", "https://[::1]", "https://2130706433", "https://0x7f.0.0.1", "https://127.1",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://rebind.example.com",
+        "https://intranet.example.com",
+        "https://metadata.example.com",
+        "https://cgnat.example.com",
+        "https://mixed.example.com",
+        "https://v6private.example.com",
+        "https://mapped.example.com",
+        "https://unknown.example.com",
+        "http://127.0.0.1:8080",
+        "https://localhost",
+        "https://10.0.0.1",
+        "https://[::1]",
+        "https://2130706433",
+        "https://0x7f.0.0.1",
+        "https://127.1",
+    ],
+)
 def test_service_mode_refuses_loopback_and_private_targets(raw):
     with pytest.raises(errors.ValidationError) as info:
         url(raw, UrlPolicy.service(resolver=DNS))
@@ -73,7 +89,10 @@ def test_the_connector_applies_its_policy(api_key):
         assert info.value.errors[0]["pointer"] == "/api_url"
         assert "private" in info.value.errors[0]["message"]
         assert c.authentication({"api_url": "https://acme.api-us1.com", "api_key": api_key}).origin == (
-            "https", "acme.api-us1.com", 443)
+            "https",
+            "acme.api-us1.com",
+            443,
+        )
 
 
 def test_a_cached_resolver_keeps_answers_for_a_while_but_not_failures():

@@ -24,8 +24,9 @@ sys.meta_path.insert(0, _Absent())
 def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AC_CONNECTOR_")}
     env.update(AC_CONNECTOR_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-c", BLOCK + code], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK + code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_demo_runs_without_the_extras(tmp_path):

@@ -26,9 +26,15 @@ def test_the_migrated_tables_have_the_run_store_columns(pg_store_url):
     with psycopg.connect(pg_store_url) as conn:
         for table in ("runs", "run_steps", "saved_workflows", "triggers", "trigger_events", "trigger_cursors"):
             expected = [row[1] for row in lite.execute(f"PRAGMA table_info({table})")]
-            got = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
-                                              "WHERE table_schema = 'public' AND table_name = %s "
-                                              "ORDER BY ordinal_position", (table,))]
+            got = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = %s "
+                    "ORDER BY ordinal_position",
+                    (table,),
+                )
+            ]
             assert got == expected, table
 
 

@@ -56,8 +56,10 @@ def test_a_ciphertext_cannot_move_to_another_name(pg_store_url, data_key, tmp_pa
     store.add("a", "personal", {"api_url": "https://a.api-us1.com", "api_key": "ka"})
     store.add("b", "personal", {"api_url": "https://b.api-us1.com", "api_key": "kb"})
     with psycopg.connect(pg_store_url) as conn:
-        conn.execute("UPDATE authentications SET (secret_nonce, secret_blob) = "
-                     "(SELECT secret_nonce, secret_blob FROM authentications WHERE name = 'a') WHERE name = 'b'")
+        conn.execute(
+            "UPDATE authentications SET (secret_nonce, secret_blob) = "
+            "(SELECT secret_nonce, secret_blob FROM authentications WHERE name = 'a') WHERE name = 'b'"
+        )
     with pytest.raises(StoreError, match="cannot be decrypted"):
         store.fields("b")
 
@@ -68,9 +70,12 @@ def test_the_data_key_never_enters_the_database(pg_store_url, data_key, tmp_path
     AuthStore(tmp_path, url=pg_store_url).add("a", "personal", {"api_url": "https://a.api-us1.com", "api_key": "k"})
     key = base64.b64decode(data_key)
     with psycopg.connect(pg_store_url) as conn:
-        dump = b"".join(bytes(v) if isinstance(v, (bytes, memoryview)) else repr(v).encode()
-                        for table in ("authentications", "store_meta", "schema_migrations")
-                        for row in conn.execute(f"SELECT * FROM {table}").fetchall() for v in row)
+        dump = b"".join(
+            bytes(v) if isinstance(v, (bytes, memoryview)) else repr(v).encode()
+            for table in ("authentications", "store_meta", "schema_migrations")
+            for row in conn.execute(f"SELECT * FROM {table}").fetchall()
+            for v in row
+        )
     assert key not in dump and data_key.encode() not in dump
 
 
@@ -124,9 +129,17 @@ def test_four_hosts_adding_at_once_cannot_corrupt_the_store(pg_store_url, data_k
     hosts, count = 4, 25
     AuthStore(tmp_path / "setup", url=pg_store_url).close()  # migrations done, so the race is on the rows
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.store.concurrent_adder", pg_store_url, f"h{h}", str(count)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for h in range(hosts)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.store.concurrent_adder", pg_store_url, f"h{h}", str(count)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for h in range(hosts)
+    ]
     results = []
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -155,9 +168,17 @@ def test_concurrent_first_start_migrates_once(postgres_url, data_key, tmp_path):
     url = postgres_url.rsplit("/", 1)[0] + "/" + name
     try:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs = [subprocess.Popen([sys.executable, "-m", "tests.store.concurrent_adder", url, f"m{h}", "1"],
-                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for h in range(4)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.store.concurrent_adder", url, f"m{h}", "1"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for h in range(4)
+        ]
         for p in procs:
             _, err = p.communicate(timeout=120)
             assert p.returncode == 0, err

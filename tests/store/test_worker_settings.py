@@ -21,14 +21,26 @@ def test_a_redis_broker_is_also_the_rate_limit_and_result_backend():
 def test_other_brokers_keep_a_local_budget_unless_told():
     s = WorkerSettings.from_env({"CELERY_BROKER_URL": "amqp://guest@rabbit//"})
     assert s.rate_limit_backend is None and s.result_backend is None
-    s = WorkerSettings.from_env({"CELERY_BROKER_URL": "amqp://guest@rabbit//",
-                                 "AC_CONNECTOR_RATE_LIMIT": "redis://limits:6379/0",
-                                 "AC_CONNECTOR_STORE": "postgresql://ac@db/ac",
-                                 "AC_CONNECTOR_VISIBILITY_TIMEOUT": "90", "AC_CONNECTOR_ALLOW_LOOPBACK": "1",
-                                 "AC_CONNECTOR_RATE_LIMIT_REQUESTS": "3", "AC_CONNECTOR_STEP_DEADLINE": "20",
-                                 "AC_CONNECTOR_RECOVER_AFTER": "0", "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2"})
+    s = WorkerSettings.from_env(
+        {
+            "CELERY_BROKER_URL": "amqp://guest@rabbit//",
+            "AC_CONNECTOR_RATE_LIMIT": "redis://limits:6379/0",
+            "AC_CONNECTOR_STORE": "postgresql://ac@db/ac",
+            "AC_CONNECTOR_VISIBILITY_TIMEOUT": "90",
+            "AC_CONNECTOR_ALLOW_LOOPBACK": "1",
+            "AC_CONNECTOR_RATE_LIMIT_REQUESTS": "3",
+            "AC_CONNECTOR_STEP_DEADLINE": "20",
+            "AC_CONNECTOR_RECOVER_AFTER": "0",
+            "AC_CONNECTOR_RATE_LIMIT_GUARD": "0.2",
+        }
+    )
     assert (s.rate_limit_backend, s.store_url, s.visibility_timeout, s.allow_loopback, s.rate_limit_requests) == (
-        "redis://limits:6379/0", "postgresql://ac@db/ac", 90.0, True, 3)
+        "redis://limits:6379/0",
+        "postgresql://ac@db/ac",
+        90.0,
+        True,
+        3,
+    )
     assert (s.step_deadline, s.recover_after, s.rate_limit_guard, s.abandoned_after(120)) == (20.0, 0.0, 0.2, 30.0)
     assert s.celery_config()["broker_transport_options"]["visibility_timeout"] == 90.0
 

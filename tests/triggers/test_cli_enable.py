@@ -24,10 +24,24 @@ def ours(sandbox) -> list[dict]:
 
 def test_enable_twice_then_disable_leaves_no_stray_webhook(home, tmp_path, capsys, sandbox):
     flow = tmp_path / "hook.json"
-    flow.write_text(json.dumps({"version": 1, "name": "CLI hook", "trigger": {
-        "type": "webhook", "authentication": "Sandbox", "events": ["subscribe"], "list_id": "1"},
-        "steps": [{"id": "read", "name": "Read", "operation": "get_contact", "authentication": "Sandbox",
-                   "input": {"contact_id": "$.trigger.contact.id"}}]}))
+    flow.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "name": "CLI hook",
+                "trigger": {"type": "webhook", "authentication": "Sandbox", "events": ["subscribe"], "list_id": "1"},
+                "steps": [
+                    {
+                        "id": "read",
+                        "name": "Read",
+                        "operation": "get_contact",
+                        "authentication": "Sandbox",
+                        "input": {"contact_id": "$.trigger.contact.id"},
+                    }
+                ],
+            }
+        )
+    )
     capsys.readouterr()
     assert main(["workflow", "enable", str(flow), "--public-url", "https://hooks.example.com/base/"]) == 0
     first = json.loads(capsys.readouterr().out)
@@ -45,8 +59,16 @@ def test_enable_twice_then_disable_leaves_no_stray_webhook(home, tmp_path, capsy
 
 def test_enable_refuses_a_bad_public_url_and_a_manual_workflow(home, tmp_path, capsys, sandbox):
     flow = tmp_path / "hook.json"
-    flow.write_text(json.dumps({"version": 1, "name": "CLI hook", "trigger": {
-        "type": "webhook", "authentication": "Sandbox", "events": ["subscribe"]}, "steps": []}))
+    flow.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "name": "CLI hook",
+                "trigger": {"type": "webhook", "authentication": "Sandbox", "events": ["subscribe"]},
+                "steps": [],
+            }
+        )
+    )
     assert main(["workflow", "enable", str(flow), "--public-url", "ftp://nope"]) == 2
     assert "/public_url" in capsys.readouterr().err
     manual = tmp_path / "manual.json"

@@ -21,12 +21,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def poll_workflow(name: str, event: str, **more) -> dict:
     obj = "deal" if "deal" in event else "contact"
-    step = ({"id": "read", "name": "Read", "operation": "get_deal", "authentication": "Sandbox",
-             "input": {"deal_id": "$.trigger.deal.id"}} if obj == "deal" else
-            {"id": "read", "name": "Read", "operation": "get_contact", "authentication": "Sandbox",
-             "input": {"contact_id": "$.trigger.contact.id"}})
-    return {"version": 1, "name": name, "trigger": {"type": "poll", "authentication": "Sandbox", "event": event,
-                                                    "interval_seconds": 1, **more}, "steps": [step]}
+    step = (
+        {
+            "id": "read",
+            "name": "Read",
+            "operation": "get_deal",
+            "authentication": "Sandbox",
+            "input": {"deal_id": "$.trigger.deal.id"},
+        }
+        if obj == "deal"
+        else {
+            "id": "read",
+            "name": "Read",
+            "operation": "get_contact",
+            "authentication": "Sandbox",
+            "input": {"contact_id": "$.trigger.contact.id"},
+        }
+    )
+    return {
+        "version": 1,
+        "name": name,
+        "trigger": {"type": "poll", "authentication": "Sandbox", "event": event, "interval_seconds": 1, **more},
+        "steps": [step],
+    }
 
 
 @pytest.fixture
@@ -48,7 +65,7 @@ def objects(ctx: TriggerContext, trigger_id: str, key: str = "contact") -> list[
 
 def test_new_contacts_arrive_once_each_in_id_order_and_start_one_run_each(context, sandbox, run):
     trigger_id = enabled(context, "new_contact")
-    assert context.poll_once(trigger_id) == []          # the first poll only sets the starting point
+    assert context.poll_once(trigger_id) == []  # the first poll only sets the starting point
     made = [run("create_contact", {"email": f"p{n}@example.com"})["contact"]["id"] for n in range(3)]
     started = context.poll_once(trigger_id)
     assert objects(context, trigger_id) == made and len(started) == 3
@@ -66,7 +83,7 @@ def test_updated_contacts_and_a_second_update_of_the_same_contact(context, sandb
     time.sleep(1.1)
     run("update_contact", {"contact_id": "1", "last_name": "Dough"})
     context.poll_once(trigger_id)
-    assert objects(context, trigger_id) == ["2", "1"]                   # in the order they happened
+    assert objects(context, trigger_id) == ["2", "1"]  # in the order they happened
     assert context.poll_once(trigger_id) == []
     time.sleep(1.1)
     run("update_contact", {"contact_id": "2", "first_name": "Jon"})
@@ -92,8 +109,12 @@ def test_new_deals(context, sandbox, run):
     trigger_id = enabled(context, "new_deal")
     context.poll_once(trigger_id)
     time.sleep(1.1)
-    made = [run("create_deal", {"title": f"D{n}", "value": 1, "currency": "usd", "contact_id": "1",
-                                "pipeline_id": "1"})["deal"]["id"] for n in range(2)]
+    made = [
+        run("create_deal", {"title": f"D{n}", "value": 1, "currency": "usd", "contact_id": "1", "pipeline_id": "1"})["deal"][
+            "id"
+        ]
+        for n in range(2)
+    ]
     context.poll_once(trigger_id)
     assert objects(context, trigger_id, "deal") == made
 
@@ -141,8 +162,9 @@ Poller(connector, triggers, trigger_id, _resolver(connector)("Sandbox"), on_page
 """
 
 
-def test_a_poller_killed_mid_page_and_restarted_records_every_event_once(tmp_path, monkeypatch, capsys, sandbox,
-                                                                         sandbox_server, api_key, run):
+def test_a_poller_killed_mid_page_and_restarted_records_every_event_once(
+    tmp_path, monkeypatch, capsys, sandbox, sandbox_server, api_key, run
+):
     home = tmp_path / "home"
     monkeypatch.setenv("AC_CONNECTOR_HOME", str(home))
     for name in ("AC_API_URL", "AC_API_KEY", "AC_CONNECTOR_STORE", "AC_CONNECTOR_SECRET_KEY"):
@@ -151,7 +173,7 @@ def test_a_poller_killed_mid_page_and_restarted_records_every_event_once(tmp_pat
     flow = tmp_path / "poll.json"
     flow.write_text(json.dumps(poll_workflow("Killed poller", "new_contact")))
     assert main(["workflow", "enable", str(flow)]) == 0
-    assert main(["workflow", "poll", "Killed poller", "--once"]) == 0        # baseline
+    assert main(["workflow", "poll", "Killed poller", "--once"]) == 0  # baseline
     made = [c for c in map(str, range(3, 3 + 150))]
     sandbox.load_fixture(contacts=150)
     marker = tmp_path / "page2"
@@ -170,13 +192,18 @@ def test_a_poller_killed_mid_page_and_restarted_records_every_event_once(tmp_pat
 
         triggers = TriggerStore.beside(store)
         trigger_id = triggers.triggers("poll")[0].id
-        assert len(triggers.events(trigger_id)) == 100                          # page 1 only; page 2 not recorded
-    restarted = subprocess.run([sys.executable, "-m", "ac_connector.cli", "workflow", "poll", "Killed poller", "--once"],
-                               env={**os.environ, "PYTHONPATH": ROOT}, capture_output=True, text=True, timeout=300)
+        assert len(triggers.events(trigger_id)) == 100  # page 1 only; page 2 not recorded
+    restarted = subprocess.run(
+        [sys.executable, "-m", "ac_connector.cli", "workflow", "poll", "Killed poller", "--once"],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert restarted.returncode == 0, restarted.stderr
     with RunStore.open(home) as store:
         triggers = TriggerStore.beside(store)
         ids = [e.payload["contact"]["id"] for e in triggers.events(trigger_id, limit=10_000)]
-        assert ids == made                                                      # every event, once, in order
+        assert ids == made  # every event, once, in order
         runs = store.list(workflow="Killed poller", limit=1000)
         assert sorted(r.trigger["contact"]["id"] for r in runs) == sorted(made)  # one run per event

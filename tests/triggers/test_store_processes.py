@@ -32,8 +32,12 @@ print(won)
 def test_four_processes_record_each_event_once(tmp_path):
     home = tmp_path / "home"
     RunStore.open(home).close()  # tables created once, before the race
-    children = [subprocess.Popen([sys.executable, "-c", RECORDER, ROOT, str(home)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", RECORDER, ROOT, str(home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
     results = [child.communicate(timeout=120) for child in children]
     assert all(child.returncode == 0 for child in children), [err for _, err in results]
     assert sum(int(out) for out, _ in results) == 40
@@ -47,6 +51,7 @@ def test_the_key_is_type_object_date_time_and_content():
     key = event_key("update", "contact:1", "2024-01-01T00:00:00-05:00", base)
     assert key == event_key("update", "contact:1", "2024-01-01T00:00:00-05:00", dict(reversed(list(base.items()))))
     assert key != event_key("update", "contact:1", "2024-01-01T00:00:01-05:00", base)
-    assert key != event_key("update", "contact:1", "2024-01-01T00:00:00-05:00",
-                            {**base, "contact": {"id": "1", "email": "b@example.com"}})
+    assert key != event_key(
+        "update", "contact:1", "2024-01-01T00:00:00-05:00", {**base, "contact": {"id": "1", "email": "b@example.com"}}
+    )
     assert key != event_key("subscribe", "contact:1", "2024-01-01T00:00:00-05:00", base)

@@ -13,10 +13,20 @@ from ac_connector.triggers.registration import HOOK_PREFIX
 
 
 def workflow(name: str, events=("subscribe",), sources=("api",)) -> dict:
-    return {"version": 1, "name": name,
-            "trigger": {"type": "webhook", "authentication": "Sandbox", "events": list(events), "sources": list(sources)},
-            "steps": [{"id": "read", "name": "Read the new contact", "operation": "get_contact",
-                       "authentication": "Sandbox", "input": {"contact_id": "$.trigger.contact.id"}}]}
+    return {
+        "version": 1,
+        "name": name,
+        "trigger": {"type": "webhook", "authentication": "Sandbox", "events": list(events), "sources": list(sources)},
+        "steps": [
+            {
+                "id": "read",
+                "name": "Read the new contact",
+                "operation": "get_contact",
+                "authentication": "Sandbox",
+                "input": {"contact_id": "$.trigger.contact.id"},
+            }
+        ],
+    }
 
 
 def enable(client: httpx.Client, doc: dict, public_url: str) -> dict:
@@ -48,14 +58,13 @@ def test_a_new_contact_starts_exactly_one_run_reading_the_nested_contact(service
     name = f"New contact {uuid.uuid4().hex[:6]}"
     enabled = enable(client, workflow(name), base_url)
     assert enabled["created"] is True and enabled["url"].endswith("/***")
-    contact_id = create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com",
-                                field_values=[{"field": "1", "value": "11-50"}])
+    contact_id = create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com", field_values=[{"field": "1", "value": "11-50"}])
     assert service.offer.sandbox.hooks.wait_idle(10)
     done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
     assert len(done) == 1 and done[0].status == "succeeded"
     run = service.triggers.run_store.get(done[0].id)
     assert run.trigger["contact"]["id"] == contact_id and run.trigger["type"] == "subscribe"
-    assert run.trigger["contact"]["fields"] == {"1": "11-50"}          # keyed by custom field id
+    assert run.trigger["contact"]["fields"] == {"1": "11-50"}  # keyed by custom field id
     assert run.steps[0].input == {"contact_id": contact_id}
     assert run.steps[0].output["contact"]["email"].endswith("@example.com")
     time.sleep(0.3)
@@ -85,8 +94,7 @@ def test_a_delivery_replayed_by_hand_starts_nothing_more(service, base_url, clie
     assert service.offer.sandbox.hooks.wait_idle(10)
     delivery = service.offer.sandbox.hooks.log()[-1]
     wait_for(lambda: runs(service, name))
-    again = httpx.post(delivery["url"], content=delivery["body"],
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    again = httpx.post(delivery["url"], content=delivery["body"], headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert again.status_code == 200 and again.json()["started"] is False
     assert len(runs(service, name)) == 1
 
@@ -95,8 +103,11 @@ def test_a_wrong_secret_gets_404_and_starts_nothing(service, base_url, client):
     name = f"Secret {uuid.uuid4().hex[:6]}"
     trigger_id = enable(client, workflow(name), base_url)["trigger_id"]
     body = "type=subscribe&date_time=2024-01-01T00%3A00%3A00-05%3A00&initiated_by=api&contact%5Bid%5D=1"
-    wrong = httpx.post(f"{base_url}{HOOK_PREFIX}{trigger_id}/not-the-secret", content=body,
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    wrong = httpx.post(
+        f"{base_url}{HOOK_PREFIX}{trigger_id}/not-the-secret",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert wrong.status_code == 404
     time.sleep(0.3)
     assert runs(service, name) == [] and service.triggers.triggers.events(trigger_id) == []
@@ -108,8 +119,9 @@ def test_unknown_trigger_410_and_a_body_over_the_limit_413(service, base_url, cl
     name = f"Big {uuid.uuid4().hex[:6]}"
     enable(client, workflow(name), base_url)
     hook_url = next(h["url"] for h in sandbox_hooks(service) if h["name"].endswith(name))
-    big = httpx.post(hook_url, content=b"type=subscribe&x=" + b"a" * 300_000,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    big = httpx.post(
+        hook_url, content=b"type=subscribe&x=" + b"a" * 300_000, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert big.status_code == 413 and runs(service, name) == []
 
 
@@ -137,8 +149,9 @@ def test_the_catalogue_gives_titles_descriptions_and_output_schemas(client):
     assert {s["name"] for s in catalog["sources"]} == {"public", "admin", "api", "system"}
 
 
-def test_two_services_on_one_store_and_a_restart_still_start_one_run(service, base_url, client, tmp_path_factory,
-                                                                     trigger_connector):
+def test_two_services_on_one_store_and_a_restart_still_start_one_run(
+    service, base_url, client, tmp_path_factory, trigger_connector
+):
     from ac_connector.service.server import running
     from ac_connector.service.settings import ServiceSettings
 
@@ -147,12 +160,13 @@ def test_two_services_on_one_store_and_a_restart_still_start_one_run(service, ba
     create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")
     assert service.offer.sandbox.hooks.wait_idle(10)
     delivery = service.offer.sandbox.hooks.log()[-1]
-    path = delivery["url"][len(base_url):]
+    path = delivery["url"][len(base_url) :]
     wait_for(lambda: runs(service, name))
     settings = ServiceSettings(host="127.0.0.1", port=0, home=service.settings.home)
     with running(settings, sandbox=service.offer.sandbox, connector=trigger_connector) as (_, other_url):
-        again = httpx.post(other_url + path, content=delivery["body"],
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        again = httpx.post(
+            other_url + path, content=delivery["body"], headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert again.status_code == 200 and again.json()["started"] is False
     assert len(runs(service, name)) == 1
 
@@ -162,11 +176,19 @@ def test_an_event_answered_but_never_started_is_started_once_on_recovery(service
 
     name = f"Recover {uuid.uuid4().hex[:6]}"
     trigger_id = enable(client, workflow(name), base_url)["trigger_id"]
-    payload = {"type": "subscribe", "date_time": "2024-01-01T00:00:00-05:00", "initiated_by": "api",
-               "contact": {"id": "1", "fields": {}}}
+    payload = {
+        "type": "subscribe",
+        "date_time": "2024-01-01T00:00:00-05:00",
+        "initiated_by": "api",
+        "contact": {"id": "1", "fields": {}},
+    }
     triggers = service.triggers.triggers
-    assert triggers.record_event(trigger_id, event_key("subscribe", "contact:1", payload["date_time"], payload),
-                                 "subscribe", payload) is not None     # as if the process died right after
+    assert (
+        triggers.record_event(
+            trigger_id, event_key("subscribe", "contact:1", payload["date_time"], payload), "subscribe", payload
+        )
+        is not None
+    )  # as if the process died right after
     assert len(service.triggers.recover()) == 1
     assert service.triggers.recover() == []
     [record] = runs(service, name)
@@ -195,15 +217,19 @@ def test_check_follows_trigger_references_into_the_events_schema(trigger_connect
     doc = workflow("Check", events=("deal_add",))
     doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.contactid"
     assert check_workflow(trigger_connector, doc).ok
-    doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.value"          # a number into an id string
+    doc["steps"][0]["input"]["contact_id"] = "$.trigger.deal.value"  # a number into an id string
     checked = check_workflow(trigger_connector, doc)
     assert checked.warnings or checked.errors
 
 
 def test_a_poll_trigger_enabled_through_the_service_is_polled_at_once(service, client):
     name = f"Poll {uuid.uuid4().hex[:6]}"
-    doc = {"version": 1, "name": name, "trigger": {"type": "poll", "authentication": "Sandbox", "event": "new_contact",
-                                                   "interval_seconds": 1}, "steps": workflow(name)["steps"]}
+    doc = {
+        "version": 1,
+        "name": name,
+        "trigger": {"type": "poll", "authentication": "Sandbox", "event": "new_contact", "interval_seconds": 1},
+        "steps": workflow(name)["steps"],
+    }
     assert client.post("/api/triggers/enable", json={"workflow": doc}).json()["kind"] == "poll"
     trigger_id = next(t["trigger_id"] for t in client.get("/api/triggers").json()["triggers"] if t["workflow"] == name)
     assert wait_for(lambda: service.triggers.triggers.cursor(trigger_id) is not None)  # the first pass: a baseline
@@ -219,25 +245,25 @@ def test_sources_and_list_filter_decide_which_changes_start_runs(service, base_u
     doc["trigger"]["list_id"] = "1"
     enable(client, doc, base_url)
     sandbox = service.offer.sandbox
-    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")                      # source api: no run
+    create_contact(service, f"{uuid.uuid4().hex[:8]}@example.com")  # source api: no run
     sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="2", source="public")  # list 2
     sandbox.emit("subscribe", contact=sandbox.store["contacts"].get("2"), list_id="1", source="public")
     assert sandbox.hooks.wait_idle(10)
     done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
     time.sleep(0.3)
     assert [(r.trigger["contact"]["id"], r.trigger["list"], r.trigger["initiated_by"]) for r in runs(service, name)] == [
-        ("2", "1", "public")] and done
+        ("2", "1", "public")
+    ] and done
 
 
 def test_the_delivery_is_answered_before_the_run_goes_on(service, base_url, client):
     name = f"Fast {uuid.uuid4().hex[:6]}"
     enable(client, workflow(name), base_url)
     hook_url = next(h["url"] for h in sandbox_hooks(service) if h["name"].endswith(name))
-    service.offer.sandbox.faults.add("GET /api/3/contacts/*", delay_headers=2.0)   # the run's only step is slow
+    service.offer.sandbox.faults.add("GET /api/3/contacts/*", delay_headers=2.0)  # the run's only step is slow
     body = "type=subscribe&date_time=2024-02-02T10%3A00%3A00-05%3A00&initiated_by=api&list=0&contact%5Bid%5D=1"
-    answer = httpx.post(hook_url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"},
-                        timeout=30)
+    answer = httpx.post(hook_url, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
     assert answer.status_code == 200 and answer.json()["started"] is True
-    assert [r.status for r in runs(service, name)] in ([], ["running"])            # answered, step still waiting
+    assert [r.status for r in runs(service, name)] in ([], ["running"])  # answered, step still waiting
     done = wait_for(lambda: [r for r in runs(service, name) if r.status != "running"])
     assert [r.status for r in done] == ["succeeded"]

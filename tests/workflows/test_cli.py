@@ -57,8 +57,7 @@ def test_run_prints_json_events_and_the_account_holds_the_referenced_data(home, 
     assert [r["id"] for r in json.loads(out)] == [run_id]
     code, out, _ = cli(capsys, "workflow", "show", run_id[:8])
     shown = json.loads(out)
-    assert shown["status"] == "succeeded" and shown["steps"][3]["input"]["deal_id"] == finished["deal"]["output"][
-        "deal"]["id"]
+    assert shown["status"] == "succeeded" and shown["steps"][3]["input"]["deal_id"] == finished["deal"]["output"]["deal"]["id"]
 
 
 def test_run_on_a_terminal_prints_each_step(home, capsys, sandbox, flow_file):
@@ -82,8 +81,11 @@ def test_check_reports_every_bad_reference_and_run_sends_nothing(home, capsys, s
     code, out, _ = cli(capsys, "workflow", "check", str(path))
     assert code == 2
     result = json.loads(out)
-    assert [e["pointer"] for e in result["errors"]] == ["/steps/1/input/contact_id", "/steps/2/input/contact_id",
-                                                        "/steps/3/input/deal_id"]
+    assert [e["pointer"] for e in result["errors"]] == [
+        "/steps/1/input/contact_id",
+        "/steps/2/input/contact_id",
+        "/steps/3/input/deal_id",
+    ]
     code, out, err = cli(capsys, "workflow", "run", str(path), "--input", TRIGGER)
     assert code == 2 and out == "" and len(json.loads(err)["error"]["errors"]) == 3
     assert len(sandbox.log) == 0
@@ -102,14 +104,17 @@ def test_unknown_authentication_names_are_refused_before_the_run(home, capsys, s
     assert len(sandbox.log) == 0
 
 
-@pytest.mark.parametrize("args", [
-    ("workflow", "run", "missing.json"),
-    ("workflow", "show", "nope"),
-    ("workflow", "resume", "0123456789abcdef"),
-    ("workflow", "prune"),
-    ("workflow", "run", "{flow}", "--input", "{not json"),
-    ("workflow", "run", "{flow}", "--input", '{"first_name": "no email"}'),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("workflow", "run", "missing.json"),
+        ("workflow", "show", "nope"),
+        ("workflow", "resume", "0123456789abcdef"),
+        ("workflow", "prune"),
+        ("workflow", "run", "{flow}", "--input", "{not json"),
+        ("workflow", "run", "{flow}", "--input", '{"first_name": "no email"}'),
+    ],
+)
 def test_failures_are_structured(home, capsys, sandbox, flow_file, args):
     code, out, err = cli(capsys, *[a.replace("{flow}", str(flow_file)) for a in args])
     assert code in (1, 2) and out == "" and "Traceback" not in err
@@ -146,8 +151,12 @@ def test_a_killed_run_resumes_without_resending_steps_one_and_two(home, sandbox,
     """A real process killed while step 3 (an unsafe create) waits for its answer."""
     sandbox.faults.add("POST /api/3/deals", delay_headers=3, times=1)
     env = {**os.environ, "AC_CONNECTOR_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "ac_connector.cli", "workflow", "run", str(flow_file),
-                             "--input", TRIGGER, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ac_connector.cli", "workflow", "run", str(flow_file), "--input", TRIGGER, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         with RunStore.open(home=home) as store:
@@ -168,12 +177,22 @@ def test_a_killed_run_resumes_without_resending_steps_one_and_two(home, sandbox,
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
-    out = subprocess.run([sys.executable, "-m", "ac_connector.cli", "workflow", "resume", run.id], env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "ac_connector.cli", "workflow", "resume", run.id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1 and json.loads(out.stderr)["error"]["type"] == "not_resumable"
     assert "--retry-unknown" in json.loads(out.stderr)["error"]["message"]
-    out = subprocess.run([sys.executable, "-m", "ac_connector.cli", "workflow", "resume", run.id, "--retry-unknown",
-                          "--json"], env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "ac_connector.cli", "workflow", "resume", run.id, "--retry-unknown", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert sandbox.log.count("POST", "/api/3/contacts") == 1
     assert sandbox.log.count("POST", "/api/3/contactLists") == 1
@@ -183,8 +202,13 @@ def test_a_killed_run_resumes_without_resending_steps_one_and_two(home, sandbox,
 def test_ctrl_c_records_where_the_run_stopped(home, sandbox, flow_file):
     sandbox.faults.add("POST /api/3/deals", delay_headers=3, times=1)
     env = {**os.environ, "AC_CONNECTOR_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "ac_connector.cli", "workflow", "run", str(flow_file),
-                             "--input", TRIGGER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ac_connector.cli", "workflow", "run", str(flow_file), "--input", TRIGGER],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with RunStore.open(home=home) as store:
         deadline = time.monotonic() + 60
         while not (store.list() and store.get(store.list()[0].id).steps[2].status == "running"):

@@ -22,8 +22,9 @@ def test_the_demo_runs_both_examples_and_resumes_the_second(capsys):
 
 
 @pytest.mark.parametrize("name", ["new-lead", "quote-follow-up"])
-def test_examples_pass_the_check_and_run_from_the_cli(name, connector, tmp_path, monkeypatch, capsys,
-                                                      sandbox_server, sandbox, api_key, run):
+def test_examples_pass_the_check_and_run_from_the_cli(
+    name, connector, tmp_path, monkeypatch, capsys, sandbox_server, sandbox, api_key, run
+):
     path = examples_dir() / f"{name}.json"
     assert check_workflow(connector, read_document(path)).to_dict() == {"ok": True, "errors": [], "warnings": []}
     monkeypatch.setenv("AC_CONNECTOR_HOME", str(tmp_path / "home"))

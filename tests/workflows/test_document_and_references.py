@@ -32,9 +32,14 @@ def test_every_problem_is_reported_with_its_pointer(four_steps):
     with pytest.raises(WorkflowInvalid) as caught:
         parse_workflow(doc)
     found = {(e["pointer"], e["keyword"]) for e in caught.value.errors}
-    assert found == {("/version", "const"), ("", "additionalProperties"), ("/steps/1/id", "pattern"),
-                     ("/steps/2/id", "unique"), ("/steps/3/operation", "required"),
-                     ("/steps/0", "additionalProperties")}
+    assert found == {
+        ("/version", "const"),
+        ("", "additionalProperties"),
+        ("/steps/1/id", "pattern"),
+        ("/steps/2/id", "unique"),
+        ("/steps/3/operation", "required"),
+        ("/steps/0", "additionalProperties"),
+    }
     assert caught.value.to_dict()["type"] == "validation"
 
 
@@ -44,28 +49,32 @@ def test_yaml_and_json_files(tmp_path, four_steps):
     (tmp_path / "w.yaml").write_text(yaml.safe_dump(four_steps))
     (tmp_path / "w.json").write_text(json.dumps(four_steps))
     assert load_workflow(tmp_path / "w.yaml").steps == load_workflow(tmp_path / "w.json").steps
-    (tmp_path / "bad.json").write_text("{\"version\": 1,")
+    (tmp_path / "bad.json").write_text('{"version": 1,')
     with pytest.raises(Exception) as caught:
         load_workflow(tmp_path / "bad.json")
     assert "line 1" in caught.value.message
 
 
-CONTEXT = {"trigger": {"n": 7, "ok": True, "tags": ["a", "b"], "who": {"name": "Ada"}, "none": None,
-                       "odd key": "x"},
-           "steps": {"contact": {"contact": {"id": "12", "email": "ada@example.com"}}}}
+CONTEXT = {
+    "trigger": {"n": 7, "ok": True, "tags": ["a", "b"], "who": {"name": "Ada"}, "none": None, "odd key": "x"},
+    "steps": {"contact": {"contact": {"id": "12", "email": "ada@example.com"}}},
+}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("$.trigger.n", 7),
-    ("$.trigger.ok", True),
-    ("$.trigger.tags", ["a", "b"]),
-    ("$.trigger.who", {"name": "Ada"}),
-    ("$.trigger.none", None),
-    ("$.trigger.tags[1]", "b"),
-    ('$.trigger["odd key"]', "x"),
-    ("$.steps.contact.contact.id", "12"),
-    ("$.steps.contact", {"contact": {"id": "12", "email": "ada@example.com"}}),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("$.trigger.n", 7),
+        ("$.trigger.ok", True),
+        ("$.trigger.tags", ["a", "b"]),
+        ("$.trigger.who", {"name": "Ada"}),
+        ("$.trigger.none", None),
+        ("$.trigger.tags[1]", "b"),
+        ('$.trigger["odd key"]', "x"),
+        ("$.steps.contact.contact.id", "12"),
+        ("$.steps.contact", {"contact": {"id": "12", "email": "ada@example.com"}}),
+    ],
+)
 def test_a_whole_value_reference_keeps_its_type(value, expected):
     assert resolve({"v": value}, CONTEXT) == {"v": expected}
 
@@ -75,20 +84,34 @@ def test_a_reference_inside_a_text_is_interpolated():
     assert resolve(text, CONTEXT) == '#7 ada@example.com ["a","b"] {"name":"Ada"} []'
 
 
-@pytest.mark.parametrize("literal", [
-    "{{ 7*7 }}", "{% if true %}yes{% endif %}", "{{ input.email }}", "${7*7}", "#{7*7}", "{{ '$.trigger.n' }}",
-    "price: $5", "a.$.b", "{$ not a reference",
-])
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "{{ 7*7 }}",
+        "{% if true %}yes{% endif %}",
+        "{{ input.email }}",
+        "${7*7}",
+        "#{7*7}",
+        "{{ '$.trigger.n' }}",
+        "price: $5",
+        "a.$.b",
+        "{$ not a reference",
+    ],
+)
 def test_template_syntax_is_never_evaluated(literal):
     assert parse_string(literal) == literal
     assert resolve({"v": literal, "list": [literal]}, CONTEXT) == {"v": literal, "list": [literal]}
 
 
 def test_resolved_data_is_never_scanned_again():
-    context = {"trigger": {"evil": "$.steps.contact.contact.id", "jinja": "{{ 7*7 }}", "inner": "{$.trigger.n}"},
-               "steps": {"contact": {"contact": {"id": "12"}}}}
+    context = {
+        "trigger": {"evil": "$.steps.contact.contact.id", "jinja": "{{ 7*7 }}", "inner": "{$.trigger.n}"},
+        "steps": {"contact": {"contact": {"id": "12"}}},
+    }
     assert resolve({"a": "$.trigger.evil", "b": "x {$.trigger.jinja} {$.trigger.inner}"}, context) == {
-        "a": "$.steps.contact.contact.id", "b": "x {{ 7*7 }} {$.trigger.n}"}
+        "a": "$.steps.contact.contact.id",
+        "b": "x {{ 7*7 }} {$.trigger.n}",
+    }
 
 
 def test_escapes():
@@ -96,8 +119,18 @@ def test_escapes():
     assert resolve("cost {{$.trigger.n} and {$.trigger.n}", CONTEXT) == "cost {$.trigger.n} and 7"
 
 
-@pytest.mark.parametrize("bad", ["$.step.contact.id", "$.steps.Contact.id", "$.steps.contact.id extra",
-                                 "see {$.steps.contact.contact.id", "$.trigger.", "$.trigger[x]", "$.triggers"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "$.step.contact.id",
+        "$.steps.Contact.id",
+        "$.steps.contact.id extra",
+        "see {$.steps.contact.contact.id",
+        "$.trigger.",
+        "$.trigger[x]",
+        "$.triggers",
+    ],
+)
 def test_malformed_references_are_errors_not_literals(bad):
     with pytest.raises(ReferenceSyntaxError):
         parse_string(bad)
@@ -118,9 +151,12 @@ def test_parse_string_shapes():
     assert isinstance(parsed, Template) and not parsed.whole
     assert [r.text for r in parsed.references] == ["$.steps.contact.contact.email"]
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-                           max_leaves=20)
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @given(st.text().filter(lambda t: "$." not in t))
@@ -131,9 +167,16 @@ def test_text_without_a_reference_is_returned_unchanged(text):
 @given(JSON_VALUES)
 def test_user_data_passes_through_references_untouched(data):
     context = {"trigger": {"data": data}, "steps": {}}
-    assert resolve({"whole": "$.trigger.data", "items": ["$.trigger.data"]}, context) == {
-        "whole": data, "items": [data]}
-    assert resolve("<{$.trigger.data}>", context) == "<" + (data if isinstance(data, str) else
-                                                           "" if data is None else
-                                                           json.dumps(data, ensure_ascii=False,
-                                                                      separators=(",", ":"))) + ">"
+    assert resolve({"whole": "$.trigger.data", "items": ["$.trigger.data"]}, context) == {"whole": data, "items": [data]}
+    assert (
+        resolve("<{$.trigger.data}>", context)
+        == "<"
+        + (
+            data
+            if isinstance(data, str)
+            else ""
+            if data is None
+            else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        )
+        + ">"
+    )

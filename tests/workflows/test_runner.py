@@ -32,15 +32,13 @@ def assert_sandbox_holds_what_the_references_point_to(sandbox, run, contact_emai
     assert posted[("POST", "/api/3/deals")]["deal"]["title"] == f"Deal for {contact_email}"
     assert posted[("POST", "/api/3/deals")]["deal"]["value"] == 125050  # a number stayed a number (cents)
     note = next(b for (m, p), b in posted.items() if m == "POST" and p.endswith("/notes"))
-    assert note["note"]["note"] == (f"List membership {outputs['subscribe']['contactList']['id']} "
-                                    f"for contact {contact_id}")
+    assert note["note"]["note"] == (f"List membership {outputs['subscribe']['contactList']['id']} for contact {contact_id}")
     assert f"/api/3/deals/{deal_id}/notes" in {p for _, p in posted}
 
 
 def test_four_steps_run_end_to_end(connector, sandbox, auths, store, four_steps, run):
     events = []
-    record = run_workflow(connector, four_steps, authentications=auths, store=store, trigger=TRIGGER,
-                          on_event=events.append)
+    record = run_workflow(connector, four_steps, authentications=auths, store=store, trigger=TRIGGER, on_event=events.append)
     assert record.status == "succeeded", record.error
     assert [s.status for s in record.steps] == ["succeeded"] * 4
     assert len(sandbox.log) == 4
@@ -53,8 +51,7 @@ def test_four_steps_run_end_to_end(connector, sandbox, auths, store, four_steps,
     # events: started, then each step started/finished in order, then finished
     kinds = [(e["event"], e.get("step")) for e in events]
     assert kinds[0] == ("run_started", None) and kinds[-1] == ("run_finished", None)
-    assert kinds[1:-1] == [(k, s) for s in ("contact", "subscribe", "deal", "note")
-                           for k in ("step_started", "step_finished")]
+    assert kinds[1:-1] == [(k, s) for s in ("contact", "subscribe", "deal", "note") for k in ("step_started", "step_finished")]
     assert all(e["run_id"] == record.id for e in events)
     # the store holds the run as it was: document, resolved inputs, outputs, timings
     kept = store.get(record.id)
@@ -66,8 +63,9 @@ def test_four_steps_run_end_to_end(connector, sandbox, auths, store, four_steps,
 def test_the_async_twin(connector, sandbox, auths, store, four_steps):
     async def go():
         try:
-            return await arun_workflow(connector, four_steps, authentications=auths, store=store,
-                                       trigger={**TRIGGER, "email": "async@example.com"})
+            return await arun_workflow(
+                connector, four_steps, authentications=auths, store=store, trigger={**TRIGGER, "email": "async@example.com"}
+            )
         finally:
             await connector.aclose()
 
@@ -76,16 +74,20 @@ def test_the_async_twin(connector, sandbox, auths, store, four_steps):
     assert_sandbox_holds_what_the_references_point_to(sandbox, record, "async@example.com")
 
 
-@pytest.mark.parametrize(("step", "field", "reference", "says"), [
-    (1, "contact_id", "$.steps.deal.deal.id", "later step"),
-    (1, "contact_id", "$.steps.subscribe.contactList.id", "this step itself"),
-    (2, "contact_id", "$.steps.contakt.contact.id", "there is no step 'contakt'"),
-    (1, "contact_id", "$.steps.contact.contact.idd", "has no contact.idd"),
-    (3, "note", "Deal {$.steps.deal.deals[0].id}", "has no deals[0].id"),
-    (0, "email", "$.trigger.mail", "has no mail"),
-])
-def test_bad_references_are_refused_before_any_request(connector, sandbox, auths, store, four_steps, step, field,
-                                                        reference, says):
+@pytest.mark.parametrize(
+    ("step", "field", "reference", "says"),
+    [
+        (1, "contact_id", "$.steps.deal.deal.id", "later step"),
+        (1, "contact_id", "$.steps.subscribe.contactList.id", "this step itself"),
+        (2, "contact_id", "$.steps.contakt.contact.id", "there is no step 'contakt'"),
+        (1, "contact_id", "$.steps.contact.contact.idd", "has no contact.idd"),
+        (3, "note", "Deal {$.steps.deal.deals[0].id}", "has no deals[0].id"),
+        (0, "email", "$.trigger.mail", "has no mail"),
+    ],
+)
+def test_bad_references_are_refused_before_any_request(
+    connector, sandbox, auths, store, four_steps, step, field, reference, says
+):
     four_steps["steps"][step]["input"][field] = reference
     checked = check_workflow(connector, four_steps)
     assert not checked.ok
@@ -111,8 +113,10 @@ def test_literal_inputs_and_operations_are_checked_too(connector, four_steps):
     del four_steps["steps"][2]["input"]["currency"]
     checked = check_workflow(connector, four_steps)
     assert {(e["pointer"], e["keyword"]) for e in checked.errors} == {
-        ("/steps/1/input/list_id", "pattern"), ("/steps/2/input/currency", "required"),
-        ("/steps/3/operation", "operation")}
+        ("/steps/1/input/list_id", "pattern"),
+        ("/steps/2/input/currency", "required"),
+        ("/steps/3/operation", "operation"),
+    }
 
 
 def test_trigger_data_is_checked_first(connector, sandbox, auths, store, four_steps):
@@ -122,8 +126,7 @@ def test_trigger_data_is_checked_first(connector, sandbox, auths, store, four_st
     assert len(sandbox.log) == 0
 
 
-def test_template_syntax_in_user_input_reaches_the_account_literally(connector, sandbox, auths, store, four_steps,
-                                                                      run):
+def test_template_syntax_in_user_input_reaches_the_account_literally(connector, sandbox, auths, store, four_steps, run):
     four_steps["steps"][3]["input"]["note"] = "{{ 7*7 }} {% if x %}{$.trigger.first_name}{% endif %} $.trigger"
     trigger = {**TRIGGER, "first_name": "{{ 7*7 }}{% raw %}$.steps.contact.contact.id"}
     record = run_workflow(connector, four_steps, authentications=auths, store=store, trigger=trigger)
@@ -162,7 +165,9 @@ def test_resume_after_a_failure_does_not_send_steps_one_and_two_again(connector,
     assert resumed.status == "succeeded", resumed.error
     assert [s.status for s in resumed.steps] == ["skipped", "skipped", "succeeded", "succeeded"]
     assert [(e.method, e.path) for e in sandbox.log[before:]] == [
-        ("POST", "/api/3/deals"), ("POST", f"/api/3/deals/{resumed.steps[2].output['deal']['id']}/notes")]
+        ("POST", "/api/3/deals"),
+        ("POST", f"/api/3/deals/{resumed.steps[2].output['deal']['id']}/notes"),
+    ]
     assert sandbox.log.count("POST", "/api/3/contacts") == 1 and sandbox.log.count("POST", "/api/3/contactLists") == 1
     # the new run used the recorded outputs; the old run says who resumed it
     assert resumed.steps[0].output == failed.steps[0].output and resumed.resumed_from == failed.id
@@ -213,8 +218,13 @@ def test_the_run_store_never_holds_the_key(connector, sandbox, sandbox_server, s
     assert ok.status == "succeeded"
     doc = copy.deepcopy(four_steps)
     doc["steps"][1]["authentication"] = "Wrong key"
-    failed = run_workflow(connector, doc, authentications={"Sandbox": good, "Wrong key": bad}, store=store,
-                          trigger={**TRIGGER, "email": "b@example.com"})
+    failed = run_workflow(
+        connector,
+        doc,
+        authentications={"Sandbox": good, "Wrong key": bad},
+        store=store,
+        trigger={**TRIGGER, "email": "b@example.com"},
+    )
     assert failed.error["type"] == "authentication"
     store.close()
     for path in (tmp_path / "home").iterdir():
@@ -225,25 +235,30 @@ def test_the_run_store_never_holds_the_key(connector, sandbox, sandbox_server, s
 
 def test_prune_keeps_the_newest(connector, sandbox, auths, store, four_steps):
     four_steps["steps"] = four_steps["steps"][:1]
-    ids = [run_workflow(connector, four_steps, authentications=auths, store=store,
-                        trigger={"email": f"p{i}@example.com"}).id for i in range(4)]
+    ids = [
+        run_workflow(connector, four_steps, authentications=auths, store=store, trigger={"email": f"p{i}@example.com"}).id
+        for i in range(4)
+    ]
     assert store.prune(keep=2) == 2
     assert [r.id for r in store.list()] == ids[:1:-1]
     assert store.prune(older_than=3600) == 0
     assert store.prune(older_than=0) == 2 and store.list() == []
 
 
-@pytest.mark.parametrize(("route", "step", "status"), [
-    ("POST /api/3/contactLists", "subscribe", "failed"),        # an upsert: safe to send again
-    ("POST /api/3/deals", "deal", "outcome_unknown"),          # an unsafe create: only with retry_unknown
-])
-def test_a_cancelled_run_says_where_it_stopped_and_resumes(connector, sandbox, auths, store, four_steps, route, step,
-                                                            status):
+@pytest.mark.parametrize(
+    ("route", "step", "status"),
+    [
+        ("POST /api/3/contactLists", "subscribe", "failed"),  # an upsert: safe to send again
+        ("POST /api/3/deals", "deal", "outcome_unknown"),  # an unsafe create: only with retry_unknown
+    ],
+)
+def test_a_cancelled_run_says_where_it_stopped_and_resumes(connector, sandbox, auths, store, four_steps, route, step, status):
     sandbox.faults.add(route, delay_headers=1.5, times=1)
 
     async def go():
-        task = asyncio.get_running_loop().create_task(arun_workflow(
-            connector, four_steps, authentications=auths, store=store, trigger=TRIGGER))
+        task = asyncio.get_running_loop().create_task(
+            arun_workflow(connector, four_steps, authentications=auths, store=store, trigger=TRIGGER)
+        )
         for _ in range(600):
             await asyncio.sleep(0.01)
             runs = store.list()

@@ -50,8 +50,10 @@ def served(home, account, service_connector):
         response.read()
         seen.append(str(response.headers) + response.text)
 
-    with running(settings, sandbox=account, connector=service_connector) as (service, url), \
-            httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client:
+    with (
+        running(settings, sandbox=account, connector=service_connector) as (service, url),
+        httpx.Client(base_url=url, timeout=60, event_hooks={"response": [record]}) as client,
+    ):
         yield service, client
     assert seen and not [text for text in seen if account.api_key in text], "a key came back in a response"
 
@@ -96,11 +98,14 @@ def test_a_four_step_run_streams_its_events_and_is_kept(served, account, four_st
     assert account.api_key not in json.dumps(run) + json.dumps(events)
 
 
-@pytest.mark.parametrize(("step", "field", "reference"), [
-    (1, "contact_id", "$.steps.note.note.id"),          # a later step
-    (1, "contact_id", "$.steps.ghost.contact.id"),      # a step that does not exist
-    (1, "contact_id", "$.steps.contact.contact.uid"),   # a path the output schema lacks
-])
+@pytest.mark.parametrize(
+    ("step", "field", "reference"),
+    [
+        (1, "contact_id", "$.steps.note.note.id"),  # a later step
+        (1, "contact_id", "$.steps.ghost.contact.id"),  # a step that does not exist
+        (1, "contact_id", "$.steps.contact.contact.uid"),  # a path the output schema lacks
+    ],
+)
 def test_bad_references_are_refused_before_any_request(served, account, four_steps, step, field, reference):
     service, client = served
     four_steps["steps"][step]["input"][field] = reference
@@ -124,8 +129,7 @@ def test_check_warns_and_knows_the_service_authentications(served, four_steps):
     checked = client.post("/api/workflows/check", json={"workflow": doc}).json()
     assert [e["pointer"] for e in checked["errors"]] == ["/steps/3/authentication"]
     bad = client.post("/api/workflows/check", json={"workflow": {"version": 1, "name": "x", "steps": [{}]}}).json()
-    assert {e["pointer"] for e in bad["errors"]} == {"/steps/0/id", "/steps/0/name", "/steps/0/operation",
-                                                     "/steps/0/input"}
+    assert {e["pointer"] for e in bad["errors"]} == {"/steps/0/id", "/steps/0/name", "/steps/0/operation", "/steps/0/input"}
 
 
 def test_resume_through_the_service_after_a_restart(home, account, service_connector, four_steps):
@@ -133,21 +137,29 @@ def test_resume_through_the_service_after_a_restart(home, account, service_conne
     account.reset()
     account.faults.add("POST /api/3/deals", statuses=[400])
     settings = ServiceSettings(host="127.0.0.1", port=0, home=home)
-    with running(settings, sandbox=account, connector=service_connector) as (_, url), \
-            httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running(settings, sandbox=account, connector=service_connector) as (_, url),
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
         _, events = stream_run(client, "/api/workflows/runs", {"workflow": four_steps, "trigger": TRIGGER})
         assert events[-1]["status"] == "failed" and events[-1]["stopped_at"] == "deal"
         run_id = events[0]["run_id"]
         before = client.get(f"/api/runs/{run_id}").json()
-    with running(settings, sandbox=account, connector=service_connector) as (_, url), \
-            httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running(settings, sandbox=account, connector=service_connector) as (_, url),
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
         after = client.get(f"/api/runs/{run_id}").json()
         assert after == before and after["status"] == "failed" and after["error"]["step"] == "deal"
         sent = len(account.log)
         response, events = stream_run(client, f"/api/runs/{run_id}/resume", {"retry_unknown": False})
         assert response.status_code == 200 and events[-1]["status"] == "succeeded"
         assert [(e["step"], e["status"]) for e in events if e["event"] == "step_finished"] == [
-            ("contact", "skipped"), ("subscribe", "skipped"), ("deal", "succeeded"), ("note", "succeeded")]
+            ("contact", "skipped"),
+            ("subscribe", "skipped"),
+            ("deal", "succeeded"),
+            ("note", "succeeded"),
+        ]
         assert [e.path for e in account.log[sent:]][0] == "/api/3/deals" and len(account.log) - sent == 2
         assert account.log.count("POST", "/api/3/contacts") == 1
         again = client.post(f"/api/runs/{run_id}/resume", json={})
@@ -217,8 +229,10 @@ def test_a_run_goes_on_and_is_recorded_when_the_client_goes_away(served, account
 
     _, client = served
     account.faults.add("POST /api/3/contactLists", delay_headers=1, times=1)
-    with httpx.Client(base_url=client.base_url, timeout=30) as leaving, \
-            leaving.stream("POST", "/api/workflows/runs", json={"workflow": four_steps, "trigger": TRIGGER}) as response:
+    with (
+        httpx.Client(base_url=client.base_url, timeout=30) as leaving,
+        leaving.stream("POST", "/api/workflows/runs", json={"workflow": four_steps, "trigger": TRIGGER}) as response,
+    ):
         first = json.loads(next(response.iter_lines()))
         assert client.get(f"/api/runs/{first['run_id']}").json()["status"] == "running"
     assert first["event"] == "run_started"  # the client has gone while step 2 waits

@@ -39,13 +39,13 @@ def _all_steps(connector, store, run_id, auths, count):
 def test_step_by_step_gives_the_same_run_as_the_runner(connector, sandbox, auths, runs, four_steps):
     events = []
     run_id = _record(connector, runs, four_steps)
-    results = [run_step(connector, runs, run_id, i, authentications=auths.get, on_event=events.append)
-               for i in range(4)]
+    results = [run_step(connector, runs, run_id, i, authentications=auths.get, on_event=events.append) for i in range(4)]
     assert [r.status for r in results] == ["succeeded"] * 4 and results[-1].run_status == "succeeded"
     assert all(r.sent for r in results)
     stepwise = runs.get(run_id)
-    whole = run_workflow(connector, four_steps, authentications=auths, store=runs,
-                         trigger={**TRIGGER, "email": "bob@example.com"})
+    whole = run_workflow(
+        connector, four_steps, authentications=auths, store=runs, trigger={**TRIGGER, "email": "bob@example.com"}
+    )
     assert stepwise.status == whole.status == "succeeded"
     assert [s.input.keys() for s in stepwise.steps] == [s.input.keys() for s in whole.steps]
     assert stepwise.steps[1].input["contact_id"] == stepwise.steps[0].output["contact"]["id"]
@@ -78,8 +78,15 @@ def test_an_unsafe_step_left_running_by_a_dead_worker_is_not_sent_again(connecto
 
 
 def test_a_safe_step_left_running_by_a_dead_worker_runs_again(connector, sandbox, auths, runs, four_steps):
-    four_steps["steps"][1:] = [{"id": "read", "name": "Read it back", "operation": "get_contact",
-                                "authentication": "Sandbox", "input": {"contact_id": "$.steps.contact.contact.id"}}]
+    four_steps["steps"][1:] = [
+        {
+            "id": "read",
+            "name": "Read it back",
+            "operation": "get_contact",
+            "authentication": "Sandbox",
+            "input": {"contact_id": "$.steps.contact.contact.id"},
+        }
+    ]
     run_id = _record(connector, runs, four_steps)
     _all_steps(connector, runs, run_id, auths, 1)
     runs.start_step(run_id, 1, {"contact_id": "x"})
