@@ -2,7 +2,7 @@
 
 The key is the account's origin (hashed), never the API key. Backends share one
 small interface so a single process (memory), several processes on one host (a
-``fcntl``-locked file) or a fleet (Redis through the ``limits`` library) hold the
+``fcntl``-locked file) or a fleet (a sorted set per account in Redis) hold the
 same budget, and a pause written after a 429 stops every worker that reads it.
 
 ``guard`` widens the window a little: a slot is taken when the request leaves,
@@ -18,6 +18,7 @@ import hashlib
 import logging
 import math
 import os
+import secrets
 import stat
 import struct
 import threading
@@ -26,7 +27,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from .clock import Clock
 
@@ -196,10 +197,10 @@ class FileLimiter:
 
 
 class RedisLimiter:
-    """Several hosts: the moving window of the ``limits`` library on Redis, and the pause as a key with a TTL.
+    """Several hosts: the moving window as a sorted set per account in Redis, and the pause as a key with a TTL.
 
-    Needs the optional extra ``redis`` (``limits`` and ``redis``). Times come from
-    each host's wall clock (as in ``limits``): keep the hosts NTP-synchronised.
+    Needs the optional extra ``redis`` (redis-py). One Lua script takes or refuses a slot atomically,
+    and its times come from the Redis server (``TIME``), so the hosts' clocks do not matter.
     """
 
     def __init__(
@@ -211,21 +212,19 @@ class RedisLimiter:
         prefix: str = "connector-rate",
     ) -> None:
         _check(requests, per_seconds, guard)
-        if float(per_seconds) != int(per_seconds):
-            raise ValueError("the Redis backend needs a whole number of seconds per window")
         try:
-            from limits import RateLimitItemPerSecond
-            from limits.strategies import MovingWindowRateLimiter
+            import redis
         except ImportError:  # pragma: no cover - depends on the install
             raise RuntimeError("the Redis rate-limit backend needs the optional extra: pip install '.[redis]'") from None
-        storage = _guarded_storage(url, guard, prefix)
-        self._item = RateLimitItemPerSecond(requests, int(per_seconds))
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._redis = storage.get_connection()
+        if url.startswith("redis+unix:"):
+            url = "unix:" + url[len("redis+unix:") :]
+        self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
+        self._requests = int(requests)
+        self._per_us = math.ceil(per_seconds * 1_000_000)
+        self._guard_us = math.ceil(guard * 1_000_000)
+        self._acquire_script = self._redis.register_script(_ACQUIRE_LUA)
         self._pause_script = self._redis.register_script(_PAUSE_LUA)
-        import redis
-
         self._errors = (redis.RedisError, OSError)
         self._fallback = _Fallback(requests, per_seconds, guard, "redis")
 
@@ -237,17 +236,10 @@ class RedisLimiter:
             return self._fallback.local.try_acquire(key)
 
     def _shared_acquire(self, key: str) -> float:
-        paused_ms = self._redis.pttl(f"{self._prefix}:pause:{key}")
-        if paused_ms and paused_ms > 0:
-            return float(paused_ms) / 1000
-        if self._limiter.hit(self._item, key):
-            return 0.0
-        stats = self._limiter.get_window_stats(self._item, key)
-        if stats.remaining > 0:
-            return 0.001  # a slot freed in between: ask again at once
-        import time
-
-        return max(stats.reset_time - time.time(), 0.001)
+        keys = [f"{self._prefix}:pause:{key}", f"{self._prefix}:window:{key}"]
+        args: list[int | str] = [self._requests, self._per_us, self._guard_us, secrets.token_hex(8)]
+        wait_us = int(self._acquire_script(keys=keys, args=args))
+        return 0.0 if wait_us <= 0 else max(wait_us / 1_000_000, 0.001)
 
     def pause(self, key: str, seconds: float) -> None:
         self._fallback.local.pause(key, seconds)
@@ -258,27 +250,40 @@ class RedisLimiter:
             self._fallback.warn(exc)
 
 
+# KEYS: the pause key, the window (a sorted set: member = a unique token, score = when the hit counts, in
+# microseconds of the server's clock). ARGV: requests, window and guard in microseconds, the token.
+# Returns 0 when a slot was taken, else the wait in microseconds (always >= 1). Each hit is recorded
+# ``guard`` late, so it stays in the window ``per + guard`` after it was taken (as the other backends).
+# Whole microseconds as integers, written with %d: exact in Lua's doubles (``..`` would print 14 digits only),
+# and Redis truncates a float reply.
+_ACQUIRE_LUA = """
+local paused = redis.call('pttl', KEYS[1])
+if paused > 0 then return paused * 1000 end
+local requests, per, guard = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: TIME before a write
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+-- expired, or from a server clock that jumped back: drop either way
+redis.call('zremrangebyscore', KEYS[2], '-inf', string.format('%d', now - per))
+redis.call('zremrangebyscore', KEYS[2], string.format('(%d', now + guard + per), '+inf')
+local count = redis.call('zcard', KEYS[2])
+if count < requests then
+  redis.call('zadd', KEYS[2], string.format('%d', now + guard), ARGV[4])
+  redis.call('pexpire', KEYS[2], math.ceil((per + guard) / 1000) + 1)
+  return 0
+end
+local oldest = redis.call('zrange', KEYS[2], count - requests, count - requests, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + per - now
+if wait < 1 then wait = 1 end
+return wait
+"""
+
 # Extend the pause only: two workers hit by one throttle do not shorten each other's wait.
 _PAUSE_LUA = """
 local left = redis.call('pttl', KEYS[1])
 if left < tonumber(ARGV[1]) then redis.call('set', KEYS[1], '1', 'px', ARGV[1]) end
 return 1
 """
-
-
-def _guarded_storage(url: str, guard: float, prefix: str) -> Any:
-    """``limits``' Redis storage, with each hit recorded ``guard`` seconds late (a wider window)."""
-    import time
-
-    from limits.storage import RedisStorage
-
-    class GuardedRedisStorage(RedisStorage):
-        def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-            if not guard:
-                return super().acquire_entry(key, limit, expiry, amount)
-            return bool(self.lua_acquire_moving_window([self.prefixed_key(key)], [time.time() + guard, limit, expiry, amount]))
-
-    return GuardedRedisStorage(url, key_prefix=prefix)
 
 
 def _private_folder(path: Path) -> None:
