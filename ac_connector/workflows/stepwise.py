@@ -23,11 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ConnectorError, RateLimited, ValidationError
+from engine.errors import ConnectorError, RateLimited
 
 from .document import build_workflow
-from .references import ResolveError, resolve
-from .runner import OnEvent, _safe_to_repeat, _step_error, _validate
+from .runner import OnEvent, _safe_to_repeat, _step_error, _validate, resolve_step_input, step_started_event
 from .runs import RunStore, iso
 
 FINAL = ("succeeded", "failed", "outcome_unknown", "skipped")
@@ -121,28 +120,12 @@ def run_step(
         }
         return _stop(store, emit, run_id, index, step.id, "outcome_unknown", record.input, error, record.started_at)
 
-    emit(
-        {
-            "event": "step_started",
-            "run_id": run_id,
-            "step": step.id,
-            "index": index,
-            "name": step.name,
-            "operation": step.operation,
-        }
-    )
+    emit(step_started_event(run_id, index, step))
     began = time.monotonic()
     absent: dict[str, str] = {}
-    try:
-        resolved = resolve(step.input, {"trigger": run.trigger, "steps": run.outputs()}, absent=absent)
-    except ResolveError as exc:
-        error = _step_error(
-            ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}]),
-            step.id,
-            index,
-            step.operation,
-        )
-        return _stop(store, emit, run_id, index, step.id, "failed", None, error, None, began)
+    resolved, resolve_error = resolve_step_input(step, index, {"trigger": run.trigger, "steps": run.outputs()}, absent)
+    if resolve_error is not None:
+        return _stop(store, emit, run_id, index, step.id, "failed", None, resolve_error, None, began)
     started = _claim(store, run_id, index, resolved, repeatable=record.status == "running")
     if started is None:  # another delivery holds or finished it
         now = store.get(run_id)
