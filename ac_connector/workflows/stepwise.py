@@ -130,42 +130,24 @@ def run_step(
     if started is None:  # another delivery holds or finished it
         now = store.get(run_id)
         return StepResult(run_id, index, now.steps[index].status, now.status, now.steps[index].output, now.steps[index].error)
+
+    def stop_on(exc: ConnectorError, status: str = "failed", *, sent: bool = False) -> StepResult:
+        """The step ended with a typed error after it was claimed: record it and stop the run."""
+        error = _step_error(exc, step.id, index, step.operation)
+        return _stop(store, emit, run_id, index, step.id, status, resolved, error, started, began, sent=sent)
+
     try:
         _validate(connector, step.operation, resolved, absent)
         auth = authentications(step.authentication)
     except ConnectorError as exc:
-        return _stop(
-            store,
-            emit,
-            run_id,
-            index,
-            step.id,
-            "failed",
-            resolved,
-            _step_error(exc, step.id, index, step.operation),
-            started,
-            began,
-        )
+        return stop_on(exc)
     try:
         output = send(step.operation, resolved, auth)
     except RateLimited as exc:
         _release(store, run_id, index)
         raise StepDeferred(max(float(exc.retry_after or 1.0), 0.05), _step_error(exc, step.id, index, step.operation)) from None
     except ConnectorError as exc:
-        status = "outcome_unknown" if exc.type == "outcome_unknown" else "failed"
-        return _stop(
-            store,
-            emit,
-            run_id,
-            index,
-            step.id,
-            status,
-            resolved,
-            _step_error(exc, step.id, index, step.operation),
-            started,
-            began,
-            sent=True,
-        )
+        return stop_on(exc, "outcome_unknown" if exc.type == "outcome_unknown" else "failed", sent=True)
     except Exception as exc:  # a bug: recorded by class name only (messages may hold data)
         error = {
             "type": "internal",
