@@ -223,6 +223,16 @@ no call waits for the pool (a pool timeout is retried as "never sent"). httpx's 
 checks every idle connection on each request, and more of them cost more CPU than reconnecting saves."""
 
 
+def _pool_options(context: ssl.SSLContext, limits: httpx.Limits) -> dict[str, typing.Any]:
+    """What both guarded transports give their httpcore pool: httpx's limits and the one SSL context."""
+    return {
+        "ssl_context": context,
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport on :class:`GuardedBackend` (HTTP/1.1, no proxy). ``ssl_context`` defaults to one
     that verifies against the system's certificates (built once here: it takes tens of milliseconds)."""
@@ -230,23 +240,11 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
         context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
         super().__init__(verify=context, trust_env=False, limits=limits)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(),
-        )
+        self._pool = httpcore.ConnectionPool(**_pool_options(context, limits), network_backend=GuardedBackend())
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, ssl_context: ssl.SSLContext | None = None, limits: httpx.Limits = LIMITS) -> None:
         context = ssl_context or httpx.create_ssl_context(verify=True, trust_env=False)
         super().__init__(verify=context, trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncGuardedBackend(),
-        )
+        self._pool = httpcore.AsyncConnectionPool(**_pool_options(context, limits), network_backend=AsyncGuardedBackend())

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..workflows.runs import where_equal
+
 DEDUPE_WINDOW = 7 * 24 * 3600
 
 SCHEMA = (
@@ -192,17 +194,8 @@ class TriggerStore:
 
     def events(self, trigger_id: str | None = None, state: str | None = None, limit: int = 1000) -> list[EventRecord]:
         """Oldest first."""
-        where, params = [], []
-        if trigger_id:
-            where.append("trigger_id = ?")
-            params.append(trigger_id)
-        if state:
-            where.append("state = ?")
-            params.append(state)
-        sql = f"SELECT {_EVENT_COLUMNS} FROM trigger_events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY received, seq LIMIT ?"
+        where, params = where_equal(trigger_id=trigger_id, state=state)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM trigger_events{where} ORDER BY received, seq LIMIT ?"
         return [_event(r) for r in self.backend.query(sql, (*params, limit))]
 
     def prune_events(self, older_than: float = DEDUPE_WINDOW) -> int:

@@ -170,35 +170,39 @@ def _reuse(plan: _Plan, index: int) -> Any:
     return output
 
 
+def step_started_event(run_id: str, index: int, step: Any) -> dict[str, Any]:
+    """The ``step_started`` event: the same whether a run goes in one process or step by step."""
+    return {
+        "event": "step_started",
+        "run_id": run_id,
+        "step": step.id,
+        "index": index,
+        "name": step.name,
+        "operation": step.operation,
+    }
+
+
+def resolve_step_input(
+    step: Any, index: int, context: Mapping[str, Any], absent: dict[str, str]
+) -> tuple[Any, dict[str, Any] | None]:
+    """The step's input with its references resolved, or ``(None, error)``: the typed error naming the
+    reference that cannot be resolved, as the run records it."""
+    try:
+        return resolve(step.input, context, absent=absent), None
+    except ResolveError as exc:
+        error = ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}])
+        return None, _step_error(error, step.id, index, step.operation)
+
+
 def _step(plan: _Plan, index: int, outputs: Mapping[str, Any]) -> Generator[_Call, _Outcome, tuple[str, Any, Any]]:
     """One step: resolve its references, record it as running, validate, call, record how it ended."""
     step, store, run_id = plan.workflow.steps[index], plan.store, plan.run_id
-    _emit(
-        plan,
-        {
-            "event": "step_started",
-            "run_id": run_id,
-            "step": step.id,
-            "index": index,
-            "name": step.name,
-            "operation": step.operation,
-        },
-    )
+    _emit(plan, step_started_event(run_id, index, step))
     began = time.monotonic()
-    resolved: Any = None
     started: float | None = None
-    error: dict[str, Any] | None = None
     status, output = "failed", None
     absent: dict[str, str] = {}
-    try:
-        resolved = resolve(step.input, {"trigger": plan.trigger, "steps": outputs}, absent=absent)
-    except ResolveError as exc:
-        error = _step_error(
-            ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}]),
-            step.id,
-            index,
-            step.operation,
-        )
+    resolved, error = resolve_step_input(step, index, {"trigger": plan.trigger, "steps": outputs}, absent)
     if error is None:
         started = store.start_step(run_id, index, resolved)
         try:

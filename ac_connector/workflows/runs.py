@@ -92,6 +92,14 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def where_equal(**columns: Any) -> tuple[str, list[Any]]:
+    """`` WHERE a = ? AND b = ?`` over the columns given a value (empty ones are no filter), with its params:
+    the listings of runs and trigger events filter the same way."""
+    given = {name: value for name, value in columns.items() if value}
+    clause = " WHERE " + " AND ".join(f"{name} = ?" for name in given) if given else ""
+    return clause, list(given.values())
+
+
 class SqliteBackend:
     """One connection shared by threads behind a lock; a busy timeout for other processes' writers."""
 
@@ -424,17 +432,8 @@ class RunStore:
 
     def list(self, workflow: str | None = None, limit: int = 50, status: str | None = None) -> list[RunRecord]:
         """Newest first, without their steps."""
-        where, params = [], []
-        if workflow:
-            where.append("workflow_name = ?")
-            params.append(workflow)
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY started_at DESC, id LIMIT ?"
+        where, params = where_equal(workflow_name=workflow, status=status)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY started_at DESC, id LIMIT ?"
         return [_run_from_row(r) for r in self.backend.query(sql, (*params, max(1, min(int(limit), 1000))))]
 
     def prune(self, keep: int | None = None, older_than: float | None = None) -> int:

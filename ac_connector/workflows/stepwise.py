@@ -23,11 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ConnectorError, RateLimited, ValidationError
+from engine.errors import ConnectorError, RateLimited
 
 from .document import build_workflow
-from .references import ResolveError, resolve
-from .runner import OnEvent, _safe_to_repeat, _step_error, _validate
+from .runner import OnEvent, _safe_to_repeat, _step_error, _validate, resolve_step_input, step_started_event
 from .runs import RunStore, iso
 
 FINAL = ("succeeded", "failed", "outcome_unknown", "skipped")
@@ -121,68 +120,34 @@ def run_step(
         }
         return _stop(store, emit, run_id, index, step.id, "outcome_unknown", record.input, error, record.started_at)
 
-    emit(
-        {
-            "event": "step_started",
-            "run_id": run_id,
-            "step": step.id,
-            "index": index,
-            "name": step.name,
-            "operation": step.operation,
-        }
-    )
+    emit(step_started_event(run_id, index, step))
     began = time.monotonic()
     absent: dict[str, str] = {}
-    try:
-        resolved = resolve(step.input, {"trigger": run.trigger, "steps": run.outputs()}, absent=absent)
-    except ResolveError as exc:
-        error = _step_error(
-            ValidationError([{"pointer": exc.pointer or "/", "keyword": "reference", "message": exc.message}]),
-            step.id,
-            index,
-            step.operation,
-        )
-        return _stop(store, emit, run_id, index, step.id, "failed", None, error, None, began)
+    resolved, resolve_error = resolve_step_input(step, index, {"trigger": run.trigger, "steps": run.outputs()}, absent)
+    if resolve_error is not None:
+        return _stop(store, emit, run_id, index, step.id, "failed", None, resolve_error, None, began)
     started = _claim(store, run_id, index, resolved, repeatable=record.status == "running")
     if started is None:  # another delivery holds or finished it
         now = store.get(run_id)
         return StepResult(run_id, index, now.steps[index].status, now.status, now.steps[index].output, now.steps[index].error)
+
+    def stop_on(exc: ConnectorError, status: str = "failed", *, sent: bool = False) -> StepResult:
+        """The step ended with a typed error after it was claimed: record it and stop the run."""
+        error = _step_error(exc, step.id, index, step.operation)
+        return _stop(store, emit, run_id, index, step.id, status, resolved, error, started, began, sent=sent)
+
     try:
         _validate(connector, step.operation, resolved, absent)
         auth = authentications(step.authentication)
     except ConnectorError as exc:
-        return _stop(
-            store,
-            emit,
-            run_id,
-            index,
-            step.id,
-            "failed",
-            resolved,
-            _step_error(exc, step.id, index, step.operation),
-            started,
-            began,
-        )
+        return stop_on(exc)
     try:
         output = send(step.operation, resolved, auth)
     except RateLimited as exc:
         _release(store, run_id, index)
         raise StepDeferred(max(float(exc.retry_after or 1.0), 0.05), _step_error(exc, step.id, index, step.operation)) from None
     except ConnectorError as exc:
-        status = "outcome_unknown" if exc.type == "outcome_unknown" else "failed"
-        return _stop(
-            store,
-            emit,
-            run_id,
-            index,
-            step.id,
-            status,
-            resolved,
-            _step_error(exc, step.id, index, step.operation),
-            started,
-            began,
-            sent=True,
-        )
+        return stop_on(exc, "outcome_unknown" if exc.type == "outcome_unknown" else "failed", sent=True)
     except Exception as exc:  # a bug: recorded by class name only (messages may hold data)
         error = {
             "type": "internal",

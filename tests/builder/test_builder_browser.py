@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers.builder_pages import builder_page, field
 
 expect: Any = None
 
@@ -26,36 +27,8 @@ def _expect(browser) -> None:
 def page(browser, served) -> Iterator[Any]:
     """A fresh browser context (no autosaved workflow) on the builder page; fails on script errors and on any
     request that leaves the service (the page must work offline)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on(
-        "request",
-        lambda r: (
-            problems.append(f"external request: {r.url}")
-            if not (r.url.startswith(served.url) or r.url.startswith(("blob:", "data:")))
-            else None
-        ),
-    )
-    page.goto(served.url + "/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    yield page
-    context.close()
-    assert not problems, problems
-
-
-def field(page, pointer: str):
-    return page.locator(f'.field[data-pointer="{pointer}"]')
+    with builder_page(browser, served) as opened:
+        yield opened
 
 
 def add_step_by_dragging(page) -> None:
