@@ -14,7 +14,7 @@ import httpx
 from jsonschema import Draft202012Validator
 from jsonschema.validators import extend
 
-# The facts of the official description (scripts/openapi_facts.py): nothing is read from the reference folder beside the checkout.
+# The facts of the official description, made by scripts/openapi_facts.py (the reference folder is not read).
 SPEC_FILE = Path(__file__).resolve().parents[1] / "data" / "activecampaign-v3.facts.json"
 API_ROOT = "/api/3"
 

@@ -11,7 +11,7 @@ from engine.loader import load_connector
 from tests.conftest import ROOT
 
 SPEC = load_connector(ROOT)
-# The reference connector's operation ids, extracted by scripts/openapi_facts.py (nothing read from the reference folder beside the checkout).
+# The reference connector's operation ids, extracted by scripts/openapi_facts.py (the reference folder is not read).
 REFERENCE = ROOT / "tests" / "data" / "reference-operations.txt"
 
 
