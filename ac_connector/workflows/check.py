@@ -54,6 +54,7 @@ def check_references(connector: Any, workflow: Workflow) -> CheckResult:
         result.warnings.append({"pointer": "/steps", "keyword": "minItems", "message": "the workflow has no steps yet"})
     described: dict[str, dict[str, Any] | None] = {}
     index = {s.id: i for i, s in enumerate(workflow.steps)}
+    _check_trigger_events(workflow.trigger, result)
     trigger_schema = trigger_data_schema(connector, workflow.trigger)
     for i, step in enumerate(workflow.steps):
         base = f"/steps/{i}"
@@ -77,6 +78,26 @@ def check_references(connector: Any, workflow: Workflow) -> CheckResult:
         if op is not None:
             _check_literals(connector, step.operation, step.input, referenced, base, result)
     return result
+
+
+def _check_trigger_events(trigger: Any, result: CheckResult) -> None:
+    """A webhook trigger names documented events only: an unknown name would be refused by the account only
+    when the workflow is enabled, long after the builder said it was fine."""
+    if not isinstance(trigger, Mapping) or trigger.get("type") != "webhook":
+        return
+    from ..triggers.catalog import webhook_events
+
+    known = webhook_events()
+    for i, name in enumerate(trigger.get("events") or ()):
+        if name not in known:
+            examples = ", ".join(sorted(known)[:3])
+            result.errors.append(
+                {
+                    "pointer": f"/trigger/events/{i}",
+                    "keyword": "enum",
+                    "message": f"{name!r} is not an ActiveCampaign event: choose one from the events table (e.g. {examples})",
+                }
+            )
 
 
 def _describe(connector: Any, operation: str, cache: dict[str, dict[str, Any] | None]) -> dict[str, Any] | None:

@@ -139,3 +139,27 @@ def test_the_readme_tables_are_generated_from_the_data():
         check=True,
     ).stdout
     assert readme == fresh, "run: python scripts/triggers_doc.py"
+
+
+def test_workflow_check_refuses_an_event_activecampaign_does_not_have(connector):
+    from ac_connector.workflows import check_workflow
+
+    document = {
+        "version": 1,
+        "name": "On subscribe",
+        "trigger": {"type": "webhook", "authentication": "Sandbox", "events": ["subscribe", "no_such_event"]},
+        "steps": [
+            {
+                "id": "read",
+                "name": "Read the contact",
+                "operation": "get_contact",
+                "authentication": "Sandbox",
+                "input": {"contact_id": "$.trigger.contact.id"},
+            }
+        ],
+    }
+    result = check_workflow(connector, document).to_dict()
+    assert [(e["pointer"], e["keyword"]) for e in result["errors"]] == [("/trigger/events/1", "enum")]
+    assert "no_such_event" in result["errors"][0]["message"]
+    document["trigger"]["events"] = ["subscribe"]
+    assert check_workflow(connector, document).ok
