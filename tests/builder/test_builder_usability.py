@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.builder_pages import axe_violations, builder_page, fake_key_for, field, focused, named, tab_to
+from helpers.builder_pages import (
+    axe_violations,
+    builder_page,
+    fake_key_for,
+    field,
+    focused,
+    named,
+    new_step_form,
+    tab_to,
+)
 
 expect: Any = None
 
@@ -118,10 +127,7 @@ def test_no_serious_or_critical_accessibility_violation_over_the_main_views(brow
     with builder_page(browser, served) as page:
         seen: dict[str, list[str]] = {"empty page": axe_violations(page)}
 
-        page.get_by_role("button", name="Add ActiveCampaign step").click()
-        page.locator("#tab-btn-properties").click()
-        page.locator("#operation-select").select_option("create_deal")
-        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        new_step_form(page, "create_deal")
         seen["a step with its form"] = axe_violations(page)
 
         field(page, "/contact_id").locator(".lookup-toggle").click()
@@ -149,10 +155,7 @@ def test_no_serious_or_critical_accessibility_violation_over_the_main_views(brow
 def test_phone_layout_has_no_sideways_scroll_and_every_control_is_reachable(browser, served, tmp_path):
     served.sandbox.reset()
     with builder_page(browser, served, width=390, height=844) as page:
-        page.get_by_role("button", name="Add ActiveCampaign step").click()
-        page.locator("#tab-btn-properties").click()
-        page.locator("#operation-select").select_option("create_deal")
-        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        new_step_form(page, "create_deal")
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"horizontal scroll: content {width[0]}px in a {width[1]}px window"
         for name in ("Run workflow", "Save JSON", "Load JSON", "Run step", "Add ActiveCampaign step", "Remove step 1"):
@@ -178,10 +181,7 @@ ALL_KEPT = "() => window.keptControls.length > 0 && window.keptControls.every((e
 def test_the_check_as_you_type_updates_nodes_in_place_and_keeps_focus(browser, served):
     served.sandbox.reset()
     with builder_page(browser, served) as page:
-        page.get_by_role("button", name="Add ActiveCampaign step").click()
-        page.locator("#tab-btn-properties").click()
-        page.locator("#operation-select").select_option("create_deal")
-        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        new_step_form(page, "create_deal")
         card = page.locator(".step").first
         expect(card.locator(".problem-badge")).to_be_visible()  # the check has answered for this form
         page.evaluate(KEEP_CONTROLS)
@@ -235,10 +235,7 @@ def test_an_operation_passed_by_while_typing_ahead_does_not_pull_the_focus_back(
 def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, served):
     served.sandbox.reset()
     with builder_page(browser, served) as page:
-        page.get_by_role("button", name="Add ActiveCampaign step").click()
-        page.locator("#tab-btn-properties").click()
-        page.locator("#operation-select").select_option("create_deal")
-        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        new_step_form(page, "create_deal")
         currency = field(page, "/currency")
         box = currency.get_by_role("textbox", name="Currency")
         box.fill("USD")  # no Run pressed: the check runs as the user types, with the service's own rules
@@ -259,10 +256,7 @@ def test_errors_in_plain_words_as_the_user_types_and_gone_when_fixed(browser, se
 def test_undo_remove_and_switching_operation_keeps_what_fits(browser, served):
     served.sandbox.reset()
     with builder_page(browser, served) as page:
-        page.get_by_role("button", name="Add ActiveCampaign step").click()
-        page.locator("#tab-btn-properties").click()
-        page.locator("#operation-select").select_option("create_contact")
-        expect(page.locator("#input-form .schema-form")).to_be_visible()
+        new_step_form(page, "create_contact")
         field(page, "/email").get_by_role("textbox", name="Email").fill("keep@example.com")
         field(page, "/phone").get_by_role("textbox", name="Phone").fill("+1 312 555 0100")
 

@@ -46,6 +46,16 @@ def builder_page(browser: Any, served: Any, *, width: int = 1400, height: int = 
     assert not problems, problems
 
 
+def new_step_form(page: Any, operation: str) -> None:
+    """Add a step, open its Properties tab and choose ``operation``; returns once the form is drawn."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Add ActiveCampaign step").click()
+    page.locator("#tab-btn-properties").click()
+    page.locator("#operation-select").select_option(operation)
+    expect(page.locator("#input-form .schema-form")).to_be_visible()
+
+
 def field(page: Any, pointer: str) -> Any:
     return page.locator(f'.field[data-pointer="{pointer}"]')
 
