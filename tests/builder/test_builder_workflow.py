@@ -191,6 +191,9 @@ def test_a_four_step_workflow_with_mapped_fields_is_built_checked_run_kept_and_r
         history.last.get_by_role("button", name=re.compile("^Open")).click()
         expect(page.locator("#notice")).to_contain_text("Succeeded")
         page.locator(".step").nth(0).click()
+        # The notice said "Succeeded" already (the resume): wait for the opened run's own document, which the
+        # page loads after the run's outputs, before reading step 1's output.
+        expect(field(page, "/email").get_by_role("textbox", name="Email")).to_have_value(email)
         assert json.loads(page.locator("#run-output").text_content())["contact"]["email"] == email
         assert served.sandbox.api_key not in page.content()
 
